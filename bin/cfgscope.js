@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is compiled to dist/ by `npm install` (prepare) or `npm run build`.
+import { main } from '../dist/cli/main.js';
+
+main(process.argv).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`cfgscope: ${err && err.stack ? err.stack : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,59 @@
+// `cfgscope replay [capture...]`: runs the pipeline over captures (or raw traces) and prints,
+// per phase and device, the writes by register with old -> new and call site, and a read summary.
+
+import { fileURLToPath } from 'node:url';
+import { lastValueFrom, tap } from 'rxjs';
+import type { Command } from 'commander';
+import { loadDeviceRecords } from '../identity/device-records.js';
+import { Inventory } from '../identity/inventory.js';
+import { loadPciNames } from '../identity/pci-names.js';
+import { replayPipeline } from '../pipeline/replay-pipeline.js';
+import { ReplayNdjsonSink } from '../sinks/replay-ndjson.js';
+import { ReplayTextSink } from '../sinks/replay-text.js';
+import { SyncWriter } from '../sinks/sync-writer.js';
+import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
+import type { CliIo, CliResult } from './main.js';
+import { SkipTally } from './skipped-report.js';
+
+/** The capture `cfgscope replay` shows when given none: a real boot, see replays/README.md. */
+export const DEFAULT_REPLAY = fileURLToPath(new URL('../../replays/qemu-6.1-q35-basic/kernel.capture.ndjson', import.meta.url));
+
+interface ReplayOptions {
+  json?: boolean;
+  format?: string;
+  devices?: string[];
+}
+
+export function replayCommand(program: Command, io: CliIo, _result: CliResult): void {
+  program.command('replay')
+    .description('replay captures (or raw traces) through the pipeline: writes per phase, device, register and call site')
+    .argument('[capture...]', 'capture files or raw traces (default: the bundled real boot capture)')
+    .option('--json', 'emit NDJSON instead of text')
+    .option('-f, --format <kind>', 'input format instead of detecting it')
+    .option('-d, --devices <source...>', 'device identity from a device-side trace, a capture or sysfs[:path]')
+    .action(async (files: string[], opts: ReplayOptions) => {
+      const inputs = files.length > 0 ? files : [DEFAULT_REPLAY];
+      const names = opts.json ? null : await loadPciNames();
+      const out = SyncWriter.toFd(1);
+      const write = (t: string): void => out.write(t);
+      try {
+        for (const file of inputs) {
+          const inventory = new Inventory();
+          for (const spec of opts.devices ?? []) for (const d of await loadDeviceRecords(spec)) inventory.give(d);
+          const format = await resolveFormat(file, opts);
+          const skipped = new SkipTally();
+          const sink = opts.json ? new ReplayNdjsonSink(write) : new ReplayTextSink(write, names!);
+          if (!opts.json) write(`${inputs.length > 1 ? '\n' : ''}cfgscope replay ${file}\n`);
+          await lastValueFrom(replayPipeline(recordsFromFile(file, format), { inventory }).pipe(tap((e) => {
+            if (e.kind === 'skipped') skipped.add(e.record);
+            sink.handle(e);
+          })), { defaultValue: null });
+          out.flush();
+          skipped.report(file, io);
+          if (!opts.json && names && !names.available) write('  (device names: install the pci.ids package for vendor and device names)\n');
+        }
+      } finally {
+        out.flush();
+      }
+    });
+}

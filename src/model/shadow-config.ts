@@ -1,0 +1,70 @@
+// What cfgscope knows of one function's config space at this point of the trace: a value per
+// byte and whether it is known. Filled from a device's config snapshot and from reads that carry
+// their value; a write stores what was written. An old value is reported only when every byte of
+// it is known: an unknown old value is said to be unknown, never guessed.
+
+export const CONFIG_SIZE = 4096;
+
+/** How a byte came to be known. */
+export const enum ByteSource {
+  Unknown = 0,
+  Snapshot = 1,
+  Read = 2,
+  Written = 3,
+}
+
+export class ShadowConfig {
+  private readonly bytes = new Uint8Array(CONFIG_SIZE);
+  private readonly source = new Uint8Array(CONFIG_SIZE);
+
+  /** Loads a snapshot in the capture's hex form (`..` for unknown bytes). */
+  loadHex(hex: string): void {
+    for (let i = 0, off = 0; i + 1 < hex.length && off < CONFIG_SIZE; i += 2, off++) {
+      const pair = hex.slice(i, i + 2);
+      if (pair === '..') continue;
+      this.bytes[off] = parseInt(pair, 16);
+      this.source[off] = ByteSource.Snapshot;
+    }
+  }
+
+  /** Little-endian value of `size` bytes at `off`, or null if any byte is unknown. */
+  get(off: number, size: number): number | null {
+    if (off < 0 || off + size > CONFIG_SIZE) return null;
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) {
+      if (this.source[off + i] === ByteSource.Unknown) return null;
+      v = v * 256 + this.bytes[off + i]!;
+    }
+    return v;
+  }
+
+  /** Where the oldest-known byte of the range came from (for saying how sure an old value is). */
+  sourceOf(off: number, size: number): ByteSource {
+    let s: ByteSource = ByteSource.Written;
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) s = Math.min(s, this.source[off + i]!) as ByteSource;
+    return s;
+  }
+
+  set(off: number, size: number, value: number, how: ByteSource): void {
+    let v = value;
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) {
+      this.bytes[off + i] = v & 0xff;
+      this.source[off + i] = how;
+      v = Math.floor(v / 256);
+    }
+  }
+
+  /** Byte at `off` or undefined when unknown: the view the capability walker takes. */
+  byte(off: number): number | undefined {
+    return this.source[off] === ByteSource.Unknown ? undefined : this.bytes[off];
+  }
+
+  /** Hex form for a device record: two digits per byte, `..` when unknown, trailing unknowns cut. */
+  toHex(): string {
+    let last = -1;
+    for (let i = 0; i < CONFIG_SIZE; i++) if (this.source[i] !== ByteSource.Unknown) last = i;
+    let out = '';
+    for (let i = 0; i <= last; i++) out += this.source[i] === ByteSource.Unknown ? '..' : this.bytes[i]!.toString(16).padStart(2, '0');
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+// Splits one line of ftrace's text output (/sys/kernel/tracing/trace, kernel/trace/trace_output.c)
+// into its header fields and event body. Kept apart from the stateful parser so it stays pure.
+
+export interface FtraceLine {
+  comm: string;
+  pid: number;
+  cpu: number;
+  ts: number;
+  body: string;
+}
+
+// `<comm>-<pid>  [<cpu>] <flags> <ts>: <body>`. The comm may itself contain '-' and spaces
+// (`kworker/u4:1-45`), so the pid is the last `-digits` before the CPU column. The flags column
+// (irqs-off, need-resched, ...) is 4 or 5 characters depending on the kernel and absent when the
+// `irq-info` option is off; `(tgid)` appears when `record-tgid` is on.
+const LINE_RE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d+)\]\s+(?:[.a-zA-Z0-9]{4,5}\s+)?(\d+\.\d+):\s(.*)$/;
+
+export function splitFtraceLine(text: string): FtraceLine | null {
+  const m = LINE_RE.exec(text);
+  if (!m) return null;
+  return { comm: m[1]!, pid: Number(m[2]), cpu: Number(m[3]), ts: Number(m[4]), body: m[5]! };
+}
+
+/** A kprobe event body: `wd: (pci_bus_write_config_dword+0x0/0x30) bus=0 devfn=0x18 where=0x30 val=0xffff`. */
+export interface KprobeBody {
+  event: string;
+  fn: string;
+  args: Map<string, string>;
+}
+
+// kretprobe bodies read `(caller+0x1a/0x40 <- func)`: the probed function is after the arrow.
+const KPROBE_RE = /^([\w.-]+): \(([\w.]+)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: <- ([\w.]+))?\)(.*)$/;
+const ARG_RE = /(\w+)=("[^"]*"|\S+)/g;
+
+export function parseKprobeBody(body: string): KprobeBody | null {
+  const m = KPROBE_RE.exec(body);
+  if (!m) return null;
+  const args = new Map<string, string>();
+  for (const a of m[4]!.matchAll(ARG_RE)) args.set(a[1]!, a[2]!);
+  return { event: m[1]!, fn: m[3] ?? m[2]!, args };
+}
+
+/** A function-tracer body: `pci_bus_write_config_word <-pci_setup_device.cold`. */
+const FUNCTION_RE = /^([\w.]+) <-([\w.]+)$/;
+
+export function parseFunctionBody(body: string): { fn: string; caller: string } | null {
+  const m = FUNCTION_RE.exec(body);
+  return m ? { fn: m[1]!, caller: m[2]! } : null;
+}
+
+/** Parses an ftrace argument value: fetch-arg types print as hex (`x8`...) or decimal (`u8`...). */
+export function argNumber(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = text.startsWith('0x') ? parseInt(text.slice(2), 16) : /^-?\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isFinite(n) ? n : null;
+}

@@ -1,0 +1,201 @@
+// ftrace text: /sys/kernel/tracing/trace as the kernel prints it (kernel/trace/trace_output.c),
+// alone or embedded in a serial console log between other lines. Understands:
+// - kprobe events on config accessors (`wd: (pci_bus_write_config_dword+0x0/0x30) bus=0 ...`),
+// - function-tracer hits on them (`pci_bus_write_config_word <-pci_setup_device.cold`): early boot,
+//   before kprobe events exist; the access is real but its device/offset/value are unknown,
+// - `<stack trace>` entries (options/stacktrace, func_stack_trace) and their ` => frame` lines,
+// - trace_marker writes (`tracing_mark_write: PHASE[2] insmod nvme`) as phase markers,
+// - the `entries-in-buffer/entries-written` header, whose difference is events the ring buffer lost.
+
+import type { AccessRecord, CaptureRecord, HeaderRecord } from '../model/records.js';
+import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
+import { accessorInfo, trimTracingFrames } from './accessors.js';
+import { argNumber, parseFunctionBody, parseKprobeBody, splitFtraceLine, type FtraceLine } from './ftrace-line.js';
+import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
+
+const TRACER_HEADER = /^# tracer: (\S+)/;
+const ENTRIES_HEADER = /^# entries-in-buffer\/entries-written: (\d+)\/(\d+)/;
+const STACK_FRAME = /^ => (.+)$/;
+const DMESG_LINE = /^\[\s*\d+\.\d+\]/;
+const LINUX_VERSION = /Linux version (\S+)/;
+const CMDLINE = /(?:^|\] )(?:Kernel )?[Cc]ommand line: (.*)$/;
+const TRACE_CLOCK = /\btrace_clock=(\S+)/;
+const PHASE_INDEX = /PHASE\[(\d+)\]/;
+
+/** An event whose stack may still follow. */
+interface Pending {
+  access: AccessRecord | null;
+  frames: string[];
+  /** The function-tracer or kprobe hit that produced it; used to merge nested hits. */
+  via: 'kprobe' | 'function' | null;
+}
+
+export const ftraceFormat: InputFormat = {
+  kind: 'ftrace',
+  name: 'ftrace text (trace file or serial console)',
+  detect(head) {
+    return head.some((l) => TRACER_HEADER.test(l) || (splitFtraceLine(l) !== null && !l.startsWith('{')));
+  },
+  create: (ctx, emit) => new FtraceParser(ctx, emit),
+};
+
+class FtraceParser implements LineParser {
+  private readonly header: HeaderRecord;
+  private headerSent = false;
+  private inTrace = false;
+  /** Pending event per CPU: ftrace prints a stack as a separate entry that can interleave with other CPUs. */
+  private readonly pending = new Map<number, Pending>();
+  /** CPU whose ` =>` frames are being read. */
+  private stackCpu: number | null = null;
+  /** Last kprobe-recorded write per CPU, to recognise the function tracer's second hit on it. */
+  private readonly lastKprobeWrite = new Map<number, { fn: string; pid: number; stack: string; line: number }>();
+  private ignored = 0;
+
+  constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
+    // ftrace's default clock is `local`; a trace_clock= on the command line overrides it.
+    this.header = { t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, source: { kind: 'ftrace', file: ctx.file }, clock: 'local' };
+  }
+
+  line(raw: string, no: number): void {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const frame = STACK_FRAME.exec(text);
+    if (frame && this.stackCpu !== null) {
+      this.pending.get(this.stackCpu)?.frames.push(frame[1]!);
+      return;
+    }
+    this.endStackBlock();
+    if (text.startsWith('#')) return this.commentLine(text, no);
+    const ev = splitFtraceLine(text);
+    if (ev) { this.inTrace = true; return this.eventLine(ev, text, no); }
+    this.otherLine(text, no);
+  }
+
+  end(): void {
+    this.endStackBlock();
+    for (const cpu of [...this.pending.keys()]) this.flush(cpu);
+    this.sendHeader();
+    if (this.ignored > 0) this.emit({ t: 'source-count', key: 'ignored-console-lines', count: this.ignored });
+  }
+
+  private commentLine(text: string, no: number): void {
+    const tracer = TRACER_HEADER.exec(text);
+    if (tracer) { this.inTrace = true; return; }
+    const entries = ENTRIES_HEADER.exec(text);
+    if (entries) {
+      const lost = Number(entries[2]) - Number(entries[1]);
+      if (lost > 0) this.send({ t: 'lost', count: lost, ts: null, cpu: null, reason: 'ftrace-overwritten', line: no });
+    }
+  }
+
+  /** Console chatter around an embedded trace is ignored (and counted); inside a trace it is bad input. */
+  private otherLine(text: string, no: number): void {
+    if (!this.headerSent) this.learnFromConsole(text);
+    if (this.inTrace && text.startsWith('=====')) { this.inTrace = false; this.ignored++; return; }
+    if (!this.inTrace || text.trim() === '' || DMESG_LINE.test(text)) { this.ignored++; return; }
+    this.skip('FTRACE_BAD_LINE', 'not an ftrace event line', text, no);
+  }
+
+  private learnFromConsole(text: string): void {
+    const v = LINUX_VERSION.exec(text);
+    if (v && !this.header.kernel?.release) this.header.kernel = { ...this.header.kernel, release: v[1]! };
+    const c = CMDLINE.exec(text);
+    if (c && !this.header.kernel?.cmdline) {
+      this.header.kernel = { ...this.header.kernel, cmdline: c[1]! };
+      const clock = TRACE_CLOCK.exec(c[1]!);
+      if (clock) this.header.clock = clock[1]!;
+    }
+  }
+
+  private eventLine(ev: FtraceLine, text: string, no: number): void {
+    if (ev.body === '<stack trace>') {
+      this.stackCpu = this.pending.has(ev.cpu) ? ev.cpu : null;
+      if (this.stackCpu === null) this.skip('FTRACE_ORPHAN_STACK', 'stack trace with no event before it on this CPU', text, no);
+      return;
+    }
+    this.flush(ev.cpu);
+    if (ev.body.startsWith('tracing_mark_write: ')) {
+      const label = ev.body.slice('tracing_mark_write: '.length);
+      const idx = PHASE_INDEX.exec(label);
+      return this.send({ t: 'phase', ts: ev.ts, label, index: idx ? Number(idx[1]) : null, line: no });
+    }
+    const fnHit = parseFunctionBody(ev.body);
+    if (fnHit) return this.functionHit(ev, fnHit.fn, text, no);
+    const kp = parseKprobeBody(ev.body);
+    if (kp) return this.kprobeHit(ev, kp.fn, kp.args, text, no);
+    this.skip('FTRACE_UNKNOWN_EVENT', 'event is neither a config-accessor probe nor a trace marker', text, no);
+  }
+
+  private functionHit(ev: FtraceLine, fn: string, text: string, no: number): void {
+    const info = accessorInfo(fn);
+    if (!info || info.size === null) return this.skip('FTRACE_UNKNOWN_FUNCTION', `function-tracer hit on ${fn}, not a sized config accessor`, text, no);
+    const access: AccessRecord = {
+      t: 'access', ts: ev.ts, cpu: ev.cpu, pid: ev.pid, comm: ev.comm, op: info.op, seg: null, bus: null, devfn: null,
+      off: null, size: info.size, val: null, ret: null, layer: info.layer, fn, stack: null, known: false, line: no,
+    };
+    this.pending.set(ev.cpu, { access, frames: [], via: 'function' });
+  }
+
+  private kprobeHit(ev: FtraceLine, fn: string, args: Map<string, string>, text: string, no: number): void {
+    const info = accessorInfo(fn);
+    if (!info) return this.skip('FTRACE_UNKNOWN_FUNCTION', `kprobe on ${fn}, not a config accessor`, text, no);
+    const bus = argNumber(args.get('bus'));
+    const devfn = argNumber(args.get('devfn'));
+    const off = argNumber(args.get('where') ?? args.get('pos') ?? args.get('off'));
+    const size = info.size ?? argNumber(args.get('len') ?? args.get('size'));
+    if (bus === null || devfn === null || off === null) return this.skip('FTRACE_BAD_ARGS', 'kprobe event lacks bus=, devfn= or where=', text, no);
+    if (size !== 1 && size !== 2 && size !== 4) return this.skip('FTRACE_BAD_ARGS', 'access size is not 1, 2 or 4', text, no);
+    const access: AccessRecord = {
+      t: 'access', ts: ev.ts, cpu: ev.cpu, pid: ev.pid, comm: ev.comm, op: info.op,
+      seg: argNumber(args.get('seg') ?? args.get('domain')) ?? 0, bus, devfn, off, size,
+      val: argNumber(args.get('val') ?? args.get('value')), ret: argNumber(args.get('ret')),
+      layer: info.layer, fn, stack: null, known: true, line: no,
+    };
+    this.pending.set(ev.cpu, { access, frames: [], via: 'kprobe' });
+  }
+
+  private endStackBlock(): void {
+    if (this.stackCpu === null) return;
+    const cpu = this.stackCpu;
+    this.stackCpu = null;
+    this.flush(cpu);
+  }
+
+  /** Emits the pending event of `cpu` with its stack, or records it as a nested hit. */
+  private flush(cpu: number): void {
+    const p = this.pending.get(cpu);
+    if (!p) return;
+    this.pending.delete(cpu);
+    const a = p.access!;
+    const frames = trimTracingFrames(p.frames, a.fn);
+    const stackKey = frames.join('\n');
+    if (p.via === 'function' && a.op === 'w') {
+      const prior = this.lastKprobeWrite.get(cpu);
+      if (prior && prior.fn === a.fn && prior.pid === a.pid && prior.stack === stackKey) {
+        this.lastKprobeWrite.delete(cpu);
+        return this.send({ t: 'nested', layer: 'function', of: prior.line, line: a.line! });
+      }
+    }
+    if (p.via === 'kprobe' && a.op === 'w') this.lastKprobeWrite.set(cpu, { fn: a.fn!, pid: a.pid!, stack: stackKey, line: a.line! });
+    if (frames.length > 0) {
+      const { id, isNew } = this.ctx.stacks.intern(frames);
+      if (isNew) this.send({ t: 'stack', id, frames });
+      a.stack = id;
+    }
+    this.send(a);
+  }
+
+  private skip(code: string, message: string, text: string, no: number): void {
+    this.send({ t: 'skipped', code, message, line: no, text: text.length > 240 ? `${text.slice(0, 240)}...` : text });
+  }
+
+  private sendHeader(): void {
+    if (this.headerSent) return;
+    this.headerSent = true;
+    this.emit(this.header);
+  }
+
+  private send(r: CaptureRecord): void {
+    this.sendHeader();
+    this.emit(r);
+  }
+}

@@ -1,0 +1,38 @@
+// The contract every input format implements (one file per format, listed in ./index.ts).
+// Parsers are pure: no I/O, no RxJS, no clocks. They are fed lines and emit capture records,
+// so the same parser serves a file replay and a live bpftrace pipe.
+
+import type { CaptureRecord, SourceKind } from '../model/records.js';
+import type { StackTable } from '../model/stack-table.js';
+
+export interface ParseContext {
+  /** Name shown in error locations (file:line). */
+  file: string;
+  /** Interns stacks; a parser emits a StackRecord the first time it sees a stack. */
+  stacks: StackTable;
+}
+
+export type RecordSink = (record: CaptureRecord) => void;
+
+export interface LineParser {
+  /** One input line without its newline; `lineNo` is 1-based. */
+  line(text: string, lineNo: number): void;
+  /** End of input: flush whatever is pending (a stack still being collected, the header...). */
+  end(): void;
+}
+
+export interface InputFormat {
+  kind: SourceKind;
+  /** Human name for messages and `--format`. */
+  name: string;
+  /**
+   * Sniffs the first lines of an input (up to HEAD_LINES). True when the input is in this format.
+   * Must not throw: "not mine" is false, "mine but broken" is reported later by the parser.
+   */
+  detect(head: readonly string[]): boolean;
+  create(ctx: ParseContext, emit: RecordSink): LineParser;
+}
+
+/** How many lines detection may look at. A serial console log can carry thousands of boot lines
+ *  before the trace starts, so detection looks for markers anywhere in this window. */
+export const HEAD_LINES = 4000;

@@ -1,0 +1,90 @@
+// QEMU's device-side config access log: `-trace enable=pci_cfg_read -trace enable=pci_cfg_write
+// -trace enable=fw_cfg_select -D file`. Formats from QEMU's hw/pci/trace-events:
+//   pci_cfg_read  "%s %02x:%02x.%x @0x%x -> 0x%x"   (device name, bus:slot.func, offset, value)
+//   pci_cfg_write "%s %02x:%02x.%x @0x%x <- 0x%x"
+// With `-trace` to a log, QEMU may prefix lines with `<pid>@<seconds>.<usec>:`; both forms parse.
+// QEMU sees every access, from firmware on, but no call sites, no CPU or task, and no access size:
+// the size is inferred (see inferSize) and flagged in `sizeGuessed`.
+// Firmware (SeaBIOS) runs until the boot loader fetches the kernel through fw_cfg; the first
+// config access after the `kernel_*`/`cmdline_*`/`initrd_*`/`setup_*` selects starts the kernel:
+// the parser emits `firmware` and `kernel` phase records around it.
+
+import type { AccessRecord } from '../model/records.js';
+import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
+import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
+
+const PREFIX = /^(?:\d+@(\d+\.\d+):)?/;
+const CFG_RE = /^(?:\d+@(\d+\.\d+):)?pci_cfg_(read|write) (.+?) ([0-9a-f]{2}):([0-9a-f]{2})\.([0-7]) @0x([0-9a-f]+) (->|<-) 0x([0-9a-f]+)\s*$/;
+const FW_CFG_RE = /^(?:\d+@\d+\.\d+:)?fw_cfg_select \S+ key 0x[0-9a-f]+ '([^']*)'/;
+const HANDOFF_KEY = /^(kernel_|cmdline_|initrd_|setup_)/;
+
+export const qemuFormat: InputFormat = {
+  kind: 'qemu',
+  name: "QEMU pci_cfg_read/pci_cfg_write trace log",
+  detect: (head) => head.some((l) => CFG_RE.test(l)),
+  create: (ctx, emit) => new QemuParser(ctx, emit),
+};
+
+/**
+ * QEMU does not log the access width. The smallest width that holds the value and that the offset's
+ * alignment allows is a lower bound; a zero value gives no information, so alignment decides.
+ */
+export function inferSize(off: number, val: number): 1 | 2 | 4 {
+  if (off % 2 !== 0) return 1;
+  if (val > 0xffff) return 4;
+  if (val > 0xff) return 2;
+  return 1;
+}
+
+class QemuParser implements LineParser {
+  private started = false;
+  /** fw_cfg handoff seen and no access since: the next access is the kernel's first. */
+  private handoff = false;
+  private kernelSeen = false;
+
+  constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {}
+
+  line(raw: string, no: number): void {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const m = CFG_RE.exec(text);
+    if (m) return this.access(m, no);
+    const fw = FW_CFG_RE.exec(text);
+    if (fw) {
+      this.start(no);
+      if (HANDOFF_KEY.test(fw[1]!)) this.handoff = true;
+      return;
+    }
+    if (text.trim() === '') return;
+    this.start(no);
+    const code = text.slice(PREFIX.exec(text)![0].length).startsWith('pci_cfg_') ? 'QEMU_BAD_LINE' : 'QEMU_UNKNOWN_LINE';
+    this.emit({ t: 'skipped', code, message: code === 'QEMU_BAD_LINE' ? 'malformed pci_cfg trace line' : 'not a pci_cfg or fw_cfg trace line', line: no, text: text.slice(0, 240) });
+  }
+
+  end(): void {
+    this.start(0);
+  }
+
+  private start(no: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.emit({ t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, source: { kind: 'qemu', file: this.ctx.file }, clock: 'none' });
+    if (no > 0) this.emit({ t: 'phase', ts: null, label: 'firmware', index: null, line: no });
+  }
+
+  private access(m: RegExpExecArray, no: number): void {
+    this.start(no);
+    if (this.handoff && !this.kernelSeen) {
+      this.kernelSeen = true;
+      this.emit({ t: 'phase', ts: null, label: 'kernel', index: null, line: no });
+    }
+    this.handoff = false;
+    const off = parseInt(m[7]!, 16);
+    const val = parseInt(m[9]!, 16);
+    const rec: AccessRecord = {
+      t: 'access', ts: m[1] ? Number(m[1]) : null, cpu: null, pid: null, comm: null, model: m[3]!, op: m[2] === 'read' ? 'r' : 'w',
+      seg: 0, bus: parseInt(m[4]!, 16), devfn: (parseInt(m[5]!, 16) << 3) | Number(m[6]), off, size: inferSize(off, val), val,
+      ret: null, layer: 'device', fn: null, stack: null, known: true, line: no, sizeGuessed: true,
+    };
+    this.emit(rec);
+  }
+}

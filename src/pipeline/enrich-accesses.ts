@@ -1,0 +1,86 @@
+// The pipeline's first stage: turns capture records into pipeline events. It owns the per-run
+// context (device inventory, stack table, current phase) and, per access, looks up the device,
+// names the register from that device's own capability layout, takes the old value from the
+// shadow config before applying the access, and finds the responsible call site.
+
+import { Observable, type OperatorFunction } from 'rxjs';
+import { Inventory } from '../identity/inventory.js';
+import { countRecord, emptyCounts, type AccessRecord, type CaptureRecord } from '../model/records.js';
+import { ByteSource } from '../model/shadow-config.js';
+import { StackTable } from '../model/stack-table.js';
+import { callSite } from './call-site.js';
+import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
+
+export interface EnrichOptions {
+  /** Inventory to start from (devices known before the stream: sysfs, a device-side capture). */
+  inventory?: Inventory;
+  /** Label of the part of the trace before the first phase marker. */
+  firstPhase?: string;
+}
+
+export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<CaptureRecord, PipelineEvent> {
+  return (source) => new Observable<PipelineEvent>((subscriber) => {
+    // All state lives in this subscription: two subscribers (a replay and a live run) share nothing.
+    const inventory = opts.inventory ?? new Inventory();
+    const stacks = new StackTable();
+    const counts = emptyCounts();
+    let phase: PhaseRef = { seq: 0, label: opts.firstPhase ?? 'boot', ts: null };
+    let index = 0;
+    let trailer: EndEvent['trailer'] = 'missing';
+
+    const onAccess = (a: AccessRecord): AccessEvent => {
+      const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
+      const ev: AccessEvent = {
+        kind: 'access', index: index++, access: a, bdf: null, register: null, mnemonic: null,
+        old: null, oldFrom: ByteSource.Unknown, callSite: callSite(frames), stack: frames, phase,
+      };
+      if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) return ev;
+      const dev = inventory.state(a.seg, a.bus, a.devfn);
+      ev.bdf = dev.bdf;
+      const reg = dev.namer().name(a.off, a.size);
+      ev.register = reg.name;
+      ev.mnemonic = reg.mnemonic ?? null;
+      ev.old = dev.shadow.get(a.off, a.size);
+      ev.oldFrom = ev.old === null ? ByteSource.Unknown : dev.shadow.sourceOf(a.off, a.size);
+      if (a.val !== null) {
+        if (a.op === 'r') {
+          if (ev.old !== a.val) dev.touched();
+          dev.shadow.set(a.off, a.size, a.val, ByteSource.Read);
+        } else {
+          dev.shadow.set(a.off, a.size, a.val, ByteSource.Written);
+          dev.touched();
+        }
+      }
+      return ev;
+    };
+
+    return source.subscribe({
+      next(r) {
+        countRecord(counts, r);
+        switch (r.t) {
+          case 'access': subscriber.next(onAccess(r)); break;
+          case 'stack': stacks.define(r.id, r.frames); break;
+          case 'device': inventory.give(r); subscriber.next({ kind: 'device', device: r }); break;
+          case 'phase':
+            phase = { seq: phase.seq + 1, label: r.label, ts: r.ts };
+            subscriber.next({ kind: 'phase', phase, record: r });
+            break;
+          case 'lost': subscriber.next({ kind: 'lost', record: r, phase }); break;
+          case 'skipped': subscriber.next({ kind: 'skipped', record: r }); break;
+          case 'header': subscriber.next({ kind: 'header', header: r }); break;
+          case 'source-count':
+            if (r.key === 'ignored-console-lines') counts.ignoredLines += r.count;
+            subscriber.next({ kind: 'source-count', record: r });
+            break;
+          case 'trailer': trailer = r.complete ? 'complete' : 'incomplete'; break;
+          case 'nested': break;
+        }
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete() {
+        subscriber.next({ kind: 'end', counts, trailer });
+        subscriber.complete();
+      },
+    });
+  });
+}

@@ -1,0 +1,105 @@
+// Human output of `replay`: per phase, per device, the writes grouped by register and call site
+// with old -> new values, then a one-line summary of reads. Plain text with fixed-width columns,
+// so it pastes cleanly into a mailing-list reply.
+
+import type { DeviceRecord, HeaderRecord } from '../model/records.js';
+import type { EndEvent } from '../pipeline/events.js';
+import type { PhaseSummary, SummaryEvent, WriteRow } from '../pipeline/summarize-phases.js';
+import { describeDevice, type DeviceNamer } from './device-line.js';
+
+const READ_REGISTERS_SHOWN = 6;
+
+export class ReplayTextSink {
+  private readonly devices = new Map<string, DeviceRecord>();
+  private devicesPrinted = false;
+
+  constructor(private readonly out: (text: string) => void, private readonly names: DeviceNamer) {}
+
+  handle(e: SummaryEvent): void {
+    switch (e.kind) {
+      case 'header': return this.header(e.header);
+      case 'device': this.devices.set(e.device.bdf, e.device); return;
+      case 'phase-summary': this.printDevices(); return this.phase(e);
+      case 'lost': return this.out(`  !! ${e.record.count} events lost (${e.record.reason})${e.record.line ? ` at input line ${e.record.line}` : ''}\n`);
+      case 'end': this.printDevices(); return this.end(e);
+      default: return;
+    }
+  }
+
+  private header(h: HeaderRecord): void {
+    const parts = [`source: ${h.source.kind}${h.source.file ? ` (${h.source.file})` : ''}`];
+    if (h.kernel?.release) parts.push(`kernel ${h.kernel.release}`);
+    parts.push(`clock ${h.clock}`);
+    this.out(`${parts.join(', ')}\n`);
+  }
+
+  private printDevices(): void {
+    if (this.devicesPrinted) return;
+    this.devicesPrinted = true;
+    if (this.devices.size === 0) return;
+    this.out(`\nDevices (${this.devices.size}):\n`);
+    for (const d of [...this.devices.values()].sort((a, b) => (a.bdf < b.bdf ? -1 : 1))) {
+      this.out(`  ${describeDevice(d, this.names)}\n`);
+    }
+  }
+
+  private phase(s: PhaseSummary): void {
+    const at = s.phase.ts !== null ? ` (t=${s.phase.ts.toFixed(6)})` : '';
+    this.out(`\n== ${s.phase.label}${at} ==\n`);
+    this.out(`   ${s.accesses} accesses: ${s.reads} reads, ${s.writes} writes\n`);
+    const unknown = s.rows.filter((r) => r.bdf === null);
+    if (unknown.length > 0) {
+      const n = unknown.reduce((a, r) => a + r.count, 0);
+      this.out(`\n  ${n} writes the early-boot function tracer saw without arguments (device, offset, value unknown), by call site:\n`);
+      this.out(`    ${'count'.padStart(5)}  ${'accessor'.padEnd(28)}  call site\n`);
+      for (const r of unknown.sort((a, b) => b.count - a.count)) {
+        this.out(`    ${String(r.count).padStart(5)}  ${(r.fn ?? '?').padEnd(28)}  ${r.callSite ?? '?'}\n`);
+      }
+    }
+    const byDevice = new Map<string, WriteRow[]>();
+    for (const r of s.rows) if (r.bdf !== null) byDevice.set(r.bdf, [...(byDevice.get(r.bdf) ?? []), r]);
+    const bdfs = new Set([...byDevice.keys(), ...s.deviceReads.map((d) => d.bdf)]);
+    for (const bdf of [...bdfs].sort()) {
+      const dev = this.devices.get(bdf);
+      this.out(`\n  ${dev ? describeDevice(dev, this.names) : `${bdf}  (identity unknown)`}\n`);
+      const rows = byDevice.get(bdf) ?? [];
+      if (rows.length > 0) {
+        this.out(`    ${'register'.padEnd(24)} ${'n'.padStart(4)}  ${'old -> new'.padEnd(30)}  call site\n`);
+        for (const r of rows.sort((a, b) => a.firstIndex - b.firstIndex)) this.out(this.row(r));
+      }
+      const reads = s.deviceReads.find((d) => d.bdf === bdf);
+      if (reads) this.out(`    reads: ${reads.count} (${topRegisters(reads.byRegister)})\n`);
+    }
+    if (s.unknownReads > 0) this.out(`\n  reads with device unknown: ${s.unknownReads}\n`);
+  }
+
+  private row(r: WriteRow): string {
+    const reg = r.mnemonic ? `${r.register} (${r.mnemonic})` : r.register ?? '?';
+    const trans = [...r.transitions.entries()].map(([t, n]) => (n > 1 ? `${t.replace('->', ' -> ')} x${n}` : t.replace('->', ' -> ')));
+    if (r.otherTransitions > 0) trans.push(`+${r.otherTransitions} other`);
+    const first = trans.shift() ?? '(value unknown)';
+    let text = `    ${reg.padEnd(24)} ${String(r.count).padStart(4)}  ${first.padEnd(30)}  ${r.callSite ?? '?'}\n`;
+    for (const t of trans) text += `    ${''.padEnd(24)} ${''.padStart(4)}  ${t}\n`;
+    return text;
+  }
+
+  private end(e: EndEvent): void {
+    const c = e.counts;
+    this.out(`\nTotal: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes, ${c.unknownAccesses} with unknown target), `
+      + `${c.devices} device records, ${c.stacks} stacks, ${c.phases} phase markers\n`);
+    const notes: string[] = [];
+    if (c.lostEvents > 0) notes.push(`${c.lostEvents} events LOST by the tracer`);
+    if (c.skipped > 0) notes.push(`${c.skipped} input lines skipped (see --json or \`cfgscope import\` for each, with its code and line)`);
+    if (c.nestedMerged > 0) notes.push(`${c.nestedMerged} nested probe hits merged into the access they repeat`);
+    if (c.ignoredLines > 0) notes.push(`${c.ignoredLines} console lines outside the trace ignored`);
+    if (e.trailer === 'incomplete') notes.push('capture is INCOMPLETE: its writer was interrupted');
+    for (const n of notes) this.out(`  ${n}\n`);
+  }
+}
+
+function topRegisters(by: Map<string, number>): string {
+  const sorted = [...by.entries()].sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, READ_REGISTERS_SHOWN).map(([r, n]) => `${r} ${n}`);
+  if (sorted.length > READ_REGISTERS_SHOWN) shown.push(`+${sorted.length - READ_REGISTERS_SHOWN} more registers`);
+  return shown.join(', ');
+}

@@ -1,0 +1,51 @@
+// A raw trace or capture file as an Observable of capture records: detect the format from the
+// head, then stream the file through that format's parser. Records are emitted synchronously
+// per chunk, so memory stays flat however long the file is.
+
+import { createReadStream } from 'node:fs';
+import { Observable } from 'rxjs';
+import { CfgscopeError } from '../model/errors.js';
+import type { CaptureRecord } from '../model/records.js';
+import { StackTable } from '../model/stack-table.js';
+import { detectFormat, formatByKind } from '../parsers/index.js';
+import { HEAD_LINES, type InputFormat } from '../parsers/parser.js';
+import { readHead } from './file-head.js';
+import { LineSplitter } from './line-splitter.js';
+
+export interface FileSourceOptions {
+  /** Force a format instead of detecting it. */
+  format?: string;
+}
+
+export async function resolveFormat(file: string, opts: FileSourceOptions = {}): Promise<InputFormat> {
+  if (opts.format) return formatByKind(opts.format);
+  return detectFormat(await readHead(file, HEAD_LINES), file);
+}
+
+export function recordsFromFile(file: string, format: InputFormat): Observable<CaptureRecord> {
+  return new Observable<CaptureRecord>((subscriber) => {
+    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+    let closed = false;
+    const parser = format.create({ file, stacks: new StackTable() }, (r) => subscriber.next(r));
+    const splitter = new LineSplitter((text, no) => parser.line(text, no));
+    (async () => {
+      try {
+        for await (const chunk of stream) {
+          if (closed) return;
+          splitter.push(chunk as string);
+        }
+        splitter.end();
+        parser.end();
+        subscriber.complete();
+      } catch (e) {
+        const err = e instanceof CfgscopeError ? e : new CfgscopeError('INPUT_READ_FAILED', (e as Error).message, { file, line: splitter.lines });
+        subscriber.error(err);
+      }
+    })();
+    // Unsubscribing (Ctrl-C, a downstream error) stops reading.
+    return () => {
+      closed = true;
+      stream.destroy();
+    };
+  });
+}
