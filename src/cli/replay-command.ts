@@ -6,7 +6,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import type { Command } from 'commander';
 import { loadDeviceRecords } from '../identity/device-records.js';
 import { Inventory } from '../identity/inventory.js';
-import { loadPciNames } from '../identity/pci-names.js';
+import { openPciIds } from '../identity/pci-ids.js';
 import { replayPipeline } from '../pipeline/replay-pipeline.js';
 import { ReplayNdjsonSink } from '../sinks/replay-ndjson.js';
 import { ReplayTextSink } from '../sinks/replay-text.js';
@@ -33,7 +33,7 @@ export function replayCommand(program: Command, io: CliIo, _result: CliResult): 
     .option('-d, --devices <source...>', 'device identity from a device-side trace, a capture or sysfs[:path]')
     .action(async (files: string[], opts: ReplayOptions) => {
       const inputs = files.length > 0 ? files : [DEFAULT_REPLAY];
-      const names = opts.json ? null : await loadPciNames();
+      const names = opts.json ? null : openPciIds();
       const out = SyncWriter.toFd(1);
       const write = (t: string): void => out.write(t);
       try {

@@ -43,13 +43,10 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
       ev.old = dev.shadow.get(a.off, a.size);
       ev.oldFrom = ev.old === null ? ByteSource.Unknown : dev.shadow.sourceOf(a.off, a.size);
       if (a.val !== null) {
-        if (a.op === 'r') {
-          if (ev.old !== a.val) dev.touched();
-          dev.shadow.set(a.off, a.size, a.val, ByteSource.Read);
-        } else {
-          dev.shadow.set(a.off, a.size, a.val, ByteSource.Written);
-          dev.touched();
-        }
+        // Identity and layout only change when a read brings bytes never seen before (bounded:
+        // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
+        if (a.op === 'r' && dev.shadow.sourceOf(a.off, a.size) === ByteSource.Unknown) dev.touched();
+        dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written);
       }
       return ev;
     };

@@ -8,6 +8,10 @@ import type { PhaseSummary, SummaryEvent, WriteRow } from '../pipeline/summarize
 import { describeDevice, type DeviceNamer } from './device-line.js';
 
 const READ_REGISTERS_SHOWN = 6;
+/** Wide enough for `ECAP_AER+0x2c (ROOT_COMMAND)`. */
+const REG_COL = 30;
+/** Wide enough for `0xfe200000 -> 0xffffffff x12`. */
+const VAL_COL = 30;
 
 export class ReplayTextSink {
   private readonly devices = new Map<string, DeviceRecord>();
@@ -58,28 +62,43 @@ export class ReplayTextSink {
     }
     const byDevice = new Map<string, WriteRow[]>();
     for (const r of s.rows) if (r.bdf !== null) byDevice.set(r.bdf, [...(byDevice.get(r.bdf) ?? []), r]);
-    const bdfs = new Set([...byDevice.keys(), ...s.deviceReads.map((d) => d.bdf)]);
-    for (const bdf of [...bdfs].sort()) {
+    for (const bdf of [...byDevice.keys()].sort()) {
       const dev = this.devices.get(bdf);
       this.out(`\n  ${dev ? describeDevice(dev, this.names) : `${bdf}  (identity unknown)`}\n`);
-      const rows = byDevice.get(bdf) ?? [];
-      if (rows.length > 0) {
-        this.out(`    ${'register'.padEnd(24)} ${'n'.padStart(4)}  ${'old -> new'.padEnd(30)}  call site\n`);
-        for (const r of rows.sort((a, b) => a.firstIndex - b.firstIndex)) this.out(this.row(r));
-      }
+      this.out(`    ${'register'.padEnd(REG_COL)} ${'n'.padStart(4)}  ${'old -> new'.padEnd(VAL_COL)}  call site\n`);
+      for (const r of byDevice.get(bdf)!.sort((a, b) => a.firstIndex - b.firstIndex)) this.out(this.row(r));
       const reads = s.deviceReads.find((d) => d.bdf === bdf);
       if (reads) this.out(`    reads: ${reads.count} (${topRegisters(reads.byRegister)})\n`);
     }
+    this.readOnlyDevices(s, byDevice);
     if (s.unknownReads > 0) this.out(`\n  reads with device unknown: ${s.unknownReads}\n`);
   }
 
+  /** Devices only read in this phase: one line each; functions with no identity (enumeration
+   *  probing empty slots reads 0xffff there) collapse into a single line. */
+  private readOnlyDevices(s: PhaseSummary, written: Map<string, WriteRow[]>): void {
+    const readOnly = s.deviceReads.filter((d) => !written.has(d.bdf));
+    if (readOnly.length === 0) return;
+    this.out('\n  read only:\n');
+    const anonymous: string[] = [];
+    for (const d of readOnly) {
+      const dev = this.devices.get(d.bdf);
+      if (!dev) { anonymous.push(d.bdf); continue; }
+      this.out(`    ${describeDevice(dev, this.names)}: ${d.count} reads (${topRegisters(d.byRegister)})\n`);
+    }
+    if (anonymous.length > 0) {
+      const n = readOnly.filter((d) => !this.devices.has(d.bdf)).reduce((a, d) => a + d.count, 0);
+      this.out(`    ${anonymous.length} functions with no device record, ${n} reads (enumeration probing empty slots?): ${anonymous.join(' ')}\n`);
+    }
+  }
+
   private row(r: WriteRow): string {
-    const reg = r.mnemonic ? `${r.register} (${r.mnemonic})` : r.register ?? '?';
+    const reg = r.mnemonic && r.mnemonic !== r.register ? `${r.register} (${r.mnemonic})` : r.register ?? '?';
     const trans = [...r.transitions.entries()].map(([t, n]) => (n > 1 ? `${t.replace('->', ' -> ')} x${n}` : t.replace('->', ' -> ')));
     if (r.otherTransitions > 0) trans.push(`+${r.otherTransitions} other`);
     const first = trans.shift() ?? '(value unknown)';
-    let text = `    ${reg.padEnd(24)} ${String(r.count).padStart(4)}  ${first.padEnd(30)}  ${r.callSite ?? '?'}\n`;
-    for (const t of trans) text += `    ${''.padEnd(24)} ${''.padStart(4)}  ${t}\n`;
+    let text = `    ${reg.padEnd(REG_COL)} ${String(r.count).padStart(4)}  ${first.padEnd(VAL_COL)}  ${r.callSite ?? '?'}\n`;
+    for (const t of trans) text += `    ${''.padEnd(REG_COL)} ${''.padStart(4)}  ${t}\n`;
     return text;
   }
 

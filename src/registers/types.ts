@@ -1,0 +1,72 @@
+// Shapes shared by the register tables (header, capabilities) and the bit-field tables.
+// Offsets and widths come from the kernel's include/uapi/linux/pci_regs.h; names from
+// `setpci --dumpregs` (pciutils), which is the test oracle for every name in these tables.
+
+export type Width = 1 | 2 | 4;
+
+/** One register: `off` is absolute for the header, relative to the capability for capabilities. */
+export interface RegisterDef {
+  readonly off: number;
+  readonly width: Width;
+  /** setpci's name (header registers only; capability registers are named `CAP_X+0xN`). */
+  readonly name: string;
+  /** pci_regs.h mnemonic without the `PCI_` and capability prefix: `DEVCTL`, `CTRL`, `ROM_ADDRESS1`. */
+  readonly mnemonic: string;
+}
+
+/** A capability type: standard (8-bit id, list at 0x34) or extended (16-bit id, list at 0x100). */
+export interface CapDef {
+  readonly id: number;
+  /** `CAP_EXP`, `ECAP_ACS`: setpci's name, or the numeric form when setpci has none. */
+  readonly name: string;
+  /** true when `name` is one of setpci's names (checked against `setpci --dumpregs`). */
+  readonly setpci: boolean;
+  /** The pci_regs.h name (`PCI_CAP_ID_xxx` / `PCI_EXT_CAP_ID_xxx` suffix), when it differs or setpci has none. */
+  readonly kernel: string;
+  /** Fixed length in bytes, when the capability has one; otherwise it extends to the next capability. */
+  readonly size?: number;
+  readonly regs: readonly RegisterDef[];
+}
+
+export type Space = 'header' | 'cap' | 'ecap' | 'unknown';
+
+/** The name of one access (offset, size) on one device. */
+export interface RegisterName {
+  /** `COMMAND`, `BASE_ADDRESS_0+0x2`, `CAP_EXP+0x8`, `CAP_VNDR+0x4@1`, `ECAP_ACS+0x6`, `0x44`. */
+  readonly name: string;
+  /** `COMMAND`, `CAP_EXP`, `ECAP0x002e`; empty for a plain hex offset. */
+  readonly base: string;
+  /** Offset relative to `base` (0 for an exact header register). */
+  readonly rel: number;
+  /** 0-based instance of a capability present more than once (setpci's `@n`); 0 otherwise. */
+  readonly instance: number;
+  /** pci_regs.h mnemonic of the register that contains the first byte, if any is known. */
+  readonly mnemonic: string | undefined;
+  /** true when the access is exactly one known register: same start, same width. */
+  readonly exact: boolean;
+  /** A register expression setpci itself accepts: `COMMAND`, `CAP_EXP+0x8.w`, `CAP_VNDR+0x4.w@1`. */
+  readonly setpci: string;
+  readonly space: Space;
+  readonly off: number;
+  readonly size: number;
+}
+
+export type FieldKind = 'flag' | 'enum' | 'number';
+
+/** One bit field of a register. */
+export interface FieldDef {
+  readonly name: string;
+  readonly mask: number;
+  readonly kind: FieldKind;
+  /** Write-1-to-clear: writing 1 clears the bit, writing 0 leaves it alone. */
+  readonly rw1c: boolean;
+  /** enum: names indexed by the field value (already shifted down). */
+  readonly values?: readonly string[];
+}
+
+/** The fields of one register, keyed by its canonical name (`COMMAND`, `CAP_EXP+0x8`). */
+export interface FieldRegister {
+  readonly key: string;
+  readonly width: Width;
+  readonly fields: readonly FieldDef[];
+}
