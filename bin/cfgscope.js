@@ -5,6 +5,8 @@ import { main } from '../dist/cli/main.js';
 main(process.argv).then(
   (code) => { process.exitCode = code; },
   (err) => {
+    // `cfgscope replay | head`: the reader went away; that is not an error of ours.
+    if (err && err.code === 'EPIPE') return;
     process.stderr.write(`cfgscope: ${err && err.stack ? err.stack : String(err)}\n`);
     process.exitCode = 70;
   },

@@ -16,10 +16,13 @@ export class DeviceState {
   private layout: CompiledLayout | null = null;
   /** A read changed bytes the identity is built from; recompute before the next use. */
   private stale = true;
+  /** The stream has been told who this device is (by a device record or by announce()). */
+  announced = false;
 
   constructor(readonly bdf: string) {}
 
   give(rec: DeviceRecord): void {
+    this.announced = true;
     this.given = this.given ? mergeIdentity(this.given, rec) : rec;
     if (rec.config) this.shadow.loadHex(rec.config);
     this.stale = true;
@@ -35,6 +38,20 @@ export class DeviceState {
     this.refresh();
     if (!this.given) return this.traced!;
     return mergeIdentity(this.given, this.traced!);
+  }
+
+  /**
+   * The identity rebuilt from the trace's own reads, once enumeration has read the vendor and
+   * device id, class and header type; null before that, or once already announced. A function
+   * that answers 0xffff is an empty slot, not a device.
+   */
+  announce(): DeviceRecord | null {
+    if (this.announced) return null;
+    const sh = this.shadow;
+    const vendor = sh.get(0x00, 2);
+    if (vendor === null || vendor === 0xffff || sh.get(0x02, 2) === null || sh.get(0x09, 3) === null || sh.get(0x0e, 1) === null) return null;
+    this.announced = true;
+    return this.identity();
   }
 
   namer(): CompiledLayout {

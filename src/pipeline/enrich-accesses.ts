@@ -45,8 +45,13 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
       if (a.val !== null) {
         // Identity and layout only change when a read brings bytes never seen before (bounded:
         // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
-        if (a.op === 'r' && dev.shadow.sourceOf(a.off, a.size) === ByteSource.Unknown) dev.touched();
+        const fresh = a.op === 'r' && dev.shadow.sourceOf(a.off, a.size) === ByteSource.Unknown;
         dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written);
+        if (fresh) {
+          dev.touched();
+          const found = dev.announce();
+          if (found) subscriber.next({ kind: 'device', device: found });
+        }
       }
       return ev;
     };

@@ -23,7 +23,7 @@ export class ReplayTextSink {
     switch (e.kind) {
       case 'header': return this.header(e.header);
       case 'device': this.devices.set(e.device.bdf, e.device); return;
-      case 'phase-summary': this.printDevices(); return this.phase(e);
+      case 'phase-summary': return this.phase(e);
       case 'lost': return this.out(`  !! ${e.record.count} events lost (${e.record.reason})${e.record.line ? ` at input line ${e.record.line}` : ''}\n`);
       case 'end': this.printDevices(); return this.end(e);
       default: return;
@@ -41,7 +41,7 @@ export class ReplayTextSink {
     if (this.devicesPrinted) return;
     this.devicesPrinted = true;
     if (this.devices.size === 0) return;
-    this.out(`\nDevices (${this.devices.size}):\n`);
+    this.out(`\nDevices (${this.devices.size}, identity from ${[...new Set([...this.devices.values()].map((d) => d.from))].join(', ')}):\n`);
     for (const d of [...this.devices.values()].sort((a, b) => (a.bdf < b.bdf ? -1 : 1))) {
       this.out(`  ${describeDevice(d, this.names)}\n`);
     }
