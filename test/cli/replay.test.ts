@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './run-cli.js';
+
+const fixture = (rel: string): string => new URL(`../fixtures/${rel}`, import.meta.url).pathname;
+
+// replay writes its report straight to fd 1 (synchronous, flat memory), so these tests run the
+// built CLI as a user does and read its stdout.
+const bin = new URL('../../bin/cfgscope.js', import.meta.url).pathname;
+const cfgscope = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+describe('cfgscope replay on the bundled real capture (the README main job)', () => {
+  const r = cfgscope('replay');
+  it('exits 0 and prints per-phase, per-device write tables with call sites', () => {
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('kernel 6.1.0-56-amd64, clock global');
+    expect(r.stdout).toContain('== PHASE[4] remove+rescan 0000:01:00.0 (t=9.397195) ==');
+    expect(r.stdout).toMatch(/\n {4}BASE_ADDRESS_0 +2 {2}0xfe200000 -> 0xffffffff +__pci_read_base\n {41}0xffffffff -> 0xfe200000\n/);
+    expect(r.stdout).toMatch(/\n {4}COMMAND +1 {2}0x0107 -> 0x0103 +do_pci_disable_device\n/);
+  });
+
+  it('lists early-boot writes without arguments by call site', () => {
+    expect(r.stdout).toContain('282 writes the early-boot function tracer saw without arguments');
+    expect(r.stdout).toMatch(/\n {6}116 {2}pci_bus_write_config_dword +__pci_read_base\n/);
+  });
+
+  it('names devices from pci.ids', () => {
+    expect(r.stdout).toContain('0000:02:00.0 [1b36:0010] Non-Volatile memory controller: Red Hat, Inc. QEMU NVM Express Controller');
+  });
+
+  it('ends with totals that account for every record', () => {
+    expect(r.stdout).toContain('Total: 1131 accesses (694 reads, 437 writes, 282 with unknown target)');
+    expect(r.stdout).toContain('154 nested probe hits merged into the access they repeat');
+  });
+});
+
+describe('cfgscope replay --json', () => {
+  it('emits one JSON object per line with the same rows', () => {
+    const r = cfgscope('replay', '--json');
+    expect(r.status).toBe(0);
+    const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const phase4 = objs.find((o) => o.type === 'phase' && o.label === 'PHASE[4] remove+rescan 0000:01:00.0') as { deviceWrites: Record<string, unknown>[] };
+    expect(phase4.deviceWrites).toContainEqual(expect.objectContaining({
+      bdf: '0000:01:00.0', register: 'BASE_ADDRESS_0', count: 2, callSite: '__pci_read_base',
+      transitions: { '0xfe200000->0xffffffff': 1, '0xffffffff->0xfe200000': 1 },
+    }));
+    expect(objs.at(-1)).toMatchObject({ type: 'end', trailer: 'complete', counts: { accesses: 1131 } });
+  });
+});
+
+describe('bad input through the CLI', () => {
+  it('refuses a file in no known format with INPUT_UNKNOWN_FORMAT and its location', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'cfgscope-')), 'notes.txt');
+    writeFileSync(f, 'hello\nworld\n');
+    const r = await runCli('import', f, '-o', `${f}.ndjson`);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toBe(`cfgscope: ${f}:1: INPUT_UNKNOWN_FORMAT: not a format cfgscope reads (capture, bpftrace, qemu, ftrace); see docs/capture-format.md\n`);
+  });
+
+  it('reports skipped lines with file:line and fails with --strict', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'cfgscope-')), 'qemu.log');
+    writeFileSync(f, 'pci_cfg_read mch 00:00.0 @0x0 -> 0x8086\npci_cfg_write e1000e 01:00.0 @0x1\n');
+    const loose = await runCli('import', f, '-o', `${f}.ndjson`);
+    expect(loose.code).toBe(0);
+    expect(loose.stderr).toContain(`skipped 1 x QEMU_BAD_LINE\n    ${f}:2: malformed pci_cfg trace line: pci_cfg_write e1000e 01:00.0 @0x1\n`);
+    expect((await runCli('import', f, '-o', `${f}.ndjson`, '--strict')).code).toBe(65);
+  });
+
+  it('says which file is missing', () => {
+    const r = cfgscope('replay', '/nonexistent/capture.ndjson');
+    expect(r.status).toBe(65);
+    expect(r.stderr).toMatch(/^cfgscope: \/nonexistent\/capture.ndjson: INPUT_UNREADABLE: ENOENT/);
+  });
+});
+
+describe('identity from sysfs', () => {
+  it('imports with --devices sysfs:<fixture> and shows the devices', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cfgscope-')), 'k.ndjson');
+    const r = await runCli('import', fixture('qemu-6.1-q35-basic/serial.log'), '--devices', `sysfs:${fixture('sysfs/devices')}`, '-o', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/ [1-9]\d* devices,/);
+    expect(execFileSync(process.execPath, [bin, 'replay', out], { encoding: 'utf8' })).toContain('identity from sysfs');
+  });
+});
