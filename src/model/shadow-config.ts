@@ -16,6 +16,12 @@ export const enum ByteSource {
 export class ShadowConfig {
   private readonly bytes = new Uint8Array(CONFIG_SIZE);
   private readonly source = new Uint8Array(CONFIG_SIZE);
+  /**
+   * Per byte, the count of unattributed writes (early-boot function-tracer hits: some device,
+   * some offset) that had happened when the byte became known. A byte known before the latest
+   * such write may have been changed by it: its value is then stale, not certain.
+   */
+  private readonly epoch = new Uint32Array(CONFIG_SIZE);
 
   /** Loads a snapshot in the capture's hex form (`..` for unknown bytes). */
   loadHex(hex: string): void {
@@ -45,13 +51,20 @@ export class ShadowConfig {
     return s;
   }
 
-  set(off: number, size: number, value: number, how: ByteSource): void {
+  set(off: number, size: number, value: number, how: ByteSource, epoch = 0): void {
     let v = value;
     for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) {
       this.bytes[off + i] = v & 0xff;
       this.source[off + i] = how;
+      this.epoch[off + i] = epoch;
       v = Math.floor(v / 256);
     }
+  }
+
+  /** True when some byte of the range became known before unattributed write number `epoch`. */
+  isStale(off: number, size: number, epoch: number): boolean {
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) if (this.epoch[off + i]! < epoch) return true;
+    return false;
   }
 
   /** Byte at `off` or undefined when unknown: the view the capability walker takes. */

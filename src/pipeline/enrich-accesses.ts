@@ -26,15 +26,20 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
     const counts = emptyCounts();
     let phase: PhaseRef = { seq: 0, label: opts.firstPhase ?? 'boot', ts: null };
     let index = 0;
+    /** Unattributed writes so far: each may have changed any byte of any device. */
+    let epoch = 0;
     let trailer: EndEvent['trailer'] = 'missing';
 
     const onAccess = (a: AccessRecord): AccessEvent => {
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
       const ev: AccessEvent = {
         kind: 'access', index: index++, access: a, bdf: null, register: null, mnemonic: null,
-        old: null, oldFrom: ByteSource.Unknown, callSite: callSite(frames), stack: frames, phase,
+        old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: callSite(frames), stack: frames, phase,
       };
-      if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) return ev;
+      if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
+        if (a.op === 'w') epoch++;
+        return ev;
+      }
       const dev = inventory.state(a.seg, a.bus, a.devfn);
       ev.bdf = dev.bdf;
       const reg = dev.namer().name(a.off, a.size);
@@ -42,11 +47,12 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
       ev.mnemonic = reg.mnemonic ?? null;
       ev.old = dev.shadow.get(a.off, a.size);
       ev.oldFrom = ev.old === null ? ByteSource.Unknown : dev.shadow.sourceOf(a.off, a.size);
+      ev.oldStale = ev.old !== null && dev.shadow.isStale(a.off, a.size, epoch);
       if (a.val !== null) {
         // Identity and layout only change when a read brings bytes never seen before (bounded:
         // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
         const fresh = a.op === 'r' && dev.shadow.sourceOf(a.off, a.size) === ByteSource.Unknown;
-        dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written);
+        dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written, epoch);
         if (fresh) {
           dev.touched();
           const found = dev.announce();

@@ -25,6 +25,8 @@ export interface AccessEvent {
   /** Value of the accessed bytes just before this access, or null when cfgscope cannot know it. */
   old: number | null;
   oldFrom: ByteSource;
+  /** The old value was known before an unattributed write (target unknown) that may have changed it. */
+  oldStale: boolean;
   /** First frame outside the config accessors: the code that asked for this access. */
   callSite: string | null;
   stack: readonly string[] | null;

@@ -49,6 +49,8 @@ export interface PhaseSummary {
 export type SummaryEvent = PhaseSummary | Exclude<PipelineEvent, AccessEvent>;
 
 const hex = (v: number | null, size: number): string => (v === null ? '?' : `0x${v.toString(16).padStart(size * 2, '0')}`);
+/** `0x0107?`: a value known before an unattributed write that may have changed it. */
+const oldHex = (e: AccessEvent, size: number): string => `${hex(e.old, size)}${e.oldStale ? '?' : ''}`;
 
 class PhaseAccumulator {
   private readonly rows = new Map<string, WriteRow>();
@@ -76,7 +78,7 @@ class PhaseAccumulator {
     }
     row.count++;
     if (!a.known) return;
-    const t = `${hex(e.old, a.size)}->${hex(a.val, a.size)}`;
+    const t = `${oldHex(e, a.size)}->${hex(a.val, a.size)}`;
     const n = row.transitions.get(t);
     if (n !== undefined) row.transitions.set(t, n + 1);
     else if (row.transitions.size < MAX_TRANSITIONS) row.transitions.set(t, 1);

@@ -33,6 +33,14 @@ export class ReplayNdjsonSink {
 function rowJson(r: WriteRow): Record<string, unknown> {
   return {
     bdf: r.bdf, register: r.register, mnemonic: r.mnemonic, size: r.size, count: r.count, callSite: r.callSite, accessor: r.fn,
-    transitions: Object.fromEntries(r.transitions), otherTransitions: r.otherTransitions, firstIndex: r.firstIndex, stack: r.stack,
+    transitions: [...r.transitions].map(([t, count]) => transitionJson(t, count)), otherTransitions: r.otherTransitions, firstIndex: r.firstIndex, stack: r.stack,
   };
+}
+
+/** `0xfe200000?->0xffffffff` -> `{ old: '0xfe200000', oldStale: true, new: '0xffffffff', count }`; `?` alone is unknown (null). */
+function transitionJson(t: string, count: number): Record<string, unknown> {
+  const [oldText, newText] = t.split('->') as [string, string];
+  const stale = oldText.length > 1 && oldText.endsWith('?');
+  const old = oldText === '?' ? null : stale ? oldText.slice(0, -1) : oldText;
+  return { old, oldStale: stale, new: newText === '?' ? null : newText, count };
 }

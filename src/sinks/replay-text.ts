@@ -112,6 +112,7 @@ export class ReplayTextSink {
     if (c.nestedMerged > 0) notes.push(`${c.nestedMerged} nested probe hits merged into the access they repeat`);
     if (c.ignoredLines > 0) notes.push(`${c.ignoredLines} console lines outside the trace ignored`);
     if (e.trailer === 'incomplete') notes.push('capture is INCOMPLETE: its writer was interrupted');
+    if (c.unknownAccesses > 0) notes.push('an old value shown as 0x...? was known before an early-boot write whose target is unknown: that write may have changed it');
     for (const n of notes) this.out(`  ${n}\n`);
   }
 }

@@ -21,7 +21,9 @@ describe('cfgscope replay on the bundled real capture (the README main job)', ()
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('kernel 6.1.0-56-amd64, clock global');
     expect(r.stdout).toContain('== PHASE[4] remove+rescan 0000:01:00.0 (t=9.397195) ==');
-    expect(r.stdout).toMatch(/\n {4}BASE_ADDRESS_0 +2 {2}0xfe200000 -> 0xffffffff +__pci_read_base\n {41}0xffffffff -> 0xfe200000\n/);
+    // The BAR's value is known from the device side's snapshot, but 282 early-boot writes with no
+    // target happened since: it is marked `?` (may have changed), not presented as certain.
+    expect(r.stdout).toMatch(/\n {4}BASE_ADDRESS_0 +2 {2}0xfe200000\? -> 0xffffffff +__pci_read_base\n {41}0xffffffff -> 0xfe200000\n/);
     expect(r.stdout).toMatch(/\n {4}COMMAND +1 {2}0x0107 -> 0x0103 +do_pci_disable_device\n/);
   });
 
@@ -48,7 +50,10 @@ describe('cfgscope replay --json', () => {
     const phase4 = objs.find((o) => o.type === 'phase' && o.label === 'PHASE[4] remove+rescan 0000:01:00.0') as { deviceWrites: Record<string, unknown>[] };
     expect(phase4.deviceWrites).toContainEqual(expect.objectContaining({
       bdf: '0000:01:00.0', register: 'BASE_ADDRESS_0', count: 2, callSite: '__pci_read_base',
-      transitions: { '0xfe200000->0xffffffff': 1, '0xffffffff->0xfe200000': 1 },
+      transitions: [
+        { old: '0xfe200000', oldStale: true, new: '0xffffffff', count: 1 },
+        { old: '0xffffffff', oldStale: false, new: '0xfe200000', count: 1 },
+      ],
     }));
     expect(objs.at(-1)).toMatchObject({ type: 'end', trailer: 'complete', counts: { accesses: 1131 } });
   });

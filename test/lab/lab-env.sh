@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# Common settings of the cfgscope QEMU lab. Sourced by the other scripts; not run directly.
+# Every path can be overridden from the environment.
+
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$LAB_DIR/../.." && pwd)"
+
+# Cache of downloaded/extracted things (gitignored). 70 MB .deb + ~400 MB extracted.
+LAB_CACHE="${LAB_CACHE:-$LAB_DIR/.cache}"
+# Raw output of the last run (serial log, QEMU trace), gitignored.
+LAB_OUT="${LAB_OUT:-$LAB_DIR/out}"
+# Where the fixtures end up.
+FIXTURE_DIR="${FIXTURE_DIR:-$REPO_DIR/test/fixtures/bpftrace}"
+
+# The probe that runs in the guest.
+PROBE="${PROBE:-$REPO_DIR/probes/cfgscope.bt}"
+
+# Kernel: the flavour that Debian's `linux-image-amd64` metapackage depends on.
+KERNEL_META="${KERNEL_META:-linux-image-amd64}"
+
+# Wall-clock limit of one QEMU run (seconds).
+QEMU_TIMEOUT="${QEMU_TIMEOUT:-900}"
+
+# Host packages the lab needs (Debian bookworm).
+HOST_PACKAGES=(qemu-system-x86 busybox-static bpftrace bpftool xz-utils binutils)
+
+# Kernel modules the guest loads; their dependencies are resolved from .modinfo.
+GUEST_MODULES=(9p 9pnet_virtio virtio_pci e1000e nvme virtio_net)
+
+# Resolve the kernel package name (linux-image-6.1.0-N-amd64) from the metapackage.
+lab_kernel_package() {
+    apt-cache depends "$KERNEL_META" 2>/dev/null \
+        | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Step 1 of the cfgscope QEMU lab: host packages, guest kernel, guest modules.
+#
+#  - installs the Debian packages the lab needs (QEMU, busybox-static, bpftrace, bpftool, ...);
+#    bpftrace is installed on the HOST because the guest runs the host's /usr over 9p;
+#  - downloads (apt-get download, not install) the kernel package that linux-image-amd64
+#    depends on and unpacks it with dpkg -x into $LAB_CACHE/kernel;
+#  - extracts the uncompressed vmlinux from the bzImage (only for its BTF: struct offsets,
+#    recorded in $LAB_CACHE/btf-offsets.txt for reference);
+#  - copies the guest modules plus their dependencies (read from each module's .modinfo
+#    `depends=`) into $LAB_CACHE/modules, with a load order file per module.
+#
+# Idempotent: every step is skipped when its result is already there.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
+
+# --- 1. host packages -------------------------------------------------------------------
+missing=()
+for p in "${HOST_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# --- 2. kernel package ------------------------------------------------------------------
+kpkg="$(lab_kernel_package)"
+[[ -n "$kpkg" ]] || die "cannot resolve the kernel package of $KERNEL_META (apt-get update?)"
+mkdir -p "$LAB_CACHE/deb"
+deb="$(ls "$LAB_CACHE/deb/${kpkg}"_*.deb 2>/dev/null | head -n1 || true)"
+if [[ -z "$deb" ]]; then
+    log "downloading $kpkg"
+    # apt-get download writes to the current directory; run it in a subshell.
+    (cd "$LAB_CACHE/deb" && apt-get download "$kpkg")
+    deb="$(ls "$LAB_CACHE/deb/${kpkg}"_*.deb | head -n1)"
+fi
+kver_pkg="$(dpkg-deb -f "$deb" Version)"
+
+kroot="$LAB_CACHE/kernel"
+if [[ ! -f "$kroot/.done-$kver_pkg" ]]; then
+    log "unpacking $(basename "$deb")"
+    rm -rf "$kroot"
+    mkdir -p "$kroot"
+    dpkg -x "$deb" "$kroot"
+    touch "$kroot/.done-$kver_pkg"
+fi
+krel="$(ls "$kroot/lib/modules" | head -n1)"   # e.g. 6.1.0-56-amd64
+[[ -f "$kroot/boot/vmlinuz-$krel" ]] || die "no vmlinuz-$krel in $deb"
+ln -sfn "kernel/boot/vmlinuz-$krel" "$LAB_CACHE/vmlinuz"
+printf '%s\n' "$krel" >"$LAB_CACHE/kernel-release"
+printf '%s %s\n' "$kpkg" "$kver_pkg" >"$LAB_CACHE/kernel-package"
+
+# --- 3. vmlinux (for its BTF) -------------------------------------------------------------
+# The bzImage carries an xz-compressed vmlinux: find the xz magic FD 37 7A 58 5A 00 and
+# decompress from there (xz complains about the trailing bytes after the stream: ignored).
+if [[ ! -s "$LAB_CACHE/vmlinux" ]]; then
+    log "extracting vmlinux from the bzImage"
+    off="$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kroot/boot/vmlinuz-$krel" | head -n1 | cut -d: -f1)"
+    [[ -n "$off" ]] || die "no xz stream in vmlinuz-$krel"
+    tail -c +"$((off + 1))" "$kroot/boot/vmlinuz-$krel" | xz -dc >"$LAB_CACHE/vmlinux.tmp" 2>/dev/null || true
+    readelf -S "$LAB_CACHE/vmlinux.tmp" | grep -q '\.BTF' || die "extracted vmlinux has no .BTF"
+    mv "$LAB_CACHE/vmlinux.tmp" "$LAB_CACHE/vmlinux"
+fi
+# The probe does NOT use these numbers (it casts through BTF in the guest); they are kept
+# for the README and for cross-checking.
+if [[ ! -s "$LAB_CACHE/btf-offsets.txt" ]]; then
+    bpftool btf dump file "$LAB_CACHE/vmlinux" format raw \
+        | awk '
+            /^\[[0-9]+\] STRUCT / { s = $3; gsub(/\047/, "", s); next }
+            /^\[[0-9]+\]/        { s = "" }
+            s ~ /^(pci_bus|pci_dev|pci_sysdata)$/ && $1 ~ /^\047(number|sysdata|bus|devfn|domain)\047$/ {
+                f = $1; gsub(/\047/, "", f)
+                for (i = 1; i <= NF; i++) if ($i ~ /^bits_offset=/) { b = substr($i, 13) }
+                printf "%s.%s %d\n", s, f, b / 8
+            }' >"$LAB_CACHE/btf-offsets.txt"
+fi
+
+# --- 4. guest modules and their dependencies ------------------------------------------------
+moddir="$LAB_CACHE/modules"
+mkdir -p "$moddir"
+kmods="$kroot/lib/modules/$krel/kernel"
+
+# find_module NAME -> path of NAME.ko ('-' and '_' are interchangeable in module names)
+find_module() {
+    local n="$1" alt
+    alt="${n//_/-}"
+    find "$kmods" \( -name "$n.ko" -o -name "${n//-/_}.ko" -o -name "$alt.ko" \) -print -quit
+}
+# module_depends PATH -> the module's dependencies, one a line (from .modinfo depends=)
+module_depends() {
+    objcopy -O binary --only-section=.modinfo "$1" /dev/stdout \
+        | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
+}
+# load_order NAME -> NAME's dependency closure, dependencies first, each once
+declare -A seen
+load_order() {
+    local n="$1" p d
+    [[ -n "${seen[$n]:-}" ]] && return 0
+    seen[$n]=1
+    p="$(find_module "$n")"
+    [[ -n "$p" ]] || die "module $n not found in $krel"
+    while read -r d; do load_order "$d"; done < <(module_depends "$p")
+    cp -u "$p" "$moddir/$n.ko"
+    printf '%s\n' "$n"
+}
+for m in "${GUEST_MODULES[@]}"; do
+    seen=()
+    load_order "$m" >"$moddir/$m.order"
+    log "module $m: $(tr '\n' ' ' <"$moddir/$m.order")"
+done
+
+log "kernel $kpkg $kver_pkg ($krel) ready in $LAB_CACHE"
