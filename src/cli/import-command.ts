@@ -2,11 +2,12 @@
 
 import { lastValueFrom, tap } from 'rxjs';
 import type { Command } from 'commander';
+import { deviceWrites, WriteAttributor } from '../crosscheck/attribute-writes.js';
 import { loadDeviceRecords } from '../identity/device-records.js';
 import type { CaptureRecord, DeviceRecord } from '../model/records.js';
 import { CaptureWriter } from '../sinks/capture-writer.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
-import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
+import { readAll, recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
 import { SkipTally } from './skipped-report.js';
 
@@ -14,6 +15,7 @@ interface ImportOptions {
   output: string;
   format?: string;
   devices?: string[];
+  attribute?: string;
   strict?: boolean;
 }
 
@@ -24,11 +26,13 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
     .requiredOption('-o, --output <capture>', 'capture file to write (NDJSON)')
     .option('-f, --format <kind>', 'input format instead of detecting it: ftrace, qemu, bpftrace, capture')
     .option('-d, --devices <source...>', 'add device identity: a device-side trace of the same run (e.g. QEMU\'s log), a capture, or sysfs[:path]')
+    .option('-a, --attribute <device trace>', 'give early-boot writes (function tracer, no arguments) their target and value by aligning with a device-side trace of the same run')
     .option('--strict', 'exit non-zero when any input line was skipped')
     .action(async (input: string, opts: ImportOptions) => {
       const format = await resolveFormat(input, opts);
       const devices: DeviceRecord[] = [];
       for (const spec of opts.devices ?? []) devices.push(...await loadDeviceRecords(spec));
+      const attributor = opts.attribute ? new WriteAttributor(deviceWrites(await readAll(opts.attribute))) : null;
       const writer = new CaptureWriter(SyncWriter.toFile(opts.output));
       const skipped = new SkipTally();
       let headerDone = false;
@@ -42,8 +46,16 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
         }
         if (r.t === 'skipped') skipped.add(r);
       };
+      const feed = (r: CaptureRecord): void => {
+        if (!attributor) return write(r);
+        for (const x of attributor.push(r)) write(x);
+      };
       try {
-        await lastValueFrom(recordsFromFile(input, format).pipe(tap(write)), { defaultValue: null });
+        await lastValueFrom(recordsFromFile(input, format).pipe(tap(feed)), { defaultValue: null });
+        if (attributor) {
+          for (const x of attributor.end()) write(x);
+          writer.write({ t: 'source-count', key: 'attributed-from-device-log', count: attributor.stats.attributed });
+        }
       } catch (e) {
         writer.finish(false);
         throw e;
@@ -53,6 +65,11 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
         + `  ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes, ${c.unknownAccesses} with unknown target), `
         + `${c.devices} devices, ${c.stacks} stacks, ${c.phases} phases, ${c.lostEvents} lost events, `
         + `${c.nestedMerged} nested hits merged, ${c.ignoredLines} console lines ignored, ${c.skipped} lines skipped\n`);
+      if (attributor) {
+        const a = attributor.stats;
+        io.stderr(`  attributed from ${opts.attribute}: ${a.attributed} early writes given a target, ${a.leftUnknown} left unknown; `
+          + `${a.anchors} traced writes matched, ${a.kernelOnly} seen by the kernel only, ${a.deviceOnly} device writes no traced call made\n`);
+      }
       skipped.report(input, io);
       if (opts.strict && skipped.total > 0) result.code = EXIT_DATA;
     });

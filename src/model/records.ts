@@ -89,6 +89,9 @@ export interface AccessRecord {
   sizeGuessed?: boolean;
   /** Device model name on the device side (QEMU's `e1000e`, `pcie-root-port`). */
   model?: string;
+  /** Target and value were not seen by the kernel-side probe but taken from the device side of
+   *  the same run by aligning the two write sequences (src/crosscheck/attribute-writes.ts). */
+  attributed?: 'device-log';
 }
 
 export interface LostRecord {

@@ -18,6 +18,8 @@ export interface WriteRow {
   /** The accessor hit (useful when the device is unknown: early boot). */
   fn: string | null;
   count: number;
+  /** How many of these writes got their target from the device-side log (not seen by the probe). */
+  attributed: number;
   /** `old->new` (hex, `?` for unknown) -> count, in first-seen order. */
   transitions: Map<string, number>;
   otherTransitions: number;
@@ -67,16 +69,17 @@ class PhaseAccumulator {
     const a = e.access;
     if (a.op === 'r') return this.addRead(e);
     this.writes++;
-    const key = `${e.bdf}|${e.register}|${e.callSite}|${a.fn}`;
+    const key = `${e.bdf}|${e.register}|${e.callSite}|${a.fn}|${a.attributed ?? ''}`;
     let row = this.rows.get(key);
     if (!row) {
       row = {
         bdf: e.bdf, register: e.register, mnemonic: e.mnemonic, size: a.size, callSite: e.callSite, fn: a.fn,
-        count: 0, transitions: new Map(), otherTransitions: 0, firstIndex: e.index, stack: e.stack,
+        count: 0, attributed: 0, transitions: new Map(), otherTransitions: 0, firstIndex: e.index, stack: e.stack,
       };
       this.rows.set(key, row);
     }
     row.count++;
+    if (a.attributed) row.attributed++;
     if (!a.known) return;
     const t = `${oldHex(e, a.size)}->${hex(a.val, a.size)}`;
     const n = row.transitions.get(t);

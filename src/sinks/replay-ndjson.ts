@@ -32,7 +32,7 @@ export class ReplayNdjsonSink {
 
 function rowJson(r: WriteRow): Record<string, unknown> {
   return {
-    bdf: r.bdf, register: r.register, mnemonic: r.mnemonic, size: r.size, count: r.count, callSite: r.callSite, accessor: r.fn,
+    bdf: r.bdf, register: r.register, mnemonic: r.mnemonic, size: r.size, count: r.count, attributed: r.attributed, callSite: r.callSite, accessor: r.fn,
     transitions: [...r.transitions].map(([t, count]) => transitionJson(t, count)), otherTransitions: r.otherTransitions, firstIndex: r.firstIndex, stack: r.stack,
   };
 }

@@ -16,6 +16,7 @@ const VAL_COL = 30;
 export class ReplayTextSink {
   private readonly devices = new Map<string, DeviceRecord>();
   private devicesPrinted = false;
+  private attributed = false;
 
   constructor(private readonly out: (text: string) => void, private readonly names: DeviceNamer) {}
 
@@ -93,11 +94,13 @@ export class ReplayTextSink {
   }
 
   private row(r: WriteRow): string {
+    if (r.attributed > 0) this.attributed = true;
     const reg = r.mnemonic && r.mnemonic !== r.register ? `${r.register} (${r.mnemonic})` : r.register ?? '?';
     const trans = [...r.transitions.entries()].map(([t, n]) => (n > 1 ? `${t.replace('->', ' -> ')} x${n}` : t.replace('->', ' -> ')));
     if (r.otherTransitions > 0) trans.push(`+${r.otherTransitions} other`);
     const first = trans.shift() ?? '(value unknown)';
-    let text = `    ${reg.padEnd(REG_COL)} ${String(r.count).padStart(4)}  ${first.padEnd(VAL_COL)}  ${r.callSite ?? '?'}\n`;
+    const site = `${r.callSite ?? '?'}${r.attributed > 0 ? ' [a]' : ''}`;
+    let text = `    ${reg.padEnd(REG_COL)} ${String(r.count).padStart(4)}  ${first.padEnd(VAL_COL)}  ${site}\n`;
     for (const t of trans) text += `    ${''.padEnd(REG_COL)} ${''.padStart(4)}  ${t}\n`;
     return text;
   }
@@ -112,6 +115,7 @@ export class ReplayTextSink {
     if (c.nestedMerged > 0) notes.push(`${c.nestedMerged} nested probe hits merged into the access they repeat`);
     if (c.ignoredLines > 0) notes.push(`${c.ignoredLines} console lines outside the trace ignored`);
     if (e.trailer === 'incomplete') notes.push('capture is INCOMPLETE: its writer was interrupted');
+    if (this.attributed) notes.push('[a]: target and value of these early-boot writes come from the device-side log of the same run (aligned by `cfgscope import --attribute`); the kernel probe saw only the call');
     if (c.unknownAccesses > 0) notes.push('an old value shown as 0x...? was known before an early-boot write whose target is unknown: that write may have changed it');
     for (const n of notes) this.out(`  ${n}\n`);
   }

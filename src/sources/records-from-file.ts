@@ -3,7 +3,7 @@
 // per chunk, so memory stays flat however long the file is.
 
 import { createReadStream } from 'node:fs';
-import { Observable } from 'rxjs';
+import { lastValueFrom, Observable, toArray } from 'rxjs';
 import { CfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
@@ -48,4 +48,9 @@ export function recordsFromFile(file: string, format: InputFormat): Observable<C
       stream.destroy();
     };
   });
+}
+
+/** Every record of a (small) file, format detected: for side inputs such as a device-side log. */
+export async function readAll(file: string): Promise<CaptureRecord[]> {
+  return lastValueFrom(recordsFromFile(file, await resolveFormat(file)).pipe(toArray()));
 }

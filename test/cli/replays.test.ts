@@ -10,7 +10,8 @@ const out = mkdtempSync(join(tmpdir(), 'cfgscope-replays-'));
 
 describe('bundled replays are reproducible', () => {
   it.each([
-    ['qemu-6.1-q35-basic/kernel.capture.ndjson', ['test/fixtures/qemu-6.1-q35-basic/serial.log', '--devices', 'test/fixtures/qemu-6.1-q35-basic/qemu-trace.log']],
+    ['qemu-6.1-q35-basic/kernel.capture.ndjson', ['test/fixtures/qemu-6.1-q35-basic/serial.log', '--devices', 'test/fixtures/qemu-6.1-q35-basic/qemu-trace.log',
+      '--attribute', 'test/fixtures/qemu-6.1-q35-basic/qemu-trace.log']],
     ['qemu-6.1-q35-basic/device.capture.ndjson', ['test/fixtures/qemu-6.1-q35-basic/qemu-trace.log']],
   ])('%s', async (capture, args) => {
     const target = join(out, capture.replace('/', '-'));

@@ -1,0 +1,95 @@
+// The policy stage of the pipeline: after enrichAccesses, every known write to a device the policy
+// protects is evaluated against the rules that can touch it; target rules are checked when their
+// phase ends or the stream ends. Replay (`check`) and live capture run this same operator.
+
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Inventory } from '../identity/inventory.js';
+import { RoleMap, type Role } from '../policy/device-roles.js';
+import { evaluateWrite } from '../policy/evaluate-write.js';
+import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
+import type { Policy, Rule } from '../policy/policy-types.js';
+import { RuleIndex } from '../policy/rule-index.js';
+import { checkTargets } from '../policy/check-targets.js';
+import type { AccessEvent, EndEvent, PipelineEvent } from './events.js';
+
+export interface CheckTotals {
+  kind: 'check-totals';
+  /** Known writes seen, and those to devices the policy protects. */
+  writes: number;
+  protectedWrites: number;
+  /** Writes to protected devices that kept every protected bit (the precise policy's passes). */
+  sameValue: number;
+  violations: number;
+  expected: number;
+  unattributed: number;
+}
+
+export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;
+
+export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunction<PipelineEvent, CheckEvent> {
+  return (source) => new Observable<CheckEvent>((subscriber) => {
+    const roles = new RoleMap(inventory, policy.preserved);
+    const index = new RuleIndex(policy.rules);
+    const totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
+    let phase = 'boot';
+
+    const emitTargets = (at: 'end' | string): void => {
+      for (const t of checkTargets(index.targets(at), inventory, roles)) {
+        if (t.verdict === 'violation') totals.violations++;
+        subscriber.next(t);
+      }
+    };
+
+    const onWrite = (e: AccessEvent): void => {
+      const a = e.access;
+      if (!a.known || e.bdf === null) {
+        totals.unattributed++;
+        subscriber.next({ kind: 'unattributed', fn: a.fn, callSite: e.callSite, stack: e.stack, ts: a.ts, phase: e.phase.label, index: e.index, line: a.line ?? null });
+        return;
+      }
+      totals.writes++;
+      // Writes to a bridge's bus numbers move the set of depended devices.
+      if (a.off! <= 0x1a && a.off! + a.size > 0x18) roles.invalidate();
+      const role: Role = roles.role(e.bdf);
+      const rules: readonly Rule[] = index.candidates(e);
+      if (rules.length === 0) return;
+      if (role !== 'other') totals.protectedWrites++;
+      const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
+      const found = evaluateWrite(rules, dev.identity(), role, e);
+      if (found.length === 0 && role !== 'other') totals.sameValue++;
+      for (const f of found) {
+        if (f.verdict === 'violation') totals.violations++; else totals.expected++;
+        subscriber.next(f);
+      }
+    };
+
+    return source.subscribe({
+      next(e) {
+        switch (e.kind) {
+          case 'access':
+            if (e.access.op === 'w') onWrite(e);
+            return;
+          case 'device':
+            roles.invalidate();
+            subscriber.next(e);
+            return;
+          case 'phase':
+            emitTargets(phase);
+            phase = e.phase.label;
+            subscriber.next(e);
+            return;
+          case 'end':
+            emitTargets(phase);
+            emitTargets('end');
+            subscriber.next(totals);
+            subscriber.next(e satisfies EndEvent);
+            return;
+          default:
+            subscriber.next(e);
+        }
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
+    });
+  });
+}
