@@ -1,0 +1,112 @@
+// The verdicts of one policy on one write: which rules the write falls under, whether the bits a
+// rule protects changed (old -> new, RW1C clears understood as clears), and whether an expect
+// rule explains it. Pure: the caller supplies the device identity, role and the write's context.
+
+import { diffFields, rw1cMask } from '../registers/fields.js';
+import type { AccessEvent } from '../pipeline/events.js';
+import type { DeviceRecord } from '../model/records.js';
+import { frameFunction } from '../parsers/accessors.js';
+import type { Role } from './device-roles.js';
+import type { Change, Finding } from './findings.js';
+import type { Rule } from './policy-types.js';
+import { project, registerRange } from './register-range.js';
+
+export function ruleApplies(rule: Rule, role: Role): boolean {
+  switch (rule.appliesTo) {
+    case 'any': return true;
+    case 'preserved': return role === 'preserved';
+    case 'depended': return role === 'depended';
+    case 'preserved+depended': return role !== 'other';
+  }
+}
+
+interface Hit {
+  rule: Rule;
+  start: number;
+  end: number;
+  old: number | null;
+  new: number;
+  /** The register's masked bits after the write (RW1C clears applied), when old is known. */
+  after: number | null;
+  /** Bits of the rule's mask this write touched. */
+  mask: number;
+  change: Change;
+  /** Bits that changed or may have changed. */
+  moved: number;
+}
+
+function hitOf(rule: Rule, range: [number, number], e: AccessEvent): Hit | null {
+  const a = e.access;
+  const [start, end] = range;
+  if (a.off! >= end || a.off! + a.size <= start) return null;
+  const written = project(a.val ?? 0, a.off!, a.size, start, end);
+  const mask = (rule.mask & written.covered) >>> 0;
+  if (mask === 0) return null;
+  const rw1c = rule.register.space === 'any' ? 0 : rw1cMask(rule.register.text);
+  if (a.val === null) return { rule, start, end, old: null, new: written.value, after: null, mask, change: 'unknown-old', moved: mask };
+  if (e.old === null) {
+    // A 0 written to an RW1C bit leaves it alone whatever it was: only the rest may have moved.
+    const moved = (mask & ~(rw1c & ~written.value)) >>> 0;
+    return { rule, start, end, old: null, new: written.value, after: null, mask, change: moved === 0 ? 'same' : 'unknown-old', moved };
+  }
+  const old = project(e.old, a.off!, a.size, start, end).value;
+  const after = ((written.value & ~rw1c) | (old & rw1c & ~written.value)) >>> 0;
+  const moved = ((old ^ after) & mask) >>> 0;
+  return { rule, start, end, old, new: written.value, after, mask, change: moved === 0 ? 'same' : 'changed', moved };
+}
+
+const callSiteMatches = (rule: Rule, e: AccessEvent): boolean =>
+  !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(frameFunction(e.callSite).replace(/\.(cold|isra\.\d+|part\.\d+|constprop\.\d+)$/, '')));
+
+/** Findings for one known write on one device. `rules` are those indexed for this write. */
+export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent): Finding[] {
+  const hits: Hit[] = [];
+  for (const rule of rules) {
+    if (rule.kind === 'target' || !ruleApplies(rule, role)) continue;
+    const range = registerRange(rule.register, id);
+    if (range === null) continue;
+    const hit = hitOf(rule, range === 'any' ? [e.access.off!, e.access.off! + e.access.size] : range, e);
+    if (hit) hits.push(hit);
+  }
+  const expects = hits.filter((h) => h.rule.kind === 'expect' && callSiteMatches(h.rule, e));
+  const out: Finding[] = [];
+  for (const h of hits) {
+    if (h.rule.kind === 'expect') continue;
+    const broken = h.rule.kind === 'deny' || h.change !== 'same';
+    if (!broken) continue;
+    // An expect rule explains the write when it covers every bit that (may have) moved.
+    const bits = h.rule.kind === 'deny' ? h.mask : h.moved;
+    const why = expects.find((x) => overlapsAll(x, h, bits));
+    out.push(finding(why ? 'expected' : 'violation', why ?? h, id, role, e, why ? h.rule.id : undefined));
+  }
+  for (const x of expects) if (!out.some((f) => f.rule.id === x.rule.id)) out.push(finding('expected', x, id, role, e));
+  return out;
+}
+
+/** Does expect hit `x` cover `bits` of hit `h`? Both are in their own register coordinates. */
+function overlapsAll(x: Hit, h: Hit, bits: number): boolean {
+  for (let b = h.start; b < h.end; b++) {
+    const need = Math.floor(bits / 256 ** (b - h.start)) & 0xff;
+    if (need === 0) continue;
+    if (b < x.start || b >= x.end) return false;
+    const have = Math.floor(x.mask / 256 ** (b - x.start)) & 0xff;
+    if ((need & ~have) !== 0) return false;
+  }
+  return true;
+}
+
+function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Role, e: AccessEvent, overrides?: string): Finding {
+  const r = h.rule;
+  const fields = h.old !== null && h.after !== null && r.register.space !== 'any'
+    ? diffFields(r.register.text, (h.old & h.mask) >>> 0, (h.after & h.mask) >>> 0).map((c) => c.text)
+    : r.fields;
+  const f: Finding = {
+    kind: 'finding', verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },
+    device: { bdf: id.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
+    register: r.register.space === 'any' ? e.register ?? '?' : r.register.text, accessed: e.register,
+    fields, old: h.old, new: h.new, oldStale: e.oldStale && h.old !== null, change: h.change, mask: h.mask,
+    callSite: e.callSite, stack: e.stack, ts: e.access.ts, phase: e.phase.label, index: e.index, line: e.access.line ?? null,
+  };
+  if (overrides) f.overrides = overrides;
+  return f;
+}

@@ -1,0 +1,77 @@
+// What checking a capture against a policy produces: one finding per (write, rule) that the policy
+// has something to say about. Findings are records: replay and live emit the same ones.
+
+import type { Severity, RuleKind } from './policy-types.js';
+
+/** How a write relates to the bits a rule protects. */
+export type Change =
+  /** old value known and the masked bits changed */
+  | 'changed'
+  /** old value known and the masked bits kept their value (RW1C clears included) */
+  | 'same'
+  /** old value unknown: the masked bits may have changed (stated, never guessed) */
+  | 'unknown-old';
+
+export type Verdict = 'violation' | 'expected';
+
+export interface DeviceRef {
+  bdf: string;
+  vendor: number | null;
+  device: number | null;
+  role: 'preserved' | 'depended' | 'other';
+}
+
+export interface Finding {
+  kind: 'finding';
+  verdict: Verdict;
+  rule: { id: string; kind: RuleKind; severity: Severity; why: string; source: string };
+  /** When an expect rule turned a would-be violation into `expected`: the rule it overrode. */
+  overrides?: string;
+  device: DeviceRef;
+  /** The rule's register as the policy names it (`COMMAND`, `CAP_EXP+0x28`) and the accessed name. */
+  register: string;
+  accessed: string | null;
+  /** Fields of the rule's mask that the write changed (or may have changed), e.g. `MASTER 1->0`. */
+  fields: string[];
+  /** Values of the rule's register bytes the write touched; null when unknown. */
+  old: number | null;
+  new: number | null;
+  /** The old value was known before an unattributed write and may have changed since. */
+  oldStale: boolean;
+  change: Change;
+  mask: number;
+  callSite: string | null;
+  stack: readonly string[] | null;
+  ts: number | null;
+  phase: string;
+  /** Index of the access among the capture's accesses, and its line in the raw input. */
+  index: number;
+  line: number | null;
+}
+
+/** An end-of-phase or end-of-trace check of a `target` rule. */
+export interface TargetFinding {
+  kind: 'target';
+  verdict: 'violation' | 'met';
+  rule: Finding['rule'];
+  device: DeviceRef;
+  register: string;
+  want: number;
+  mask: number;
+  /** Register value at that point, null when unknown. */
+  actual: number | null;
+  at: string;
+}
+
+/** A write whose target device the probe could not see (early boot): it may have touched a
+ *  preserved device; reported by call site so nothing is silently assumed harmless. */
+export interface UnattributedWrite {
+  kind: 'unattributed';
+  fn: string | null;
+  callSite: string | null;
+  stack: readonly string[] | null;
+  ts: number | null;
+  phase: string;
+  index: number;
+  line: number | null;
+}

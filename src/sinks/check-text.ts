@@ -1,0 +1,82 @@
+// Human output of `check`: findings grouped by device, then call site, then identical finding
+// (same rule, register, fields and old -> new), with counts. Plain text that pastes into a
+// mailing-list reply; the rule's `why` is quoted once per group.
+
+import type { DeviceRecord } from '../model/records.js';
+import type { CheckEvent, CheckTotals } from '../pipeline/check-policy.js';
+import type { Finding, TargetFinding } from '../policy/findings.js';
+import { describeDevice, type DeviceNamer } from './device-line.js';
+
+interface Group { first: Finding; count: number; phases: Set<string> }
+
+const hex = (v: number | null): string => (v === null ? '?' : `0x${v.toString(16)}`);
+
+export class CheckTextSink {
+  private readonly devices = new Map<string, DeviceRecord>();
+  /** bdf -> call site -> group key -> group. Bounded by distinct findings, not by trace length. */
+  private readonly groups = new Map<string, Map<string, Map<string, Group>>>();
+  private readonly targets: TargetFinding[] = [];
+  private readonly unattributed = new Map<string, number>();
+
+  constructor(private readonly out: (t: string) => void, private readonly names: DeviceNamer, private readonly showExpected: boolean) {}
+
+  handle(e: CheckEvent): void {
+    switch (e.kind) {
+      case 'device': this.devices.set(e.device.bdf, e.device); return;
+      case 'finding': return this.add(e);
+      case 'target': this.targets.push(e); return;
+      case 'unattributed': {
+        const k = `${e.fn ?? '?'}  ${e.callSite ?? '?'}`;
+        this.unattributed.set(k, (this.unattributed.get(k) ?? 0) + 1);
+        return;
+      }
+      case 'check-totals': return this.print(e);
+      default: return;
+    }
+  }
+
+  private add(f: Finding): void {
+    if (f.verdict === 'expected' && !this.showExpected) return;
+    const byDev = this.groups.get(f.device.bdf) ?? new Map<string, Map<string, Group>>();
+    this.groups.set(f.device.bdf, byDev);
+    const site = f.callSite ?? '(no stack: device side)';
+    const bySite = byDev.get(site) ?? new Map<string, Group>();
+    byDev.set(site, bySite);
+    const key = [f.verdict, f.rule.id, f.register, f.fields.join(','), hex(f.old), f.oldStale, hex(f.new), f.change].join('|');
+    const g = bySite.get(key);
+    if (g) { g.count++; g.phases.add(f.phase); } else bySite.set(key, { first: f, count: 1, phases: new Set([f.phase]) });
+  }
+
+  private print(t: CheckTotals): void {
+    for (const [bdf, bySite] of [...this.groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const first = [...bySite.values()][0]!.values().next().value!.first;
+      const dev = this.devices.get(bdf);
+      this.out(`\n${dev ? describeDevice(dev, this.names) : bdf}  [${first.device.role}]\n`);
+      for (const [site, groups] of bySite) {
+        this.out(`  at ${site}\n`);
+        for (const g of groups.values()) this.out(this.line(g));
+      }
+    }
+    for (const tf of this.targets) {
+      const verdict = tf.verdict === 'met' ? 'met      ' : 'VIOLATION';
+      this.out(`\n${tf.device.bdf}  target ${verdict} ${tf.rule.severity} ${tf.rule.id}: ${tf.register} & ${hex(tf.mask)} should be ${hex(tf.want)} at ${tf.at}, is ${tf.actual === null ? 'unknown' : hex(tf.actual & tf.mask)}\n    why: ${tf.rule.why}\n`);
+    }
+    if (this.unattributed.size > 0) {
+      this.out(`\n${t.unattributed} writes with unknown target (early boot: the function tracer records no arguments);\nany of them may have touched a protected device. By accessor and call site:\n`);
+      for (const [k, n] of [...this.unattributed].sort((a, b) => b[1] - a[1])) this.out(`  ${String(n).padStart(5)}  ${k}\n`);
+    }
+    this.out(`\n${t.violations} violations, ${t.expected} expected writes; ${t.protectedWrites} of ${t.writes} known writes hit protected devices, ${t.sameValue} of them kept every protected bit.\n`);
+  }
+
+  private line(g: Group): string {
+    const f = g.first;
+    const verdict = f.verdict === 'violation' ? 'VIOLATION' : 'expected ';
+    const change = f.change === 'unknown-old' ? `? -> ${hex(f.new)} (old value unknown: may have changed)`
+      : `${hex(f.old)}${f.oldStale ? '?' : ''} -> ${hex(f.new)}${f.change === 'same' ? ' (same value)' : ''}`;
+    const fields = f.fields.length > 0 ? ` ${f.fields.join(', ')}` : '';
+    const count = g.count > 1 ? ` x${g.count}` : '';
+    const where = `${[...g.phases].join('; ')}${f.line !== null ? `, first at input line ${f.line}` : ''}`;
+    const over = f.overrides ? ` (explains ${f.overrides})` : '';
+    return `    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}\n      in ${where}\n      why: ${f.rule.why}\n`;
+  }
+}
