@@ -3,7 +3,9 @@
 
 import { Command, CommanderError } from 'commander';
 import { isCfgscopeError } from '../model/errors.js';
+import { checkCommand } from './check-command.js';
 import { importCommand } from './import-command.js';
+import { policyLintCommand } from './policy-lint-command.js';
 import { replayCommand } from './replay-command.js';
 
 export const EXIT_USAGE = 64;
@@ -31,6 +33,8 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   importCommand(program, io, result);
   replayCommand(program, io, result);
+  checkCommand(program, io, result);
+  policyLintCommand(program, io, result);
   return program;
 }
 

@@ -55,8 +55,9 @@ function hitOf(rule: Rule, range: [number, number], e: AccessEvent): Hit | null 
   return { rule, start, end, old, new: written.value, after, mask, change: moved === 0 ? 'same' : 'changed', moved };
 }
 
+/** Call sites are named by plain function: compiler clones (`.cold`, `.isra.0`, `.constprop.0.isra.0`) match. */
 const callSiteMatches = (rule: Rule, e: AccessEvent): boolean =>
-  !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(frameFunction(e.callSite).replace(/\.(cold|isra\.\d+|part\.\d+|constprop\.\d+)$/, '')));
+  !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(frameFunction(e.callSite).replace(/\..*$/, '')));
 
 /** Findings for one known write on one device. `rules` are those indexed for this write. */
 export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent): Finding[] {
@@ -104,7 +105,7 @@ function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Ro
     kind: 'finding', verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },
     device: { bdf: id.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
     register: r.register.space === 'any' ? e.register ?? '?' : r.register.text, accessed: e.register,
-    fields, old: h.old, new: h.new, oldStale: e.oldStale && h.old !== null, change: h.change, mask: h.mask,
+    fields, old: h.old, new: h.new, oldStale: e.oldStale && h.old !== null, change: h.change, mask: h.mask, width: h.end - h.start,
     callSite: e.callSite, stack: e.stack, ts: e.access.ts, phase: e.phase.label, index: e.index, line: e.access.line ?? null,
   };
   if (overrides) f.overrides = overrides;

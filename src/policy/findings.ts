@@ -40,6 +40,8 @@ export interface Finding {
   oldStale: boolean;
   change: Change;
   mask: number;
+  /** Width in bytes of the register `old`/`new`/`mask` are in. */
+  width: number;
   callSite: string | null;
   stack: readonly string[] | null;
   ts: number | null;

@@ -3,13 +3,20 @@
 
 import type { DeviceRecord } from '../model/records.js';
 import { capByName } from '../registers/cap-table.js';
+import { headerKind, headerTable } from '../registers/header.js';
 import type { RegisterRef } from './policy-types.js';
 
 /** Absolute [start, end) of the register on this device; null when the device lacks the capability
  *  (or its layout is unknown); `any` for the `*` register. */
 export function registerRange(ref: RegisterRef, id: DeviceRecord): [number, number] | 'any' | null {
   if (ref.space === 'any') return 'any';
-  if (ref.space === 'header') return [ref.rel, ref.rel + ref.width];
+  if (ref.space === 'header') {
+    // A bridge-only register (SECONDARY_BUS) on an endpoint is another register (BASE_ADDRESS_2):
+    // the rule does not apply to a device whose header has no register of that name.
+    const kind = headerKind(id.headerType);
+    if (kind !== 'unknown' && !headerTable(kind).index.regs.some((r) => r.name === ref.base.toUpperCase())) return null;
+    return [ref.rel, ref.rel + ref.width];
+  }
   const cap = capByName(ref.base);
   if (!cap) return null;
   const list = ref.space === 'cap' ? id.caps : id.ecaps;

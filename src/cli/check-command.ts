@@ -1,0 +1,93 @@
+// `cfgscope check <capture> --policy <file|builtin>...`: every write to a protected device judged
+// against the composed policy. Exit status 1 when a violation at or above --fail-on is found, so
+// it can gate CI; 65 when the input or the policy is bad.
+
+import { InvalidArgumentError, type Command } from 'commander';
+import { lastValueFrom, tap } from 'rxjs';
+import { loadDeviceRecords } from '../identity/device-records.js';
+import { Inventory } from '../identity/inventory.js';
+import { openPciIds } from '../identity/pci-ids.js';
+import { formatBdf, parseBdf } from '../model/bdf.js';
+import { CfgscopeError } from '../model/errors.js';
+import { checkPolicy, type CheckEvent } from '../pipeline/check-policy.js';
+import { enrichAccesses } from '../pipeline/enrich-accesses.js';
+import { loadPolicies } from '../policy/load-policy.js';
+import { formatProblem } from '../policy/policy-explain.js';
+import { SEVERITIES, type Severity } from '../policy/policy-types.js';
+import { CheckNdjsonSink } from '../sinks/check-ndjson.js';
+import { CheckTextSink } from '../sinks/check-text.js';
+import { SyncWriter } from '../sinks/sync-writer.js';
+import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
+import type { CliIo, CliResult } from './main.js';
+import { SkipTally } from './skipped-report.js';
+
+export const EXIT_VIOLATION = 1;
+
+interface CheckOptions {
+  policy: string[];
+  json?: boolean;
+  failOn: Severity;
+  devices?: string[];
+  format?: string;
+  expected?: boolean;
+  preserve?: string[];
+}
+
+function parseBdfArg(v: string, prev: string[] = []): string[] {
+  const b = parseBdf(v);
+  if (!b) throw new InvalidArgumentError('a PCI address like 0000:3b:00.0');
+  return [...prev, formatBdf(b.seg, b.bus, b.devfn)];
+}
+
+function parseSeverity(v: string): Severity {
+  if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`);
+  return v as Severity;
+}
+
+export function checkCommand(program: Command, io: CliIo, result: CliResult): void {
+  program.command('check')
+    .description('judge every config write in a capture against preservation policies')
+    .argument('<capture>', 'capture file or raw trace')
+    .requiredOption('-p, --policy <file|builtin...>', 'policy files or builtins (luo-strict, luo-busmaster, luo-default), composed in order')
+    .option('--json', 'emit NDJSON findings')
+    .option('--fail-on <severity>', 'exit 1 when a violation at or above this severity is found', parseSeverity, 'error')
+    .option('--expected', 'also list writes the policy expects (with their justification)')
+    .option('--preserve <bdf...>', 'mark these devices preserved, in addition to the policy\'s own selectors', parseBdfArg)
+    .option('-d, --devices <source...>', 'device identity from a device-side trace, a capture or sysfs[:path]')
+    .option('-f, --format <kind>', 'input format instead of detecting it')
+    .action(async (file: string, opts: CheckOptions) => {
+      const { policy, problems } = await loadPolicies(opts.policy);
+      for (const bdf of opts.preserve ?? []) policy.preserved.push({ bdf });
+      const errors = problems.filter((p) => p.level === 'error');
+      for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
+      if (errors.length > 0) throw new CfgscopeError('POLICY_INVALID', `${errors.length} error(s) in the policy; nothing was checked`, { file: errors[0]!.file, path: errors[0]!.path });
+      const inventory = new Inventory();
+      for (const spec of opts.devices ?? []) for (const d of await loadDeviceRecords(spec)) inventory.give(d);
+      const format = await resolveFormat(file, opts);
+      const out = SyncWriter.toFd(1);
+      const write = (t: string): void => out.write(t);
+      const sink = opts.json ? new CheckNdjsonSink(write) : new CheckTextSink(write, openPciIds(), opts.expected ?? false);
+      if (!opts.json) {
+        const sel = policy.preserved.map((p) => Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'number' ? `0x${v.toString(16)}` : v}`).join(','));
+        write(`cfgscope check ${file}\npolicy: ${policy.sources.join(' + ')} (${policy.rules.length} rules); preserved: ${sel.join('; ') || 'none'}\n`);
+      }
+      const failAt = SEVERITIES.indexOf(opts.failOn);
+      let failing = 0;
+      const skipped = new SkipTally();
+      const onEvent = (e: CheckEvent): void => {
+        if ((e.kind === 'finding' || e.kind === 'target') && e.verdict === 'violation' && SEVERITIES.indexOf(e.rule.severity) >= failAt) failing++;
+        if (e.kind === 'skipped') skipped.add(e.record);
+        sink.handle(e);
+      };
+      try {
+        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), checkPolicy(policy, inventory), tap(onEvent)), { defaultValue: null });
+      } finally {
+        out.flush();
+      }
+      skipped.report(file, io);
+      if (failing > 0) {
+        io.stderr(`cfgscope check: ${failing} violation(s) at or above ${opts.failOn}\n`);
+        result.code = EXIT_VIOLATION;
+      }
+    });
+}
