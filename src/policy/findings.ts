@@ -21,7 +21,18 @@ export interface DeviceRef {
   role: 'preserved' | 'depended' | 'other';
 }
 
-export interface Finding {
+/** Where in the trace a write happened, and which code made it. */
+export interface WriteContext {
+  callSite: string | null;
+  stack: readonly string[] | null;
+  ts: number | null;
+  phase: string;
+  /** Index of the access among the capture's accesses, and its line in the raw input. */
+  index: number;
+  line: number | null;
+}
+
+export interface Finding extends WriteContext {
   kind: 'finding';
   verdict: Verdict;
   rule: { id: string; kind: RuleKind; severity: Severity; why: string; source: string };
@@ -42,13 +53,6 @@ export interface Finding {
   mask: number;
   /** Width in bytes of the register `old`/`new`/`mask` are in. */
   width: number;
-  callSite: string | null;
-  stack: readonly string[] | null;
-  ts: number | null;
-  phase: string;
-  /** Index of the access among the capture's accesses, and its line in the raw input. */
-  index: number;
-  line: number | null;
 }
 
 /** An end-of-phase or end-of-trace check of a `target` rule. */
@@ -67,13 +71,7 @@ export interface TargetFinding {
 
 /** A write whose target device the probe could not see (early boot): it may have touched a
  *  preserved device; reported by call site so nothing is silently assumed harmless. */
-export interface UnattributedWrite {
+export interface UnattributedWrite extends WriteContext {
   kind: 'unattributed';
   fn: string | null;
-  callSite: string | null;
-  stack: readonly string[] | null;
-  ts: number | null;
-  phase: string;
-  index: number;
-  line: number | null;
 }

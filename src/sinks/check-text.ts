@@ -9,7 +9,7 @@ import { describeDevice, type DeviceNamer } from './device-line.js';
 
 interface Group { first: Finding; count: number; phases: Set<string> }
 
-const hex = (v: number | null): string => (v === null ? '?' : `0x${v.toString(16)}`);
+const hex = (v: number | null, width = 1): string => (v === null ? '?' : `0x${v.toString(16).padStart(width * 2, '0')}`);
 
 export class CheckTextSink {
   private readonly devices = new Map<string, DeviceRecord>();
@@ -17,12 +17,16 @@ export class CheckTextSink {
   private readonly groups = new Map<string, Map<string, Map<string, Group>>>();
   private readonly targets: TargetFinding[] = [];
   private readonly unattributed = new Map<string, number>();
+  /** Rules cited, with their justification: printed once at the end, not on every line. */
+  private readonly cited = new Map<string, Finding['rule']>();
+  private source = '';
 
   constructor(private readonly out: (t: string) => void, private readonly names: DeviceNamer, private readonly showExpected: boolean) {}
 
   handle(e: CheckEvent): void {
     switch (e.kind) {
       case 'device': this.devices.set(e.device.bdf, e.device); return;
+      case 'header': this.source = e.header.source.file?.split('/').pop() ?? ''; return;
       case 'finding': return this.add(e);
       case 'target': this.targets.push(e); return;
       case 'unattributed': {
@@ -37,6 +41,7 @@ export class CheckTextSink {
 
   private add(f: Finding): void {
     if (f.verdict === 'expected' && !this.showExpected) return;
+    this.cited.set(f.rule.id, f.rule);
     const byDev = this.groups.get(f.device.bdf) ?? new Map<string, Map<string, Group>>();
     this.groups.set(f.device.bdf, byDev);
     const site = f.callSite ?? '(no stack: device side)';
@@ -58,8 +63,13 @@ export class CheckTextSink {
       }
     }
     for (const tf of this.targets) {
+      this.cited.set(tf.rule.id, tf.rule);
       const verdict = tf.verdict === 'met' ? 'met      ' : 'VIOLATION';
-      this.out(`\n${tf.device.bdf}  target ${verdict} ${tf.rule.severity} ${tf.rule.id}: ${tf.register} & ${hex(tf.mask)} should be ${hex(tf.want)} at ${tf.at}, is ${tf.actual === null ? 'unknown' : hex(tf.actual & tf.mask)}\n    why: ${tf.rule.why}\n`);
+      this.out(`\n${tf.device.bdf}  target ${verdict} ${tf.rule.severity} ${tf.rule.id}: ${tf.register} & ${hex(tf.mask)} should be ${hex(tf.want)} at ${tf.at}, is ${tf.actual === null ? 'unknown' : hex(tf.actual & tf.mask)}\n`);
+    }
+    if (this.cited.size > 0) {
+      this.out('\nRules cited:\n');
+      for (const r of this.cited.values()) this.out(`  ${r.id} (${r.kind}, ${r.severity}, from ${r.source}):\n    ${r.why}\n`);
     }
     if (this.unattributed.size > 0) {
       this.out(`\n${t.unattributed} writes with unknown target (early boot: the function tracer records no arguments);\nany of them may have touched a protected device. By accessor and call site:\n`);
@@ -71,12 +81,12 @@ export class CheckTextSink {
   private line(g: Group): string {
     const f = g.first;
     const verdict = f.verdict === 'violation' ? 'VIOLATION' : 'expected ';
-    const change = f.change === 'unknown-old' ? `? -> ${hex(f.new)} (old value unknown: may have changed)`
-      : `${hex(f.old)}${f.oldStale ? '?' : ''} -> ${hex(f.new)}${f.change === 'same' ? ' (same value)' : ''}`;
+    const change = f.change === 'unknown-old' ? `? -> ${hex(f.new, f.width)} (old value unknown: may have changed)`
+      : `${hex(f.old, f.width)}${f.oldStale ? '?' : ''} -> ${hex(f.new, f.width)}${f.change === 'same' ? ' (same value)' : ''}`;
     const fields = f.fields.length > 0 ? ` ${f.fields.join(', ')}` : '';
     const count = g.count > 1 ? ` x${g.count}` : '';
-    const where = `${[...g.phases].join('; ')}${f.line !== null ? `, first at input line ${f.line}` : ''}`;
+    const first = f.line !== null ? `, ${this.source || 'input'}:${f.line}` : '';
     const over = f.overrides ? ` (explains ${f.overrides})` : '';
-    return `    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}\n      in ${where}\n      why: ${f.rule.why}\n`;
+    return `    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}\n      (${[...g.phases].join('; ')}${first})\n`;
   }
 }

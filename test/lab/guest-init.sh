@@ -4,12 +4,12 @@
 # 1. mounts proc/sys/dev/tracefs/debugfs, loads virtio_pci + 9p, mounts the HOST's /usr
 #    (shared read-only over 9p) under a tmpfs root /newroot with bin/lib/lib64/sbin links into
 #    usr, so `chroot /newroot bpftrace ...` runs the host's bpftrace;
-# 2. for each run mode (text, json, lost-text, lost-json; kernel cmdline `lab.runs=`, see
-#    run_bpftrace below): starts bpftrace with
-#    /lab/cfgscope.bt in the background, waits until it has attached (start banner), runs the
-#    driver phases, stops bpftrace with SIGINT (END runs, maps are printed), and prints its output
-#    file to the console between `=====BEGIN BPFTRACE mode=M=====` / `=====END ...` lines,
-#    preceded by an `[init] output mode=M bytes=N sha256=H` line to check the extraction;
+# 2. for each run mode (text, json, lost-text, lost-json; kernel cmdline `lab.runs=`; see
+#    run_bpftrace below): starts bpftrace with /lab/cfgscope.bt in the background, waits until
+#    it has attached (start banner), runs the driver phases (or the burst), stops bpftrace with
+#    SIGINT (END runs, maps are printed), and prints its output file to the console between
+#    `=====BEGIN BPFTRACE mode=M=====` / `=====END ...` lines, preceded by an
+#    `[init] output mode=M bytes=N sha256=H` line to check the extraction;
 # 3. poweroff -f.
 #
 # Device layout (see boot.sh): 01:00.0 e1000e, 02:00.0 nvme, 03:00.0 virtio-net,
@@ -146,14 +146,31 @@ run_burst() {
     phase 9 stop
 }
 
+# exited PID: true once the (child) process has exited (a zombie until `wait`) or is gone
+exited() { ! grep -q '^State:[[:space:]]*[^Z]' /proc/$1/status 2>/dev/null; }
+
+# stop_bpftrace PID: SIGINT (bpftrace runs END and prints its maps), then wait for it. bpftrace
+# 0.17 has been seen (once in ~10 runs) not to exit after SIGINT; then its threads' kernel
+# stacks are printed, SIGINT is sent once more, and at last SIGTERM/SIGKILL, each after 30 s.
+stop_bpftrace() {
+    for sig in INT INT TERM KILL; do
+        kill -$sig $1 2>/dev/null
+        i=0
+        while ! exited $1 && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
+        exited $1 && return 0
+        say "mode=$MODE bpftrace still running 30 s after SIG$sig; its threads:"
+        for t in /proc/$1/task/*; do
+            echo "  task ${t##*/} $(cat $t/comm) wchan=$(cat $t/wchan 2>/dev/null)"
+            sed 's/^/    /' $t/stack 2>/dev/null
+        done
+    done
+}
+
 # run_bpftrace MODE: one traced run; output in $NR/lab/out.MODE
 #   text       bpftrace /lab/cfgscope.bt                  + run_phases
 #   json       bpftrace -f json /lab/cfgscope.bt          + run_phases
 #   lost-text  BPFTRACE_PERF_RB_PAGES=1 bpftrace /lab/cfgscope.bt 0 0 2 0          + run_burst
 #   lost-json  BPFTRACE_PERF_RB_PAGES=1 bpftrace -f json /lab/cfgscope.bt 0 0 2 0  + run_burst
-#   collide-text  BPFTRACE_MAP_KEYS_MAX=16 bpftrace /lab/cfgscope.bt               + run_phases
-#              (a 16-slot stack map: distinct stacks collide, bpf_get_stackid fails with EEXIST,
-#              and bpftrace prints those events without a stack; it says so on stderr)
 run_bpftrace() {
     MODE=$1
     out=/lab/out.$MODE
@@ -164,7 +181,6 @@ run_bpftrace() {
         json) fmt="-f json" ;;
         lost-text) args="0 0 2 0" envs=BPFTRACE_PERF_RB_PAGES=1 scenario=run_burst ;;
         lost-json) fmt="-f json" args="0 0 2 0" envs=BPFTRACE_PERF_RB_PAGES=1 scenario=run_burst ;;
-        collide-text) envs=BPFTRACE_MAP_KEYS_MAX=16 ;;
         *) fail "unknown mode $MODE" ;;
     esac
     say "mode=$MODE starting $envs bpftrace $fmt /lab/cfgscope.bt $args"
@@ -184,10 +200,9 @@ run_bpftrace() {
     else
         $scenario
     fi
-    kill -INT $bt
+    stop_bpftrace $bt
     wait $bt
     say "mode=$MODE bpftrace exited rc=$?"
-    echo 1 >/proc/sys/kernel/printk
     say "output mode=$MODE bytes=$(wc -c <$NR$out) sha256=$(sha256sum <$NR$out | cut -d' ' -f1)"
     echo "=====BEGIN BPFTRACE mode=$MODE====="
     cat $NR$out
@@ -196,6 +211,7 @@ run_bpftrace() {
     echo "=====END BPFTRACE mode=$MODE====="
     echo "=====BEGIN BPFTRACE-STDERR mode=$MODE====="
     cat $NR$err
+    [ -n "$(tail -c 1 $NR$err)" ] && echo
     echo "=====END BPFTRACE-STDERR mode=$MODE====="
 }
 

@@ -19,7 +19,7 @@ PROBE="${PROBE:-$REPO_DIR/probes/cfgscope.bt}"
 KERNEL_META="${KERNEL_META:-linux-image-amd64}"
 
 # Wall-clock limit of one QEMU run (seconds).
-QEMU_TIMEOUT="${QEMU_TIMEOUT:-900}"
+QEMU_TIMEOUT="${QEMU_TIMEOUT:-600}"
 
 # Host packages the lab needs (Debian bookworm).
 HOST_PACKAGES=(qemu-system-x86 busybox-static bpftrace bpftool xz-utils binutils)
