@@ -19,6 +19,7 @@ import { CheckTextSink } from '../sinks/check-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import type { CliIo, CliResult } from './main.js';
+import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 
 export const EXIT_VIOLATION = 1;
@@ -48,12 +49,12 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
   program.command('check')
     .description('judge every config write in a capture against preservation policies')
     .argument('<capture>', 'capture file or raw trace')
-    .requiredOption('-p, --policy <file|builtin...>', 'policy files or builtins (luo-strict, luo-busmaster, luo-default), composed in order')
+    .requiredOption('-p, --policy <file|builtin>', 'policy file or builtin (luo-strict, luo-busmaster, luo-default); repeat to compose, in order', repeatable)
     .option('--json', 'emit NDJSON findings')
     .option('--fail-on <severity>', 'exit 1 when a violation at or above this severity is found', parseSeverity, 'error')
     .option('--expected', 'also list writes the policy expects (with their justification)')
-    .option('--preserve <bdf...>', 'mark these devices preserved, in addition to the policy\'s own selectors', parseBdfArg)
-    .option('-d, --devices <source...>', 'device identity from a device-side trace, a capture or sysfs[:path]')
+    .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
+    .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .option('-f, --format <kind>', 'input format instead of detecting it')
     .action(async (file: string, opts: CheckOptions) => {
       const { policy, problems } = await loadPolicies(opts.policy);

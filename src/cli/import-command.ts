@@ -9,6 +9,7 @@ import { CaptureWriter } from '../sinks/capture-writer.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { readAll, recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
+import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 
 interface ImportOptions {
@@ -25,7 +26,7 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
     .argument('<input>', 'raw trace file')
     .requiredOption('-o, --output <capture>', 'capture file to write (NDJSON)')
     .option('-f, --format <kind>', 'input format instead of detecting it: ftrace, qemu, bpftrace, capture')
-    .option('-d, --devices <source...>', 'add device identity: a device-side trace of the same run (e.g. QEMU\'s log), a capture, or sysfs[:path]')
+    .option('-d, --devices <source>', 'add device identity: a device-side trace of the same run (e.g. QEMU\'s log), a capture, or sysfs[:path] (repeatable)', repeatable)
     .option('-a, --attribute <device trace>', 'give early-boot writes (function tracer, no arguments) their target and value by aligning with a device-side trace of the same run')
     .option('--strict', 'exit non-zero when any input line was skipped')
     .action(async (input: string, opts: ImportOptions) => {

@@ -13,6 +13,7 @@ import { ReplayTextSink } from '../sinks/replay-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import type { CliIo, CliResult } from './main.js';
+import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 
 /** The capture `cfgscope replay` shows when given none: a real boot, see replays/README.md. */
@@ -30,7 +31,7 @@ export function replayCommand(program: Command, io: CliIo, _result: CliResult): 
     .argument('[capture...]', 'capture files or raw traces (default: the bundled real boot capture)')
     .option('--json', 'emit NDJSON instead of text')
     .option('-f, --format <kind>', 'input format instead of detecting it')
-    .option('-d, --devices <source...>', 'device identity from a device-side trace, a capture or sysfs[:path]')
+    .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .action(async (files: string[], opts: ReplayOptions) => {
       const inputs = files.length > 0 ? files : [DEFAULT_REPLAY];
       const names = opts.json ? null : openPciIds();

@@ -89,3 +89,12 @@ describe('value cases on real writes (test/fixtures/policies/rw1c-cases.json)', 
     expect(all).toContain('violation rtsta 0000:00:04.0 CAP_EXP+0x20 ?->0x10000 unknown-old @pcie_pme_probe');
   });
 });
+
+describe('the README check command, options before the capture', () => {
+  it('takes repeatable options without swallowing the positional argument', () => {
+    const r = spawnSync(process.execPath, [bin, 'check', '--policy', 'luo-busmaster', '--policy', 'luo-default', '--preserve', '0000:02:00.0', CAPTURE], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('policy: luo-busmaster + luo-default (42 rules); preserved: bdf=0000:02:00.0');
+    expect(r.stdout).toContain('50 violations, 14 expected writes');
+  });
+});
