@@ -1,6 +1,6 @@
 // `cfgscope import <raw trace> -o <capture>`: any supported input -> a capture file.
 
-import { lastValueFrom, tap } from 'rxjs';
+import { lastValueFrom, takeUntil, tap } from 'rxjs';
 import type { Command } from 'commander';
 import { deviceWrites, WriteAttributor } from '../crosscheck/attribute-writes.js';
 import { loadDeviceRecords } from '../identity/device-records.js';
@@ -9,6 +9,7 @@ import { CaptureWriter } from '../sinks/capture-writer.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { readAll, recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
+import { exitCodeFor, onInterrupt } from './interrupt.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 
@@ -51,15 +52,23 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
         if (!attributor) return write(r);
         for (const x of attributor.push(r)) write(x);
       };
+      const interrupt = onInterrupt();
       try {
-        await lastValueFrom(recordsFromFile(input, format).pipe(tap(feed)), { defaultValue: null });
+        await lastValueFrom(recordsFromFile(input, format).pipe(takeUntil(interrupt.signal$), tap(feed)), { defaultValue: null });
         if (attributor) {
-          for (const x of attributor.end()) write(x);
+          // Interrupted: what is held back is written unaligned (targets unknown), not guessed.
+          for (const x of interrupt.received ? attributor.abandon() : attributor.end()) write(x);
           writer.write({ t: 'source-count', key: 'attributed-from-device-log', count: attributor.stats.attributed });
         }
       } catch (e) {
         writer.finish(false);
         throw e;
+      }
+      if (interrupt.received) {
+        const c = writer.finish(false);
+        io.stderr(`cfgscope import: ${interrupt.received}: stopped after ${c.accesses} accesses; ${opts.output} is closed with an incomplete trailer\n`);
+        result.code = exitCodeFor(interrupt.received);
+        return;
       }
       const c = writer.finish(true);
       io.stderr(`cfgscope import: ${input} (${format.name}) -> ${opts.output}\n`

@@ -88,6 +88,13 @@ export class WriteAttributor {
     return this.release();
   }
 
+  /** Input stopped early (Ctrl-C): hand back what is held, unknown writes left unknown. */
+  abandon(): CaptureRecord[] {
+    this.stats.leftUnknown += this.unknown.length;
+    this.unknown = [];
+    return this.release();
+  }
+
   private anchor(k: AccessRecord): void {
     const limit = Math.min(this.device.length, this.next + ANCHOR_WINDOW);
     for (let j = this.next; j < limit; j++) {
