@@ -12,7 +12,7 @@ export class DeviceState {
   readonly shadow = new ShadowConfig();
   /** Identity given by a device record (sysfs, a device-side capture, the capture itself). */
   given: DeviceRecord | null = null;
-  private traced: DeviceRecord | null = null;
+  private merged: DeviceRecord | null = null;
   private layout: CompiledLayout | null = null;
   /** A read changed bytes the identity is built from; recompute before the next use. */
   private stale = true;
@@ -36,8 +36,7 @@ export class DeviceState {
   /** Identity: the given record, completed by what the trace's own reads tell. */
   identity(): DeviceRecord {
     this.refresh();
-    if (!this.given) return this.traced!;
-    return mergeIdentity(this.given, this.traced!);
+    return this.merged!;
   }
 
   /**
@@ -62,8 +61,9 @@ export class DeviceState {
   private refresh(): void {
     if (!this.stale) return;
     this.stale = false;
-    this.traced = identityFromShadow(this.bdf, this.shadow);
-    const id = this.given ? mergeIdentity(this.given, this.traced) : this.traced;
+    const traced = identityFromShadow(this.bdf, this.shadow);
+    const id = this.given ? mergeIdentity(this.given, traced) : traced;
+    this.merged = id;
     this.layout = compileLayout({ headerType: id.headerType, caps: id.caps, ecaps: id.ecaps });
   }
 }

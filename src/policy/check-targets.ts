@@ -7,7 +7,7 @@ import type { RoleMap } from './device-roles.js';
 import { ruleApplies } from './evaluate-write.js';
 import type { TargetFinding } from './findings.js';
 import type { Rule } from './policy-types.js';
-import { project, registerRange } from './register-range.js';
+import { registerRange } from './register-range.js';
 
 export function* checkTargets(rules: readonly Rule[], inventory: Inventory, roles: RoleMap): Generator<TargetFinding> {
   if (rules.length === 0) return;
@@ -18,8 +18,7 @@ export function* checkTargets(rules: readonly Rule[], inventory: Inventory, role
       if (!ruleApplies(r, role)) continue;
       const range = registerRange(r.register, id);
       if (range === null || range === 'any') continue;
-      const raw = dev.shadow.get(range[0], range[1] - range[0]);
-      const actual = raw === null ? null : project(raw, range[0], range[1] - range[0], range[0], range[1]).value;
+      const actual = dev.shadow.get(range[0], range[1] - range[0]);
       const want = (r.target!.value & r.mask) >>> 0;
       const met = actual !== null && ((actual & r.mask) >>> 0) === want;
       yield {

@@ -98,3 +98,16 @@ describe('the README check command, options before the capture', () => {
     expect(r.stdout).toContain('50 violations, 14 expected writes');
   });
 });
+
+describe('target rules on the real capture (test/fixtures/policies/targets.json)', () => {
+  const r = check('--policy', `${root}test/fixtures/policies/targets.json`);
+  const targets = r.lines.filter((l) => l.type === 'target');
+
+  it('checks the end of the trace and the end of a named phase', () => {
+    expect(targets).toEqual([
+      expect.objectContaining({ verdict: 'violation', register: 'BRIDGE_CONTROL', want: 0, mask: 2, actual: 2, at: 'end of PHASE[2] insmod nvme', device: expect.objectContaining({ bdf: '0000:00:04.0', role: 'depended' }) }),
+      expect.objectContaining({ verdict: 'met', register: 'COMMAND', want: 4, mask: 4, actual: 0x507, at: 'end of trace', device: expect.objectContaining({ bdf: '0000:02:00.0', role: 'preserved' }) }),
+    ]);
+    expect(r.status).toBe(1);
+  });
+});
