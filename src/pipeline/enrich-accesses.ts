@@ -29,6 +29,8 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
     /** Unattributed writes so far: each may have changed any byte of any device. */
     let epoch = 0;
     let trailer: EndEvent['trailer'] = 'missing';
+    const byLayer = new Map<string, number>();
+    const countLayer = (key: string): void => { byLayer.set(key, (byLayer.get(key) ?? 0) + 1); };
 
     const onAccess = (a: AccessRecord): AccessEvent => {
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
@@ -66,7 +68,10 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
       next(r) {
         countRecord(counts, r);
         switch (r.t) {
-          case 'access': subscriber.next(onAccess(r)); break;
+          case 'access':
+            countLayer(`${r.layer}, ${r.op}`);
+            subscriber.next(onAccess(r));
+            break;
           case 'stack': stacks.define(r.id, r.frames); break;
           case 'device': inventory.give(r); subscriber.next({ kind: 'device', device: r }); break;
           case 'phase':
@@ -81,12 +86,12 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
             subscriber.next({ kind: 'source-count', record: r });
             break;
           case 'trailer': trailer = r.complete ? 'complete' : 'incomplete'; break;
-          case 'nested': break;
+          case 'nested': countLayer(`${r.layer}, nested`); break;
         }
       },
       error: (e: unknown) => subscriber.error(e),
       complete() {
-        subscriber.next({ kind: 'end', counts, trailer });
+        subscriber.next({ kind: 'end', counts, trailer, byLayer });
         subscriber.complete();
       },
     });

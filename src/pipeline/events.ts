@@ -40,7 +40,13 @@ export interface DeviceEvent { kind: 'device'; device: DeviceRecord }
 export interface HeaderEvent { kind: 'header'; header: HeaderRecord }
 export interface SourceCountEvent { kind: 'source-count'; record: SourceCountRecord }
 /** Last event of a stream: counts of what went through, and whether the input had a complete trailer. */
-export interface EndEvent { kind: 'end'; counts: CaptureCounts; trailer: 'complete' | 'incomplete' | 'missing' }
+export interface EndEvent {
+  kind: 'end';
+  counts: CaptureCounts;
+  trailer: 'complete' | 'incomplete' | 'missing';
+  /** Accesses and nested hits per `layer, op` (`bus, w`), the key bpftrace's @count map uses. */
+  byLayer: Map<string, number>;
+}
 
 export type PipelineEvent = AccessEvent | PhaseEvent | LostEvent | SkippedEvent | DeviceEvent | HeaderEvent | SourceCountEvent | EndEvent;
 

@@ -24,7 +24,8 @@ export class ReplayNdjsonSink {
         };
       case 'lost': return { type: 'lost', count: e.record.count, reason: e.record.reason, line: e.record.line ?? null, phase: e.phase.label };
       case 'skipped': return { type: 'skipped', code: e.record.code, message: e.record.message, line: e.record.line, text: e.record.text };
-      case 'end': return { type: 'end', counts: e.counts, trailer: e.trailer };
+      case 'end': return { type: 'end', counts: e.counts, trailer: e.trailer, byLayer: Object.fromEntries(e.byLayer) };
+      case 'source-count': return { type: 'source-count', key: e.record.key, count: e.record.count };
       default: return null;
     }
   }

@@ -5,6 +5,7 @@
 import type { DeviceRecord, HeaderRecord } from '../model/records.js';
 import type { EndEvent } from '../pipeline/events.js';
 import type { PhaseSummary, SummaryEvent, WriteRow } from '../pipeline/summarize-phases.js';
+import { reconcileCounts } from '../crosscheck/reconcile-counts.js';
 import { describeDevice, type DeviceNamer } from './device-line.js';
 
 const READ_REGISTERS_SHOWN = 6;
@@ -17,6 +18,8 @@ export class ReplayTextSink {
   private readonly devices = new Map<string, DeviceRecord>();
   private devicesPrinted = false;
   private attributed = false;
+  /** bpftrace's in-kernel @count map, for the lossless proof at the end. */
+  private readonly probeCounts = new Map<string, number>();
 
   constructor(private readonly out: (text: string) => void, private readonly names: DeviceNamer) {}
 
@@ -26,6 +29,9 @@ export class ReplayTextSink {
       case 'device': this.devices.set(e.device.bdf, e.device); return;
       case 'phase-summary': return this.phase(e);
       case 'lost': return this.out(`  !! ${e.record.count} events lost (${e.record.reason})${e.record.line ? ` at input line ${e.record.line}` : ''}\n`);
+      case 'source-count':
+        if (e.record.key.startsWith('@count[')) this.probeCounts.set(e.record.key.slice('@count['.length, -1), e.record.count);
+        return;
       case 'end': this.printDevices(); return this.end(e);
       default: return;
     }
@@ -117,6 +123,12 @@ export class ReplayTextSink {
     if (e.trailer === 'incomplete') notes.push('capture is INCOMPLETE: its writer was interrupted');
     if (this.attributed) notes.push('[a]: target and value of these early-boot writes come from the device-side log of the same run (aligned by `cfgscope import --attribute`); the kernel probe saw only the call');
     if (c.unknownAccesses > 0) notes.push('an old value shown as 0x...? was known before an early-boot write whose target is unknown: that write may have changed it');
+    const rec = reconcileCounts(e.byLayer, this.probeCounts, c.lostEvents);
+    if (rec.status === 'balanced') notes.push(`probe counts reconcile: ${rec.printed} printed + ${rec.lost} lost = ${rec.counted} counted in the kernel: every event is accounted for`);
+    else if (rec.status !== 'no-counts') {
+      notes.push(`probe counts do NOT reconcile (${rec.status}): ${rec.printed} printed + ${rec.lost} lost vs ${rec.counted} counted in the kernel; `
+        + `${rec.differences.map((d) => `${d.key}: ${d.printed} printed, ${d.counted} counted`).join('; ')}. Not proven lossless`);
+    }
     for (const n of notes) this.out(`  ${n}\n`);
   }
 }

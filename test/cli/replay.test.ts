@@ -101,3 +101,17 @@ describe('identity from sysfs', () => {
     expect(execFileSync(process.execPath, [bin, 'replay', out], { encoding: 'utf8' })).toContain('identity from sysfs');
   });
 });
+
+describe('replay of real bpftrace output proves, or fails to prove, that nothing was lost', () => {
+  it('balances when every event was printed or reported lost', () => {
+    expect(cfgscope('replay', 'replays/qemu-6.1-bpftrace/probe-phases.capture.ndjson').stdout)
+      .toContain('probe counts reconcile: 505 printed + 0 lost = 505 counted in the kernel: every event is accounted for');
+    expect(cfgscope('replay', fixture('bpftrace/probe-lost.txt')).stdout)
+      .toContain('probe counts reconcile: 64 printed + 4034 lost = 4098 counted in the kernel');
+  });
+
+  it('says so when an event vanished without a Lost line (bpftrace stopped with it buffered)', () => {
+    expect(cfgscope('replay', fixture('bpftrace/probe-phases.txt')).stdout)
+      .toContain('probe counts do NOT reconcile (short): 503 printed + 0 lost vs 504 counted in the kernel; user, r: 6 printed, 7 counted. Not proven lossless');
+  });
+});

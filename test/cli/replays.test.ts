@@ -13,6 +13,7 @@ describe('bundled replays are reproducible', () => {
     ['qemu-6.1-q35-basic/kernel.capture.ndjson', ['test/fixtures/qemu-6.1-q35-basic/serial.log', '--devices', 'test/fixtures/qemu-6.1-q35-basic/qemu-trace.log',
       '--attribute', 'test/fixtures/qemu-6.1-q35-basic/qemu-trace.log']],
     ['qemu-6.1-q35-basic/device.capture.ndjson', ['test/fixtures/qemu-6.1-q35-basic/qemu-trace.log']],
+    ['qemu-6.1-bpftrace/probe-phases.capture.ndjson', ['test/fixtures/bpftrace/probe-phases.json']],
   ])('%s', async (capture, args) => {
     const target = join(out, capture.replace('/', '-'));
     const cwd = process.cwd();

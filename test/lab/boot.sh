@@ -16,7 +16,7 @@ set -euo pipefail
 mkdir -p "$LAB_OUT"
 rm -f "$LAB_OUT/serial.log" "$LAB_OUT/qemu-trace.log"
 
-append="console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr $*"
+append="console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr${*:+ $*}"
 
 qemu=(
     qemu-system-x86_64

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessRecord, CaptureRecord, SkippedRecord } from '../../src/model/records.js';
+import { reconcileCounts, type Reconciliation } from '../../src/crosscheck/reconcile-counts.js';
 import { bpftraceFormat } from '../../src/parsers/bpftrace.js';
 import { fixture, readRecords } from '../support/read-records.js';
 
@@ -12,17 +13,26 @@ function tmpFile(text: string): string {
   return p;
 }
 
-/** Events per `layer, op` as printed (accesses and nested hits) plus lost events, vs the in-kernel map. */
-function reconcile(recs: CaptureRecord[]): { printed: Record<string, number>; lost: number; map: Record<string, number> } {
-  const printed: Record<string, number> = {};
-  for (const r of recs) if (r.t === 'access') printed[`${r.layer}, ${r.op}`] = (printed[`${r.layer}, ${r.op}`] ?? 0) + 1;
+/** Events per `layer, op` as printed, lost events, and the in-kernel map, reconciled. */
+function reconcile(recs: CaptureRecord[]): Reconciliation {
+  const printed = new Map<string, number>();
+  for (const r of recs) if (r.t === 'access') printed.set(`${r.layer}, ${r.op}`, (printed.get(`${r.layer}, ${r.op}`) ?? 0) + 1);
   const lost = recs.reduce((n, r) => n + (r.t === 'lost' ? r.count : 0), 0);
-  const map: Record<string, number> = {};
-  for (const r of recs) if (r.t === 'source-count' && r.key.startsWith('@count[')) map[r.key.slice(7, -1)] = r.count;
-  return { printed, lost, map };
+  const counts = new Map<string, number>();
+  for (const r of recs) if (r.t === 'source-count' && r.key.startsWith('@count[')) counts.set(r.key.slice(7, -1), r.count);
+  return reconcileCounts(printed, counts, lost);
 }
 
-for (const name of ['probe-phases.txt', 'probe-phases.json']) {
+// test/fixtures/bpftrace/README.md: the text run lost the last marker read, still buffered when
+// bpftrace got SIGINT (no `Lost` line for it); the others balance.
+const EXPECTED: Record<string, Partial<Reconciliation>> = {
+  'probe-phases.txt': { status: 'short', printed: 503, lost: 0, counted: 504, differences: [{ key: 'user, r', printed: 6, counted: 7 }] },
+  'probe-phases.json': { status: 'balanced', printed: 505, lost: 0, counted: 505 },
+  'probe-lost.txt': { status: 'balanced', printed: 64, lost: 4034, counted: 4098 },
+  'probe-lost.json': { status: 'balanced' },
+};
+
+for (const name of Object.keys(EXPECTED)) {
   describe(`bpftrace probe output from a real guest run: ${name}`, async () => {
     const recs = await readRecords(fixture(`bpftrace/${name}`));
     const acc = recs.filter((r): r is AccessRecord => r.t === 'access');
@@ -33,19 +43,18 @@ for (const name of ['probe-phases.txt', 'probe-phases.json']) {
     });
 
     it('reads values of reads (kretprobe pairing) and stacks', () => {
+      expect(acc.filter((a) => a.op === 'r' && a.val === null)).toEqual([]);
+      expect(acc.filter((a) => a.stack !== null).length).toBeGreaterThan(acc.length - 2);
+      if (!name.startsWith('probe-phases')) return;
+      // The first phase marker: a one-byte sysfs read of the SMBus function 00:1f.3 at 0xf0.
       const anchor = acc[0]!;
       expect(anchor).toMatchObject({ op: 'r', layer: 'user', bus: 0, devfn: 0xfb, off: 0xf0, size: 1, val: 0, ret: 0, comm: 'dd', fn: 'pci_user_read_config_byte' });
       const stack = recs.find((r) => r.t === 'stack' && r.id === anchor.stack);
-      expect(stack).toMatchObject({ frames: expect.arrayContaining(['pci_read_config+438', 'kernfs_fop_read_iter+185']) });
-      expect(acc.filter((a) => a.op === 'r' && a.val === null)).toEqual([]);
+      expect(stack).toMatchObject({ frames: expect.arrayContaining(['kernfs_fop_read_iter+185']) });
     });
 
-    it('reconciles the printed events with the in-kernel @count map', () => {
-      const { printed, lost, map } = reconcile(recs);
-      const printedTotal = Object.values(printed).reduce((a, b) => a + b, 0);
-      const mapTotal = Object.values(map).reduce((a, b) => a + b, 0);
-      expect(printedTotal + lost).toBe(mapTotal);
-      if (lost === 0) expect(printed).toEqual(map);
+    it('reconciles the printed and lost events with the in-kernel @count map', () => {
+      expect(reconcile(recs)).toMatchObject(EXPECTED[name]!);
     });
 
     it('marks where bpftrace attached and ended', () => {
