@@ -50,6 +50,9 @@ class FtraceParser implements LineParser {
   /** Last kprobe-recorded write per CPU, to recognise the function tracer's second hit on it. */
   private readonly lastKprobeWrite = new Map<number, { fn: string; pid: number; stack: string; line: number }>();
   private ignored = 0;
+  /** Trace dumps seen (`# tracer:` headers) and whether events followed the latest one. */
+  private traces = 0;
+  private eventsInTrace = false;
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
     // ftrace's default clock is `local`; a trace_clock= on the command line overrides it.
@@ -66,7 +69,11 @@ class FtraceParser implements LineParser {
     this.endStackBlock();
     if (text.startsWith('#')) return this.commentLine(text, no);
     const ev = splitFtraceLine(text);
-    if (ev) { this.inTrace = true; return this.eventLine(ev, text, no); }
+    if (ev) {
+      this.inTrace = true;
+      this.eventsInTrace = true;
+      return this.eventLine(ev, text, no);
+    }
     this.otherLine(text, no);
   }
 
@@ -79,7 +86,15 @@ class FtraceParser implements LineParser {
 
   private commentLine(text: string, no: number): void {
     const tracer = TRACER_HEADER.exec(text);
-    if (tracer) { this.inTrace = true; return; }
+    if (tracer) {
+      // A second dump in one log (a kexec'd kernel printing its own trace): its timestamps start
+      // again, so the boundary is marked as a phase of its own.
+      if (this.eventsInTrace) this.send({ t: 'phase', ts: null, label: `trace #${this.traces + 1}`, index: null, line: no });
+      this.traces++;
+      this.eventsInTrace = false;
+      this.inTrace = true;
+      return;
+    }
     const entries = ENTRIES_HEADER.exec(text);
     if (entries) {
       const lost = Number(entries[2]) - Number(entries[1]);

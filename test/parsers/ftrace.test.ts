@@ -92,3 +92,21 @@ describe('ftrace parser on malformed input', () => {
     expect((await readRecords(file)).filter((r) => r.t === 'lost')).toEqual([expect.objectContaining({ count: 30, reason: 'ftrace-overwritten', line: 2 })]);
   });
 });
+
+describe('a console log holding two trace dumps (a kexec run prints one per kernel)', () => {
+  it('marks where the second trace starts, and keeps both', async () => {
+    // Derived from the real fixture: its trace section twice, as a two-kernel log would have it.
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(SERIAL, 'utf8').split('\n');
+    const begin = lines.findIndex((l) => l.startsWith('=====BEGIN TRACE'));
+    const end = lines.findIndex((l) => l.startsWith('=====END TRACE'));
+    const trace = lines.slice(begin, end + 1);
+    const file = tmpFile('two.log', [...lines.slice(0, begin), ...trace, '[init] kexec', ...trace.map((l) => l.replace('stage=1', 'stage=2'))].join('\n'));
+    const recs = await readRecords(file);
+    const phases = recs.filter((r) => r.t === 'phase').map((p) => p.t === 'phase' && p.label);
+    expect(phases.length).toBe(15);
+    expect(phases[7]).toBe('trace #2');
+    expect(recs.filter((r) => r.t === 'access').length).toBe(2 * 1131);
+    expect(recs.filter((r) => r.t === 'skipped')).toEqual([]);
+  });
+});
