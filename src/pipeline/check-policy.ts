@@ -24,6 +24,9 @@ export interface CheckTotals {
   unattributed: number;
 }
 
+/** PRIMARY_BUS, SECONDARY_BUS, SUBORDINATE_BUS: 0x18-0x1a of a bridge's header. */
+const touchesBusNumbers = (e: AccessEvent): boolean => e.access.off !== null && e.access.off <= 0x1a && e.access.off + e.access.size > 0x18;
+
 export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;
 
 export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunction<PipelineEvent, CheckEvent> {
@@ -48,19 +51,21 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
         return;
       }
       totals.writes++;
-      // Writes to a bridge's bus numbers move the set of depended devices.
-      if (a.off! <= 0x1a && a.off! + a.size > 0x18) roles.invalidate();
       const role: Role = roles.role(e.bdf);
       const rules: readonly Rule[] = index.candidates(e);
-      if (rules.length === 0) return;
-      if (role !== 'other') totals.protectedWrites++;
-      const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
-      const found = evaluateWrite(rules, dev.identity(), role, e);
-      if (found.length === 0 && role !== 'other') totals.sameValue++;
-      for (const f of found) {
-        if (f.verdict === 'violation') totals.violations++; else totals.expected++;
-        subscriber.next(f);
+      if (rules.length > 0) {
+        if (role !== 'other') totals.protectedWrites++;
+        const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
+        const found = evaluateWrite(rules, dev.identity(), role, e);
+        if (found.length === 0 && role !== 'other') totals.sameValue++;
+        for (const f of found) {
+          if (f.verdict === 'violation') totals.violations++; else totals.expected++;
+          subscriber.next(f);
+        }
       }
+      // A write to a bridge's bus numbers moves the set of depended devices: judged above by the
+      // roles before it, it changes them for what follows.
+      if (touchesBusNumbers(e)) roles.refresh();
     };
 
     return source.subscribe({
@@ -68,9 +73,10 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
         switch (e.kind) {
           case 'access':
             if (e.access.op === 'w') onWrite(e);
+            else if (e.old === null && e.access.val !== null && touchesBusNumbers(e)) roles.refresh(); // first sight of a bridge's bus range
             return;
           case 'device':
-            roles.invalidate();
+            roles.refresh();
             subscriber.next(e);
             return;
           case 'phase':

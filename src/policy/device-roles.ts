@@ -28,9 +28,12 @@ export class RoleMap {
 
   constructor(private readonly inventory: Inventory, private readonly preserved: readonly DeviceSelector[]) {}
 
-  /** Identity or bus numbers changed: derive again on next use. */
-  invalidate(): void {
-    this.roles = null;
+  /**
+   * Identity or bus numbers changed: derive again, now. Eagerly, so a write that renumbers a
+   * bridge is judged by the roles in force before it (the caller refreshes after judging it).
+   */
+  refresh(): void {
+    this.roles = this.derive();
   }
 
   role(bdf: string): Role {
