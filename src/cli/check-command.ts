@@ -4,8 +4,7 @@
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
-import { loadDeviceRecords } from '../identity/device-records.js';
-import { Inventory } from '../identity/inventory.js';
+import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
 import { formatBdf, parseBdf } from '../model/bdf.js';
 import { CfgscopeError } from '../model/errors.js';
@@ -62,8 +61,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
       const errors = problems.filter((p) => p.level === 'error');
       for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
       if (errors.length > 0) throw new CfgscopeError('POLICY_INVALID', `${errors.length} error(s) in the policy; nothing was checked`, { file: errors[0]!.file, path: errors[0]!.path });
-      const inventory = new Inventory();
-      for (const spec of opts.devices ?? []) for (const d of await loadDeviceRecords(spec)) inventory.give(d);
+      const inventory = await inventoryFrom(opts.devices ?? []);
       const format = await resolveFormat(file, opts);
       const out = SyncWriter.toFd(1);
       const write = (t: string): void => out.write(t);

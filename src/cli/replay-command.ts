@@ -4,8 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, tap } from 'rxjs';
 import type { Command } from 'commander';
-import { loadDeviceRecords } from '../identity/device-records.js';
-import { Inventory } from '../identity/inventory.js';
+import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
 import { replayPipeline } from '../pipeline/replay-pipeline.js';
 import { ReplayNdjsonSink } from '../sinks/replay-ndjson.js';
@@ -39,8 +38,7 @@ export function replayCommand(program: Command, io: CliIo, _result: CliResult): 
       const write = (t: string): void => out.write(t);
       try {
         for (const file of inputs) {
-          const inventory = new Inventory();
-          for (const spec of opts.devices ?? []) for (const d of await loadDeviceRecords(spec)) inventory.give(d);
+          const inventory = await inventoryFrom(opts.devices ?? []);
           const format = await resolveFormat(file, opts);
           const skipped = new SkipTally();
           const sink = opts.json ? new ReplayNdjsonSink(write) : new ReplayTextSink(write, names!);

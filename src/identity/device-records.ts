@@ -7,6 +7,7 @@ import type { CaptureRecord, DeviceRecord } from '../model/records.js';
 import { CfgscopeError } from '../model/errors.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { HandoffSnapshot } from './handoff-snapshot.js';
+import { Inventory } from './inventory.js';
 import { readSysfsDevices } from './sysfs.js';
 
 /** `sysfs`, `sysfs:/path/to/devices`, or a trace/capture file. */
@@ -22,4 +23,11 @@ export async function loadDeviceRecords(spec: string): Promise<DeviceRecord[]> {
   const devices = snap.devices();
   if (devices.length === 0) throw new CfgscopeError('DEVICES_NONE', 'no device identity could be read from this input', { file: spec });
   return devices;
+}
+
+/** An inventory that starts with the devices of every `--devices` source, in order. */
+export async function inventoryFrom(specs: readonly string[]): Promise<Inventory> {
+  const inventory = new Inventory();
+  for (const spec of specs) for (const d of await loadDeviceRecords(spec)) inventory.give(d);
+  return inventory;
 }

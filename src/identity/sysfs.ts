@@ -10,7 +10,7 @@ import { parseBdf } from '../model/bdf.js';
 import { CfgscopeError } from '../model/errors.js';
 import type { DeviceRecord } from '../model/records.js';
 import { walkCapabilities } from './capabilities.js';
-import { configToHex } from './config-hex.js';
+import { configToHex } from '../model/config-hex.js';
 
 export const SYSFS_PCI_DEVICES = '/sys/bus/pci/devices';
 

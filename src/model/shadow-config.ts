@@ -3,6 +3,8 @@
 // their value; a write stores what was written. An old value is reported only when every byte of
 // it is known: an unknown old value is said to be unknown, never guessed.
 
+import { configFromHex, configToHex } from './config-hex.js';
+
 export const CONFIG_SIZE = 4096;
 
 /** How a byte came to be known. */
@@ -25,12 +27,11 @@ export class ShadowConfig {
 
   /** Loads a snapshot in the capture's hex form (`..` for unknown bytes). */
   loadHex(hex: string): void {
-    for (let i = 0, off = 0; i + 1 < hex.length && off < CONFIG_SIZE; i += 2, off++) {
-      const pair = hex.slice(i, i + 2);
-      if (pair === '..') continue;
-      this.bytes[off] = parseInt(pair, 16);
+    configFromHex(hex).forEach((b, off) => {
+      if (b === undefined || off >= CONFIG_SIZE) return;
+      this.bytes[off] = b;
       this.source[off] = ByteSource.Snapshot;
-    }
+    });
   }
 
   /** Little-endian value of `size` bytes at `off`, or null if any byte is unknown. */
@@ -76,8 +77,8 @@ export class ShadowConfig {
   toHex(): string {
     let last = -1;
     for (let i = 0; i < CONFIG_SIZE; i++) if (this.source[i] !== ByteSource.Unknown) last = i;
-    let out = '';
-    for (let i = 0; i <= last; i++) out += this.source[i] === ByteSource.Unknown ? '..' : this.bytes[i]!.toString(16).padStart(2, '0');
-    return out;
+    const view: (number | undefined)[] = [];
+    for (let i = 0; i <= last; i++) view.push(this.byte(i));
+    return configToHex(view);
   }
 }

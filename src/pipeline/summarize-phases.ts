@@ -4,6 +4,7 @@
 // number of distinct (device, register, call site) groups, not by the length of the trace.
 
 import { Observable, type OperatorFunction } from 'rxjs';
+import { hexValue } from '../model/hex.js';
 import type { AccessEvent, PhaseRef, PipelineEvent } from './events.js';
 
 /** At most this many distinct old -> new pairs are kept per row; the rest are counted. */
@@ -50,9 +51,8 @@ export interface PhaseSummary {
 
 export type SummaryEvent = PhaseSummary | Exclude<PipelineEvent, AccessEvent>;
 
-const hex = (v: number | null, size: number): string => (v === null ? '?' : `0x${v.toString(16).padStart(size * 2, '0')}`);
 /** `0x0107?`: a value known before an unattributed write that may have changed it. */
-const oldHex = (e: AccessEvent, size: number): string => `${hex(e.old, size)}${e.oldStale ? '?' : ''}`;
+const oldHex = (e: AccessEvent, size: number): string => `${hexValue(e.old, size)}${e.oldStale ? '?' : ''}`;
 
 class PhaseAccumulator {
   private readonly rows = new Map<string, WriteRow>();
@@ -81,7 +81,7 @@ class PhaseAccumulator {
     row.count++;
     if (a.attributed) row.attributed++;
     if (!a.known) return;
-    const t = `${oldHex(e, a.size)}->${hex(a.val, a.size)}`;
+    const t = `${oldHex(e, a.size)}->${hexValue(a.val, a.size)}`;
     const n = row.transitions.get(t);
     if (n !== undefined) row.transitions.set(t, n + 1);
     else if (row.transitions.size < MAX_TRANSITIONS) row.transitions.set(t, 1);

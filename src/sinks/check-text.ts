@@ -2,6 +2,7 @@
 // (same rule, register, fields and old -> new), with counts. Plain text that pastes into a
 // mailing-list reply; the rule's `why` is quoted once per group.
 
+import { hexValue } from '../model/hex.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { CheckEvent, CheckTotals } from '../pipeline/check-policy.js';
 import type { Finding, TargetFinding } from '../policy/findings.js';
@@ -9,7 +10,7 @@ import { describeDevice, type DeviceNamer } from './device-line.js';
 
 interface Group { first: Finding; count: number; phases: Set<string> }
 
-const hex = (v: number | null, width = 1): string => (v === null ? '?' : `0x${v.toString(16).padStart(width * 2, '0')}`);
+const hex = (v: number | null, width = 1): string => hexValue(v, width);
 
 export class CheckTextSink {
   private readonly devices = new Map<string, DeviceRecord>();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { configFromHex } from '../../src/identity/config-hex.js';
+import { configFromHex } from '../../src/model/config-hex.js';
 import { readSysfsDevice, readSysfsDevices } from '../../src/identity/sysfs.js';
 import { isCfgscopeError } from '../../src/model/errors.js';
 
