@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { isCfgscopeError } from '../model/errors.js';
+import { bootArgsCommand } from './boot-args-command.js';
 import { checkCommand } from './check-command.js';
 import { importCommand } from './import-command.js';
 import { policyLintCommand } from './policy-lint-command.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   replayCommand(program, io, result);
   checkCommand(program, io, result);
   policyLintCommand(program, io, result);
+  bootArgsCommand(program, io, result);
   return program;
 }
 
