@@ -3,11 +3,12 @@
 // every write's target and value but no stack. Both see the kernel's writes in the same order, so
 // the two sequences are aligned: writes the kernel probe did see (kprobe events) are anchors that
 // must match exactly; between two anchors the unknown kernel writes are matched to the device
-// writes by longest common subsequence, where a pair matches only if the access width the kernel
+// writes by a gap-aware alignment (align-sequences.ts), where a pair matches only if the width the kernel
 // used (from the accessor's name) fits the device-side offset and value. Device writes left over
 // were made outside the traced accessors (raw ACPI, firmware); kernel writes left over stay unknown.
 
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
+import { alignWithGaps } from './align-sequences.js';
 
 export interface DeviceWrite {
   seg: number;
@@ -32,8 +33,8 @@ export interface AttributionStats {
 /** How far ahead an anchor is looked for; beyond it a known write counts as kernel-only. */
 const ANCHOR_WINDOW = 512;
 /** Above this many cells (unknown writes x device writes between two anchors) the exact
- *  alignment would cost too much memory; in-order first fit is used instead. */
-const MAX_CELLS = 4_000_000;
+ *  alignment would cost too much memory (3 x 8 bytes a cell); in-order first fit is used instead. */
+const MAX_CELLS = 2_000_000;
 
 /** The device side's kernel-era writes, in order. */
 export function deviceWrites(records: Iterable<CaptureRecord>): DeviceWrite[] {
@@ -49,6 +50,10 @@ export function deviceWrites(records: Iterable<CaptureRecord>): DeviceWrite[] {
 
 const fits = (k: AccessRecord, d: DeviceWrite): boolean =>
   d.minSize <= k.size && d.off % k.size === 0 && d.val < 256 ** k.size;
+
+/** A fitting pair is worth 2; 3 when the device-side value needs exactly the kernel's width (a
+ *  word write of 0x0107 is likelier a word accessor's than a dword's). */
+const pairScore = (k: AccessRecord, d: DeviceWrite): number => (!fits(k, d) ? 0 : d.minSize === k.size ? 3 : 2);
 
 const same = (k: AccessRecord, d: DeviceWrite): boolean =>
   k.bus === d.bus && k.devfn === d.devfn && (k.seg ?? 0) === d.seg && k.off === d.off && k.val === d.val;
@@ -107,7 +112,7 @@ export class WriteAttributor {
     this.stats.kernelOnly++;
   }
 
-  /** LCS of the held unknown writes against device writes [next, end). */
+  /** Aligns the held unknown writes with device writes [next, end). */
   private align(end: number): void {
     const ks = this.unknown;
     const ds = this.device.slice(this.next, end);
@@ -125,31 +130,11 @@ export class WriteAttributor {
       this.stats.leftUnknown += ks.length - matched;
       this.stats.deviceOnly += ds.length - matched;
     } else if (ks.length > 0) {
-      const n = ks.length;
-      const m = ds.length;
-      // lcs[i][j]: best matching of ks[i..] with ds[j..]; filled backwards so the walk below takes
-      // the earliest possible partner for each kernel write.
-      const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-      for (let i = n - 1; i >= 0; i--) {
-        for (let j = m - 1; j >= 0; j--) {
-          lcs[i]![j] = fits(ks[i]!, ds[j]!) ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-        }
-      }
-      let i = 0;
-      let j = 0;
-      let matched = 0;
-      while (i < n && j < m) {
-        if (fits(ks[i]!, ds[j]!) && lcs[i]![j] === lcs[i + 1]![j + 1]! + 1) {
-          this.assign(ks[i]!, ds[j]!);
-          matched++;
-          i++;
-          j++;
-        } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) i++;
-        else j++;
-      }
-      this.stats.attributed += matched;
-      this.stats.leftUnknown += n - matched;
-      this.stats.deviceOnly += m - matched;
+      const pairs = alignWithGaps(ks.length, ds.length, (i, j) => pairScore(ks[i]!, ds[j]!));
+      for (const [i, j] of pairs) this.assign(ks[i]!, ds[j]!);
+      this.stats.attributed += pairs.length;
+      this.stats.leftUnknown += ks.length - pairs.length;
+      this.stats.deviceOnly += ds.length - pairs.length;
     } else {
       this.stats.deviceOnly += ds.length;
     }
