@@ -7,8 +7,9 @@ const align = (a: string, b: string): string => alignWithGaps(a.length, b.length
 
 describe('alignWithGaps', () => {
   it('keeps a block of extra b elements in one piece instead of pairing into it', () => {
-    // b = a block "wd" only b has (the old kernel's shutdown writes), then a's own "wdww".
-    expect(align('wdww', 'wdwdww')).toBe('0:2 1:3 2:4 3:5');
+    // b = a block "wd" only b has (the old kernel's shutdown writes), then a's own "dww". Pairing
+    // a's "d" with the block's "d" (what earliest-match LCS does) splits b's extras into two gaps.
+    expect(align('dww', 'wddww')).toBe('0:2 1:3 2:4');
   });
 
   it('prefers the pair worth more when widths tie otherwise', () => {
