@@ -5,8 +5,15 @@
 #   boot.sh             one QEMU (TCG) boot: bpftrace text run + json run, serial + QEMU trace logs
 #   extract-fixtures.sh test/fixtures/bpftrace/{probe-phases.txt,probe-phases.json,...}
 # Run as root on Debian 12 (bookworm): bash test/lab/run-lab.sh
+#
+# The ftrace scenarios (kexec Live Update, sysfs resets, SR-IOV; see run-scenario.sh):
+#   bash test/lab/run-lab.sh kexec|resets|sriov
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
+
+case "${1:-}" in
+    kexec | resets | sriov) exec bash "$here/run-scenario.sh" "$@" ;;
+esac
 
 bash "$here/setup-host.sh"
 bash "$here/build-initramfs.sh"

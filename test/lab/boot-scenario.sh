@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One QEMU (TCG) boot of an ftrace scenario: bash boot-scenario.sh kexec|resets|sriov [extra cmdline words]
+#
+# Kernel command line: `console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr`, the ftrace boot
+# fragment of ftrace-boot-args.txt (verbatim from the qemu-6.1-q35-basic run), `lab.scenario=NAME`.
+# Writes $LAB_OUT/NAME/serial.log (serial console), $LAB_OUT/NAME/qemu-trace.log (QEMU's
+# pci_cfg_read/pci_cfg_write/fw_cfg_select trace), qemu-cmdline.txt, qemu-stderr.log, wall-seconds.
+#
+# Devices (q35): pcie-root-port 00:03.0/00:04.0/00:05.0 (buses 1-3) with e1000e 01:00.0,
+# nvme 02:00.0 (no drive) and virtio-net-pci 03:00.0 (no netdev, no option ROM). For `sriov` the
+# nvme is an SR-IOV PF in an nvme-subsys (QEMU 7.2: sriov_max_vfs + flexible queue/interrupt pools).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
+
+scenario="${1:?usage: boot-scenario.sh kexec|resets|sriov [cmdline words]}"
+shift
+[[ -f "$LAB_CACHE/scenario.cpio.gz" ]] || die "run build-scenario-initramfs.sh first"
+out="$LAB_OUT/$scenario"
+mkdir -p "$out"
+rm -f "$out/serial.log" "$out/qemu-trace.log"
+
+append="console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr $(cat "$LAB_DIR/ftrace-boot-args.txt") lab.scenario=$scenario${*:+ $*}"
+
+nvme=(-device nvme,bus=rp2,serial=cfgscope-nvme0)
+if [[ $scenario == sriov ]]; then
+    # 1 VF; the PF's flexible pools must cover the VF's queues (1 + 1 admin) and interrupts.
+    nvme=(-device nvme-subsys,id=subsys0,nqn=cfgscope
+          -device "nvme,bus=rp2,serial=cfgscope-nvme0,subsys=subsys0,max_ioqpairs=4,msix_qsize=5,sriov_max_vfs=1,sriov_vq_flexible=2,sriov_vi_flexible=1")
+fi
+
+qemu=(
+    qemu-system-x86_64
+    -M q35 -accel tcg -cpu max -smp 2 -m 1G
+    -nodefaults -nographic -no-reboot
+    -serial stdio
+    -kernel "$LAB_CACHE/vmlinuz"
+    -initrd "$LAB_CACHE/scenario.cpio.gz"
+    -append "$append"
+    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x3
+    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x4
+    -device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x5
+    -device e1000e,bus=rp1,romfile=
+    "${nvme[@]}"
+    -device virtio-net-pci,bus=rp3,romfile=
+    -trace enable=pci_cfg_read -trace enable=pci_cfg_write -trace enable=fw_cfg_select
+    -D "$out/qemu-trace.log"
+)
+printf '%q ' "${qemu[@]}" >"$out/qemu-cmdline.txt"
+echo >>"$out/qemu-cmdline.txt"
+
+log "booting scenario $scenario (timeout ${QEMU_TIMEOUT}s); serial -> $out/serial.log"
+start=$(date +%s)
+rc=0
+timeout "$QEMU_TIMEOUT" "${qemu[@]}" </dev/null >"$out/serial.log" 2>"$out/qemu-stderr.log" || rc=$?
+end=$(date +%s)
+echo "$((end - start))" >"$out/wall-seconds"
+log "QEMU exited rc=$rc after $((end - start)) s"
+[[ $rc -eq 0 ]] || { tail -n 20 "$out/serial.log" >&2; cat "$out/qemu-stderr.log" >&2; die "QEMU failed (rc=$rc)"; }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Copy the raw logs of the last boot of a scenario into its fixture folder:
+#   bash make-scenario-fixture.sh kexec|resets|sriov
+# -> test/fixtures/lab-NAME/{serial.log,qemu-trace.log,run-info.txt}. The logs are copied
+# unchanged (the serial console's CRs stay; cfgscope strips them). Fails when a file is 2 MB or
+# more, or when a trace dump is missing. run-info.txt: date, versions, QEMU command line, wall
+# time, sha256 sums, and per stage the number of PHASE markers, trace lines and accessor events.
+# README.md in the fixture folder is written by hand (it explains the run).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
+
+scenario="${1:?usage: make-scenario-fixture.sh kexec|resets|sriov}"
+src="$LAB_OUT/$scenario"
+dest="${SCENARIO_FIXTURE_DIR:-$REPO_DIR/test/fixtures/lab-$scenario}"
+[[ -s "$src/serial.log" && -s "$src/qemu-trace.log" ]] || die "no logs in $src: run boot-scenario.sh $scenario"
+
+stages=1
+[[ $scenario == kexec ]] && stages="1 2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+tr -d '\r' <"$src/serial.log" >"$tmp/serial"
+for s in $stages; do
+    grep -q "^=====END TRACE stage=$s=====" "$tmp/serial" || die "no complete trace of stage $s in $src/serial.log"
+done
+for f in serial.log qemu-trace.log; do
+    size=$(stat -c %s "$src/$f")
+    ((size < 2 * 1024 * 1024)) || die "$f is $size bytes (limit 2 MB): trim the scenario"
+done
+
+mkdir -p "$dest"
+cp "$src/serial.log" "$src/qemu-trace.log" "$dest/"
+{
+    echo "scenario: $scenario"
+    echo "made: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n) (host kernel $(uname -r))"
+    echo "guest kernel: $(cat "$LAB_CACHE/kernel-package") ($(cat "$LAB_CACHE/kernel-release"))"
+    echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
+    echo "busybox: $(busybox 2>&1 | head -n1)"
+    echo "kexec-tools: $(dpkg-deb -f "$LAB_CACHE"/kexec/deb/kexec-tools_*.deb Version 2>/dev/null || echo -)"
+    echo "initramfs: scenario.cpio.gz sha256 $(sha256sum "$LAB_CACHE/scenario.cpio.gz" | cut -d' ' -f1)"
+    echo "           scenario-base.cpio.gz (the kexec'd kernel's initrd) sha256 $(sha256sum "$LAB_CACHE/scenario-base.cpio.gz" | cut -d' ' -f1)"
+    echo "wall time of the QEMU run: $(cat "$src/wall-seconds") s"
+    echo "qemu command line:"
+    echo "  $(cat "$src/qemu-cmdline.txt")"
+    for s in $stages; do
+        awk -v b="=====BEGIN TRACE stage=$s=====" -v e="=====END TRACE stage=$s=====" \
+            '$0 == e { f = 0 } f { print } $0 == b { f = 1 }' "$tmp/serial" >"$tmp/trace"
+        echo "stage $s trace: $(wc -l <"$tmp/trace") lines;" \
+            "$(grep -c 'tracing_mark_write: PHASE\[' "$tmp/trace") PHASE markers;" \
+            "$(grep -cE ': (wb|ww|wd|uwb|uww|uwd|raww): \(' "$tmp/trace") kprobe write events;" \
+            "$(grep -cE ': (rb|rw|rd|urb): \(' "$tmp/trace") kprobe read events;" \
+            "$(grep -cE ': pci_bus_write_config_(byte|word|dword) <-' "$tmp/trace") function-tracer hits;" \
+            "$(grep -m1 'entries-in-buffer' "$tmp/trace" | sed 's/^# //')"
+    done
+    echo "qemu-trace.log: $(wc -l <"$src/qemu-trace.log") lines, $(grep -c 'pci_cfg_write' "$src/qemu-trace.log") pci_cfg_write," \
+        "$(grep -c 'pci_cfg_read' "$src/qemu-trace.log") pci_cfg_read, phase marker reads: $(grep -cE 'pci_cfg_read ICH9-SMB 00:1f.3 @0xf[0-9a-f] ' "$src/qemu-trace.log")"
+    echo "sha256:"
+    (cd "$dest" && sha256sum serial.log qemu-trace.log | sed 's/^/  /')
+} >"$dest/run-info.txt"
+cat "$dest/run-info.txt" | grep -v '^  qemu-system\|^qemu command' >&2
+log "fixture: $dest"

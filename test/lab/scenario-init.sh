@@ -1,0 +1,241 @@
+#!/bin/busybox sh
+# /init of the cfgscope lab's ftrace scenarios (busybox ash, PID 1 from the initramfs built by
+# build-scenario-initramfs.sh). The kernel command line carries the ftrace boot fragment of
+# ftrace-boot-args.txt (kprobe events on the config accessors, function tracer with stacks on
+# pci_bus_write_config_*, trace_clock=global) and `lab.scenario=NAME`:
+#
+#   kexec   stage 1: driver phases, trace dump, then `kexec -l` the same kernel with the same
+#           base initramfs and the same command line + `lab.stage=2`, and `kexec -e` with the
+#           drivers still bound. Stage 2 (the second kernel; /init sees lab.stage=2 in
+#           /proc/cmdline): driver phases again, trace dump, poweroff.
+#   resets  driver phases, then FLR, PM reset and secondary bus reset through sysfs, each in
+#           its own phase, trace dump, poweroff.
+#   sriov   driver phases, then `echo 1 > sriov_numvfs` on the nvme PF, trace dump, poweroff.
+#
+# Console format (what cfgscope's ftrace parser reads): `[init] ...` lines, the kernel log between
+# `=====BEGIN DMESG stage=S=====`/`=====END DMESG stage=S=====`, and /sys/kernel/tracing/trace
+# between `=====BEGIN TRACE stage=S=====`/`=====END TRACE stage=S=====`.
+#
+# Phase markers: `PHASE[n] text` written to trace_marker (in the kernel trace), echoed as an
+# `[init] stage=S PHASE[n] text` line, then a 1-byte sysfs read of 0000:00:1f.3's config at
+# 0xf0+n (a `urb ... devfn=0xfb where=0xf<n>` kprobe event, and a
+# `pci_cfg_read ICH9-SMB 00:1f.3 @0xf<n>` line in QEMU's device log). Phase numbers are unique
+# across the two kexec stages (stage 2 continues the numbering), so each 00:1f.3 read in QEMU's
+# log names exactly one phase.
+#
+# Devices (boot-scenario.sh): root ports 00:03.0/00:04.0/00:05.0 with e1000e 01:00.0,
+# nvme 02:00.0 and virtio-net 03:00.0; no 9p share (nothing from the host's /usr is needed).
+
+export PATH=/bin:/sbin
+/bin/busybox mkdir -p /bin /sbin /proc /sys /dev /tmp
+/bin/busybox --install -s /bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+T=/sys/kernel/tracing
+
+up() { cut -d' ' -f1 /proc/uptime; }
+cmdline_arg() { # cmdline_arg NAME DEFAULT
+    v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n1)
+    echo "${v:-$2}"
+}
+SCENARIO=$(cmdline_arg lab.scenario kexec)
+STAGE=$(cmdline_arg lab.stage 1)
+
+say() { echo "[init] stage=$STAGE scenario=$SCENARIO $*"; }
+fail() { echo "[init] stage=$STAGE FAILED: $*"; sync; poweroff -f; }
+
+# Kernel messages would interleave with our console output: only emergencies on the console.
+echo 1 >/proc/sys/kernel/printk
+
+say "reached /init at uptime=$(up) kernel=$(uname -r)"
+echo "[init] cmdline: $(cat /proc/cmdline)"
+echo "[init] kprobe_events:"
+cat $T/kprobe_events
+# Boot-time kprobe events are enabled by the kernel; make sure (a no-op when they are).
+echo 1 >$T/events/pci/enable 2>/dev/null
+echo "[init] current_tracer=$(cat $T/current_tracer) buffer_size_kb=$(cat $T/buffer_total_size_kb) trace_clock=$(cat $T/trace_clock) events/pci/enable=$(cat $T/events/pci/enable)"
+
+MODDIR=/lib/lab-modules
+load() { # load GROUP: insmod GROUP's dependency closure (GROUP.order), skipping loaded modules
+    while read -r m; do
+        n=$(echo "$m" | tr - _)
+        [ -d "/sys/module/$n" ] && continue
+        insmod "$MODDIR/$m.ko" || fail "insmod $m"
+    done <"$MODDIR/$1.order"
+}
+
+list_devices() {
+    echo "[init] PCI devices:"
+    for d in /sys/bus/pci/devices/*; do
+        drv=$(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)
+        echo "  ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class=$(cat "$d/class") drv=$drv"
+    done
+}
+
+marker() { # marker N: 1-byte sysfs config read of 00:1f.3 at 0xf0+N (kernel trace + QEMU log)
+    dd if=/sys/bus/pci/devices/0000:00:1f.3/config of=/dev/null bs=1 skip=$((0xf0 + $1)) count=1 2>/dev/null
+}
+phase() { # phase N TEXT...
+    n=$1; shift
+    echo "PHASE[$n] $* (stage $STAGE)" >$T/trace_marker
+    echo "[init] stage=$STAGE PHASE[$n] $* (stage $STAGE) uptime=$(up)"
+    marker "$n"
+}
+
+wait_nvme() { # the nvme controller's reset work is asynchronous: wait until it is live
+    i=0
+    while [ "$(cat /sys/class/nvme/nvme0/state 2>/dev/null)" != live ] && [ $i -lt 150 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    say "nvme0 state=$(cat /sys/class/nvme/nvme0/state 2>/dev/null)"
+}
+
+# driver_phases FIRST: insmod e1000e / nvme / virtio (phases FIRST .. FIRST+2)
+driver_phases() {
+    phase $1 insmod e1000e
+    load e1000e
+    phase $(($1 + 1)) insmod nvme
+    load nvme
+    wait_nvme
+    phase $(($1 + 2)) insmod virtio
+    load virtio_pci
+    load virtio_net
+}
+
+# cfg_snapshot: first 256 bytes of each endpoint's config space, read through sysfs (call it
+# with tracing off: these reads are not part of any phase; QEMU's log still shows them).
+cfg_snapshot() {
+    for d in 0000:01:00.0 0000:02:00.0 0000:03:00.0; do
+        [ -e /sys/bus/pci/devices/$d/config ] || continue
+        echo "[init] config $d ($1):"
+        # one 256-byte read (hexdump alone would read all 4096 bytes of the file)
+        dd if=/sys/bus/pci/devices/$d/config bs=256 count=1 2>/dev/null | hexdump -v -e '"  " 16/1 "%02x " "\n"'
+    done
+}
+
+dump_trace() {
+    echo 0 >$T/tracing_on
+    echo "[init] per-cpu stats:"
+    for c in $T/per_cpu/cpu*; do
+        echo "  ${c##*/}: $(grep -E '^(entries|overrun|commit overrun):' $c/stats | tr '\n' ' ')"
+    done
+    echo "=====BEGIN DMESG stage=$STAGE====="
+    dmesg
+    echo "=====END DMESG stage=$STAGE====="
+    echo "=====BEGIN TRACE stage=$STAGE====="
+    cat $T/trace
+    echo "=====END TRACE stage=$STAGE====="
+    say "dump finished at uptime=$(up)"
+}
+
+finish() {
+    say "poweroff"
+    sync
+    poweroff -f
+}
+
+# --- the scenarios ------------------------------------------------------------------------
+
+scenario_kexec_stage1() {
+    list_devices
+    phase 0 boot-complete
+    driver_phases 1
+    list_devices
+    phase 4 dump
+    dump_trace
+    cfg_snapshot "left by stage 1, before kexec -e"
+    # Stage 2 gets the base initramfs (the same files minus this nested copy of itself) and the
+    # same command line plus lab.stage=2.
+    cmd="$(cat /proc/cmdline) lab.stage=2"
+    say "kexec -l /boot/vmlinuz --initrd=/boot/initrd-base.cpio.gz (sha256 $(sha256sum /boot/initrd-base.cpio.gz | cut -d' ' -f1))"
+    LD_LIBRARY_PATH=/lib/x86_64-linux-gnu /sbin/kexec -l /boot/vmlinuz \
+        --initrd=/boot/initrd-base.cpio.gz --command-line="$cmd" || fail "kexec -l"
+    say "loaded: /sys/kernel/kexec_loaded=$(cat /sys/kernel/kexec_loaded)"
+    # Marker 5 is only in QEMU's device log (the stage-1 trace is already dumped): what QEMU sees
+    # between this read and the second kernel's first accesses is the old kernel's shutdown
+    # (driver .shutdown, pci_device_shutdown -> pci_clear_master).
+    echo 1 >$T/tracing_on
+    phase 5 kexec -e
+    sync
+    LD_LIBRARY_PATH=/lib/x86_64-linux-gnu /sbin/kexec -e
+    fail "kexec -e returned"
+}
+
+scenario_kexec_stage2() {
+    list_devices
+    phase 6 boot-complete
+    driver_phases 7
+    list_devices
+    phase 10 dump
+    dump_trace
+    cfg_snapshot "stage 2, after its drivers"
+    finish
+}
+
+# reset_dev METHOD DEV...: the first DEV whose reset_method accepts METHOD is reset with it
+reset_dev() {
+    meth=$1; shift
+    for d in "$@"; do
+        p=/sys/bus/pci/devices/$d
+        if echo "$meth" >$p/reset_method 2>/dev/null; then
+            say "reset $d method=$meth (reset_method now: $(cat $p/reset_method))"
+            if echo 1 >$p/reset 2>/dev/null; then say "reset $d method=$meth done"; else say "reset $d method=$meth: write to reset FAILED"; fi
+            echo default >$p/reset_method 2>/dev/null
+            return 0
+        fi
+        say "reset_method $meth not accepted by $d"
+    done
+    return 1
+}
+
+scenario_resets() {
+    list_devices
+    phase 0 boot-complete
+    driver_phases 1
+    for d in 0000:01:00.0 0000:02:00.0 0000:03:00.0; do
+        say "reset_method $d: $(cat /sys/bus/pci/devices/$d/reset_method 2>&1)"
+    done
+    phase 4 reset flr
+    reset_dev flr 0000:02:00.0 0000:01:00.0 0000:03:00.0
+    wait_nvme
+    phase 5 reset pm
+    reset_dev pm 0000:02:00.0 0000:01:00.0 0000:03:00.0
+    wait_nvme
+    phase 6 reset bus
+    reset_dev bus 0000:02:00.0 0000:01:00.0 0000:03:00.0
+    wait_nvme
+    phase 7 dump
+    dump_trace
+    finish
+}
+
+scenario_sriov() {
+    list_devices
+    phase 0 boot-complete
+    driver_phases 1
+    pf=/sys/bus/pci/devices/0000:02:00.0
+    say "sriov_totalvfs=$(cat $pf/sriov_totalvfs 2>&1) sriov_numvfs=$(cat $pf/sriov_numvfs 2>&1)"
+    # No driver for the VF: the PF has not assigned it queues/interrupts (nvme virt-mgmt), so
+    # the nvme driver would fail to bring it up; only the PCI side (ECAP_SRIOV) matters here.
+    echo 0 >$pf/sriov_drivers_autoprobe 2>/dev/null
+    phase 4 sriov_numvfs=1
+    echo 1 >$pf/sriov_numvfs || say "echo 1 > sriov_numvfs FAILED"
+    list_devices
+    phase 5 sriov_numvfs=0
+    echo 0 >$pf/sriov_numvfs || say "echo 0 > sriov_numvfs FAILED"
+    phase 6 dump
+    dump_trace
+    finish
+}
+
+case "$SCENARIO/$STAGE" in
+    kexec/1) scenario_kexec_stage1 ;;
+    kexec/2) scenario_kexec_stage2 ;;
+    resets/*) scenario_resets ;;
+    sriov/*) scenario_sriov ;;
+    *) fail "unknown lab.scenario=$SCENARIO lab.stage=$STAGE" ;;
+esac
