@@ -1,0 +1,54 @@
+// Domain-primer scenarios the lab made a real kernel do (test/fixtures/lab-*/README.md), judged by
+// luo-default: kexec into a second kernel, resets, SR-IOV. Captures: replays/lab-*/ (replays/README.md).
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import type { Finding } from '../../src/policy/findings.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+function findings(capture: string, ...args: string[]): Finding[] {
+  const r = spawnSync(process.execPath, [`${root}bin/cfgscope.js`, 'check', `${root}replays/${capture}`, '--json', '--policy', 'luo-default', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Finding & { type: string }).filter((l) => l.type === 'finding');
+}
+
+const brief = (f: Finding): string =>
+  `${f.verdict} ${f.rule.id} ${f.device.bdf} ${f.register} ${f.fields.join(',')} ${f.old === null ? '?' : `0x${f.old.toString(16)}`}->0x${f.new!.toString(16)} @${f.callSite} (${f.phase})`;
+
+describe('kexec: the second kernel on devices the first left configured (lab-kexec)', () => {
+  const all = findings('lab-kexec/kernel.capture.ndjson', '--preserve', '0000:03:00.0').map(brief);
+
+  it('pci_msix_init clears the MSI-X enable virtio-net kept across kexec: expected, quietly', () => {
+    expect(all).toContain('expected msix-init-disable 0000:03:00.0 CAP_MSIX+0x2 ENABLE 1->0 0x8003->0x3 @pci_msix_init (trace #2)');
+    expect(all.filter((f) => f.startsWith('violation') && f.includes('CAP_MSIX'))).toEqual([]);
+  });
+
+  it('flags the second kernel sizing the preserved device\'s BARs again', () => {
+    expect(all).toContain('violation bar-1 0000:03:00.0 BASE_ADDRESS_1  0xfde00000->0xffffffff @__pci_read_base (trace #2)');
+  });
+});
+
+describe('resets (lab-resets)', () => {
+  it('FLR of the preserved nvme through pcie_flr', () => {
+    const all = findings('lab-resets/kernel.capture.ndjson', '--preserve', '0000:02:00.0').map(brief);
+    expect(all).toContain('violation flr 0000:02:00.0 CAP_EXP+0x8 BCR_FLR ?->0x8000 @pcie_flr (PHASE[4] reset flr (stage 1))');
+    expect(all).toContain('violation bus-master 0000:02:00.0 COMMAND MASTER 1->0 0x107->0x103 @do_pci_disable_device (PHASE[4] reset flr (stage 1))');
+  });
+
+  it('secondary bus reset on the root port above it', () => {
+    const all = findings('lab-resets/kernel.capture.ndjson', '--preserve', '0000:02:00.0').map(brief);
+    expect(all).toContain('violation secondary-bus-reset 0000:00:04.0 BRIDGE_CONTROL BUS_RESET 0->1 0x2->0x42 @pci_reset_secondary_bus (PHASE[6] reset bus (stage 1))');
+  });
+
+  it('PM reset (D3hot and back) of the e1000e through pci_pm_reset', () => {
+    const all = findings('lab-resets/kernel.capture.ndjson', '--preserve', '0000:01:00.0').map(brief);
+    expect(all).toContain('violation power-state 0000:01:00.0 CAP_PM+0x4 PS D3hot->D0 0x3->0x0 @pci_pm_reset (PHASE[5] reset pm (stage 1))');
+  });
+});
+
+describe('SR-IOV (lab-sriov)', () => {
+  it('VF Enable set by sriov_enable and cleared by sriov_disable', () => {
+    const all = findings('lab-sriov/kernel.capture.ndjson', '--preserve', '0000:02:00.0').map(brief);
+    expect(all).toContain('violation sriov-vf-enable 0000:02:00.0 ECAP_SRIOV+0x8 VFE 0->1,MSE 0->1 0x10->0x19 @sriov_enable (PHASE[4] sriov_numvfs=1 (stage 1))');
+    expect(all).toContain('violation sriov-vf-enable 0000:02:00.0 ECAP_SRIOV+0x8 VFE 1->0,MSE 1->0 0x19->0x10 @sriov_disable (PHASE[5] sriov_numvfs=0 (stage 1))');
+  });
+});
