@@ -5,8 +5,10 @@ import { Command, CommanderError } from 'commander';
 import { isCfgscopeError } from '../model/errors.js';
 import { bootArgsCommand } from './boot-args-command.js';
 import { checkCommand } from './check-command.js';
+import { diffCommand } from './diff-command.js';
 import { importCommand } from './import-command.js';
 import { policyLintCommand } from './policy-lint-command.js';
+import { reportCommand } from './report-command.js';
 import { replayCommand } from './replay-command.js';
 
 export const EXIT_USAGE = 64;
@@ -35,6 +37,8 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   importCommand(program, io, result);
   replayCommand(program, io, result);
   checkCommand(program, io, result);
+  reportCommand(program, io, result);
+  diffCommand(program, io, result);
   policyLintCommand(program, io, result);
   bootArgsCommand(program, io, result);
   return program;

@@ -1,7 +1,8 @@
 // The writes a policy is silent about: a known write to a protected (preserved or depended) device
-// that changes, or may change, bits no applicable rule covers. checkPolicy emits findings only when
-// a rule matches, so without this a write the policy never thought of would look like a pass; a
-// justification report must list it for the patch author to explain. Runs after enrichAccesses,
+// that changes bits no applicable rule covers, or, its old value unknown, writes a register no
+// applicable rule mentions at all. checkPolicy emits findings only when a rule matches, so without
+// this a write the policy never thought of would look like a pass; a justification report must
+// list it for the patch author to explain. Runs after enrichAccesses,
 // next to checkPolicy (see reportEvents), with the same RoleMap, RuleIndex and rule semantics.
 
 import { Observable, type OperatorFunction } from 'rxjs';
@@ -53,16 +54,23 @@ export function unexplainedWrites(policy: Policy, inventory: Inventory): Operato
       if (role === 'other') return;
       const id = inventory.state(a.seg!, a.bus!, a.devfn!).identity();
       let covered = 0;
+      let mentioned = false;
       for (const rule of [...index.candidates(e), ...targets]) {
         if (!ruleApplies(rule, role)) continue;
         const range = registerRange(rule.register, id);
         if (range === null) continue;
         if (range === 'any') { covered = sizeMask(a.size); break; }
         // The rule's mask, moved from its register's coordinates into the access's.
-        covered = (covered | project(rule.mask, range[0], range[1] - range[0], a.off, a.off + a.size).value) >>> 0;
+        const p = project(rule.mask, range[0], range[1] - range[0], a.off, a.off + a.size);
+        if (p.covered !== 0) mentioned = true;
+        covered = (covered | p.value) >>> 0;
       }
       const uncovered = (sizeMask(a.size) & ~covered) >>> 0;
       if (uncovered === 0) return;
+      // Old value unknown on a register some rule covers in part: that rule's finding already
+      // shows this write (`? -> new`); listing it again for bits such as a read-only table size
+      // would bury the writes nobody thought of.
+      if ((e.old === null || a.val === null) && mentioned) return;
       const reg = e.register ?? `0x${a.off.toString(16)}`;
       let change: UnexplainedWrite['change'] = 'unknown-old';
       let fields: string[] = [];

@@ -1,0 +1,36 @@
+// `cfgscope diff <base capture> <new capture>`: what a kernel change did to config accesses, between
+// two runs of the same machine. Exit status as diff(1): 0 no differences, 1 differences found.
+
+import type { Command } from 'commander';
+import { summarizeCapture, type SummaryOptions } from '../diff/access-summary.js';
+import { diffSummaries, isEmptyDiff } from '../diff/diff-summaries.js';
+import { renderDiffNdjson, renderDiffText } from '../diff/diff-text.js';
+import type { CliIo, CliResult } from './main.js';
+import { SkipTally } from './skipped-report.js';
+
+export const EXIT_DIFFERENT = 1;
+
+interface DiffOptions { json?: boolean; ignorePhases?: boolean; format?: string }
+
+export function diffCommand(program: Command, io: CliIo, result: CliResult): void {
+  program.command('diff')
+    .description('call sites and register writes that appeared, vanished or changed values between two captures of the same machine')
+    .argument('<base>', 'capture (or raw trace) of the run before the change')
+    .argument('<new>', 'capture (or raw trace) of the run after it')
+    .option('--json', 'emit NDJSON: one object per difference, then diff-totals')
+    .option('--ignore-phases', 'match accesses across phases (by device, call site and register only)')
+    .option('-f, --format <kind>', 'input format of both files instead of detecting it')
+    .action(async (baseFile: string, newFile: string, opts: DiffOptions) => {
+      const summarize = async (file: string) => {
+        const skipped = new SkipTally();
+        const o: SummaryOptions = { ignorePhases: opts.ignorePhases ?? false, onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); } };
+        if (opts.format) o.format = opts.format;
+        const s = await summarizeCapture(file, o);
+        skipped.report(file, io);
+        return s;
+      };
+      const d = diffSummaries(await summarize(baseFile), await summarize(newFile));
+      io.stdout(opts.json ? renderDiffNdjson(d) : renderDiffText(d));
+      if (!isEmptyDiff(d)) result.code = EXIT_DIFFERENT;
+    });
+}

@@ -1,0 +1,81 @@
+// `cfgscope report <capture> --policy ... [--preserve bdf] [--format markdown|email|junit]`:
+// justification notes for patch review, grouped by call site, from the same pipeline as `check`,
+// plus the writes no rule covers (what the patch author must still justify). The report is a
+// review document, not a gate: the exit status is 0 whatever it finds (`check` gates CI; a JUnit
+// consumer fails the build from the XML's failures).
+
+import { writeFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadDeviceRecords } from '../identity/device-records.js';
+import { Inventory } from '../identity/inventory.js';
+import { formatBdf, parseBdf } from '../model/bdf.js';
+import { CfgscopeError } from '../model/errors.js';
+import { loadPolicies } from '../policy/load-policy.js';
+import { formatProblem } from '../policy/policy-explain.js';
+import { buildReport } from '../report/build-report.js';
+import type { ReportModel } from '../report/report-model.js';
+import { renderJunit } from '../sinks/junit-report.js';
+import { renderEmail } from '../sinks/report-email.js';
+import { renderMarkdown } from '../sinks/report-markdown.js';
+import type { CliIo, CliResult } from './main.js';
+import { repeatable } from './repeatable.js';
+import { SkipTally } from './skipped-report.js';
+
+export const REPORT_FORMATS = { markdown: renderMarkdown, email: renderEmail, junit: renderJunit } as const satisfies Record<string, (m: ReportModel) => string>;
+export type ReportFormat = keyof typeof REPORT_FORMATS;
+
+interface ReportOptions {
+  policy: string[];
+  preserve?: string[];
+  format: ReportFormat;
+  output?: string;
+  devices?: string[];
+  inputFormat?: string;
+}
+
+function parseBdfArg(v: string, prev: string[] = []): string[] {
+  const b = parseBdf(v);
+  if (!b) throw new InvalidArgumentError('a PCI address like 0000:3b:00.0');
+  return [...prev, formatBdf(b.seg, b.bus, b.devfn)];
+}
+
+function parseReportFormat(v: string): ReportFormat {
+  if (!Object.hasOwn(REPORT_FORMATS, v)) throw new InvalidArgumentError(`one of ${Object.keys(REPORT_FORMATS).join(', ')}`);
+  return v as ReportFormat;
+}
+
+export function reportCommand(program: Command, io: CliIo, _result: CliResult): void {
+  program.command('report')
+    .description('justification notes for patch review: every write to a protected device by call site, with its verdict and reason')
+    .argument('<capture>', 'capture file or raw trace')
+    .requiredOption('-p, --policy <file|builtin>', 'policy file or builtin (luo-strict, luo-busmaster, luo-default); repeat to compose, in order', repeatable)
+    .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
+    .option('--format <format>', 'markdown (review tools), email (plain text, 72 columns), junit (CI test results)', parseReportFormat, 'markdown')
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
+    .option('--input-format <kind>', 'input format instead of detecting it')
+    .action(async (file: string, opts: ReportOptions) => {
+      const { policy, problems } = await loadPolicies(opts.policy);
+      for (const bdf of opts.preserve ?? []) policy.preserved.push({ bdf });
+      for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
+      const errors = problems.filter((p) => p.level === 'error');
+      if (errors.length > 0) throw new CfgscopeError('POLICY_INVALID', `${errors.length} error(s) in the policy; no report was made`, { file: errors[0]!.file, path: errors[0]!.path });
+      const inventory = new Inventory();
+      for (const spec of opts.devices ?? []) for (const d of await loadDeviceRecords(spec)) inventory.give(d);
+      const skipped = new SkipTally();
+      const model = await buildReport(file, policy, {
+        inventory, ...(opts.inputFormat ? { format: opts.inputFormat } : {}),
+        onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); },
+      });
+      const text = REPORT_FORMATS[opts.format](model);
+      if (opts.output) {
+        try {
+          writeFileSync(opts.output, text);
+        } catch (e) {
+          throw new CfgscopeError('OUTPUT_UNWRITABLE', (e as Error).message, { file: opts.output });
+        }
+      } else io.stdout(text);
+      if (skipped.total > 0) io.stderr(`cfgscope report: ${skipped.total} input line(s) skipped; the report covers the rest\n`);
+      skipped.report(file, io);
+    });
+}

@@ -1,0 +1,51 @@
+// One capture + one composed policy -> the report model: the same pipeline as `check`
+// (recordsFromFile -> enrichAccesses -> checkPolicy), plus the writes the policy is silent about.
+
+import { lastValueFrom, tap } from 'rxjs';
+import { Inventory } from '../identity/inventory.js';
+import { enrichAccesses } from '../pipeline/enrich-accesses.js';
+import { RoleMap } from '../policy/device-roles.js';
+import { ruleApplies } from '../policy/evaluate-write.js';
+import { registerRange } from '../policy/register-range.js';
+import type { Policy } from '../policy/policy-types.js';
+import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
+import { reportEvents, type ReportEvent } from './report-events.js';
+import { ReportBuilder, type ReportModel } from './report-model.js';
+
+export interface BuildReportOptions {
+  /** How the capture is named in the report (the path as given: no absolute paths in golden files). */
+  name?: string;
+  format?: string;
+  /** Devices known before the stream (a device-side trace, sysfs). */
+  inventory?: Inventory;
+  /** Every pipeline event, for callers that also count skipped input. */
+  onEvent?: (e: ReportEvent) => void;
+}
+
+/** Selectors as the report prints them: `bdf=0000:02:00.0`, `vendor=0x1b36,device=0x10`. */
+export function describeSelectors(policy: Policy): string[] {
+  return policy.preserved.map((p) => Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'number' ? `0x${v.toString(16)}` : String(v)}`).join(','));
+}
+
+export async function buildReport(file: string, policy: Policy, opts: BuildReportOptions = {}): Promise<ReportModel> {
+  const inventory = opts.inventory ?? new Inventory();
+  const format = await resolveFormat(file, opts.format ? { format: opts.format } : {});
+  const rules = policy.rules.map((r) => ({ id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source, register: r.register.text }));
+  const builder = new ReportBuilder(opts.name ?? file, { sources: policy.sources, rules: policy.rules.length, preserved: describeSelectors(policy) }, rules);
+  const events = recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), reportEvents(policy, inventory), tap((e) => {
+    opts.onEvent?.(e);
+    builder.handle(e);
+  }));
+  await lastValueFrom(events, { defaultValue: null });
+  // Protected devices with no write at all belong in the report too: "untouched" is a result.
+  const roles = new RoleMap(inventory, policy.preserved);
+  for (const s of inventory.all()) {
+    const role = roles.role(s.bdf);
+    if (role === 'other') continue;
+    const id = s.identity();
+    // A rule judges this device when it applies to its role and the device has its register.
+    const judging = policy.rules.filter((r) => r.kind !== 'expect' && ruleApplies(r, role) && registerRange(r.register, id) !== null);
+    builder.protect({ bdf: s.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role }, judging.map((r) => r.id));
+  }
+  return builder.build();
+}
