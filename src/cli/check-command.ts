@@ -6,18 +6,15 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
-import { formatBdf, parseBdf } from '../model/bdf.js';
-import { CfgscopeError } from '../model/errors.js';
 import { checkPolicy, type CheckEvent } from '../pipeline/check-policy.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
-import { loadPolicies } from '../policy/load-policy.js';
-import { formatProblem } from '../policy/policy-explain.js';
 import { SEVERITIES, type Severity } from '../policy/policy-types.js';
 import { CheckNdjsonSink } from '../sinks/check-ndjson.js';
 import { CheckTextSink } from '../sinks/check-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import type { CliIo, CliResult } from './main.js';
+import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 
@@ -33,11 +30,6 @@ interface CheckOptions {
   preserve?: string[];
 }
 
-function parseBdfArg(v: string, prev: string[] = []): string[] {
-  const b = parseBdf(v);
-  if (!b) throw new InvalidArgumentError('a PCI address like 0000:3b:00.0');
-  return [...prev, formatBdf(b.seg, b.bus, b.devfn)];
-}
 
 function parseSeverity(v: string): Severity {
   if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`);
@@ -56,11 +48,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .option('-f, --format <kind>', 'input format instead of detecting it')
     .action(async (file: string, opts: CheckOptions) => {
-      const { policy, problems } = await loadPolicies(opts.policy);
-      for (const bdf of opts.preserve ?? []) policy.preserved.push({ bdf });
-      const errors = problems.filter((p) => p.level === 'error');
-      for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
-      if (errors.length > 0) throw new CfgscopeError('POLICY_INVALID', `${errors.length} error(s) in the policy; nothing was checked`, { file: errors[0]!.file, path: errors[0]!.path });
+      const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
       const inventory = await inventoryFrom(opts.devices ?? []);
       const format = await resolveFormat(file, opts);
       const out = SyncWriter.toFd(1);

@@ -6,18 +6,15 @@
 
 import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadDeviceRecords } from '../identity/device-records.js';
-import { Inventory } from '../identity/inventory.js';
-import { formatBdf, parseBdf } from '../model/bdf.js';
+import { inventoryFrom } from '../identity/device-records.js';
 import { CfgscopeError } from '../model/errors.js';
-import { loadPolicies } from '../policy/load-policy.js';
-import { formatProblem } from '../policy/policy-explain.js';
 import { buildReport } from '../report/build-report.js';
 import type { ReportModel } from '../report/report-model.js';
 import { renderJunit } from '../sinks/junit-report.js';
 import { renderEmail } from '../sinks/report-email.js';
 import { renderMarkdown } from '../sinks/report-markdown.js';
 import type { CliIo, CliResult } from './main.js';
+import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 
@@ -33,11 +30,6 @@ interface ReportOptions {
   inputFormat?: string;
 }
 
-function parseBdfArg(v: string, prev: string[] = []): string[] {
-  const b = parseBdf(v);
-  if (!b) throw new InvalidArgumentError('a PCI address like 0000:3b:00.0');
-  return [...prev, formatBdf(b.seg, b.bus, b.devfn)];
-}
 
 function parseReportFormat(v: string): ReportFormat {
   if (!Object.hasOwn(REPORT_FORMATS, v)) throw new InvalidArgumentError(`one of ${Object.keys(REPORT_FORMATS).join(', ')}`);
@@ -55,13 +47,8 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .option('--input-format <kind>', 'input format instead of detecting it')
     .action(async (file: string, opts: ReportOptions) => {
-      const { policy, problems } = await loadPolicies(opts.policy);
-      for (const bdf of opts.preserve ?? []) policy.preserved.push({ bdf });
-      for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
-      const errors = problems.filter((p) => p.level === 'error');
-      if (errors.length > 0) throw new CfgscopeError('POLICY_INVALID', `${errors.length} error(s) in the policy; no report was made`, { file: errors[0]!.file, path: errors[0]!.path });
-      const inventory = new Inventory();
-      for (const spec of opts.devices ?? []) for (const d of await loadDeviceRecords(spec)) inventory.give(d);
+      const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'no report was made');
+      const inventory = await inventoryFrom(opts.devices ?? []);
       const skipped = new SkipTally();
       const model = await buildReport(file, policy, {
         inventory, ...(opts.inputFormat ? { format: opts.inputFormat } : {}),
