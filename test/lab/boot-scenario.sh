@@ -45,14 +45,4 @@ qemu=(
     -trace enable=pci_cfg_read -trace enable=pci_cfg_write -trace enable=fw_cfg_select
     -D "$out/qemu-trace.log"
 )
-printf '%q ' "${qemu[@]}" >"$out/qemu-cmdline.txt"
-echo >>"$out/qemu-cmdline.txt"
-
-log "booting scenario $scenario (timeout ${QEMU_TIMEOUT}s); serial -> $out/serial.log"
-start=$(date +%s)
-rc=0
-timeout "$QEMU_TIMEOUT" "${qemu[@]}" </dev/null >"$out/serial.log" 2>"$out/qemu-stderr.log" || rc=$?
-end=$(date +%s)
-echo "$((end - start))" >"$out/wall-seconds"
-log "QEMU exited rc=$rc after $((end - start)) s"
-[[ $rc -eq 0 ]] || { tail -n 20 "$out/serial.log" >&2; cat "$out/qemu-stderr.log" >&2; die "QEMU failed (rc=$rc)"; }
+lab_run_qemu "$out" qemu

@@ -37,14 +37,4 @@ qemu=(
     -trace enable=pci_cfg_read -trace enable=pci_cfg_write -trace enable=fw_cfg_select
     -D "$LAB_OUT/qemu-trace.log"
 )
-printf '%q ' "${qemu[@]}" >"$LAB_OUT/qemu-cmdline.txt"
-echo >>"$LAB_OUT/qemu-cmdline.txt"
-
-log "booting (timeout ${QEMU_TIMEOUT}s); serial -> $LAB_OUT/serial.log"
-start=$(date +%s)
-rc=0
-timeout "$QEMU_TIMEOUT" "${qemu[@]}" </dev/null >"$LAB_OUT/serial.log" 2>"$LAB_OUT/qemu-stderr.log" || rc=$?
-end=$(date +%s)
-echo "$((end - start))" >"$LAB_OUT/wall-seconds"
-log "QEMU exited rc=$rc after $((end - start)) s"
-[[ $rc -eq 0 ]] || { tail -n 20 "$LAB_OUT/serial.log" >&2; cat "$LAB_OUT/qemu-stderr.log" >&2; die "QEMU failed (rc=$rc)"; }
+lab_run_qemu "$LAB_OUT" qemu

@@ -35,3 +35,21 @@ lab_kernel_package() {
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Runs the QEMU command line in the array named by $2 under QEMU_TIMEOUT, with the serial console
+# in $1/serial.log, QEMU's stderr in $1/qemu-stderr.log, the command in $1/qemu-cmdline.txt and the
+# wall time in $1/wall-seconds; stops the lab with the log tails when QEMU fails.
+lab_run_qemu() {
+    local out="$1"
+    local -n cmd="$2"
+    printf '%q ' "${cmd[@]}" >"$out/qemu-cmdline.txt"
+    echo >>"$out/qemu-cmdline.txt"
+    log "booting (timeout ${QEMU_TIMEOUT}s); serial -> $out/serial.log"
+    local start end rc=0
+    start=$(date +%s)
+    timeout "$QEMU_TIMEOUT" "${cmd[@]}" </dev/null >"$out/serial.log" 2>"$out/qemu-stderr.log" || rc=$?
+    end=$(date +%s)
+    echo "$((end - start))" >"$out/wall-seconds"
+    log "QEMU exited rc=$rc after $((end - start)) s"
+    [[ $rc -eq 0 ]] || { tail -n 20 "$out/serial.log" >&2; cat "$out/qemu-stderr.log" >&2; die "QEMU failed (rc=$rc)"; }
+}
