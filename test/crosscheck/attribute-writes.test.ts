@@ -46,3 +46,26 @@ describe('attributing early-boot writes (qemu-6.1-q35-basic)', async () => {
     expect(nvme.every((w) => site(w) === '__pci_read_base')).toBe(true);
   });
 });
+
+describe('attributing the early writes of both kernels of a kexec run (lab-kexec)', async () => {
+  const kernel = await readRecords(fixture('lab-kexec/serial.log'));
+  const device = await readRecords(fixture('lab-kexec/qemu-trace.log'));
+  const attributor = new WriteAttributor(deviceWrites(device));
+  const out: CaptureRecord[] = [];
+  for (const r of kernel) out.push(...attributor.push(r));
+  out.push(...attributor.end());
+  const stacks = new Map(out.flatMap((r) => (r.t === 'stack' ? [[r.id, r.frames] as const] : [])));
+  const early = out.filter((r): r is AccessRecord => r.t === 'access' && r.attributed === 'device-log');
+
+  it('places all of them, the second kernel\'s after the first one\'s shutdown writes', () => {
+    expect(attributor.stats).toMatchObject({ attributed: 565, leftUnknown: 0 });
+    for (const w of early.filter((x) => stacks.get(x.stack!)![1] === '__pci_read_base')) {
+      expect(w.size === 2 ? [0x04] : [0x10, 0x14, 0x18, 0x1c, 0x20, 0x24, 0x30, 0x38]).toContain(w.off);
+    }
+  });
+
+  it('finds pci_msix_init clearing the MSI-X enable virtio-net kept across kexec', () => {
+    const msix = early.filter((w) => stacks.get(w.stack!)![1] === 'pci_msix_init');
+    expect(msix.map((w) => [formatBdf(w.seg!, w.bus!, w.devfn!), w.off, w.val])).toEqual([['0000:03:00.0', 0xde, 0x3]]);
+  });
+});
