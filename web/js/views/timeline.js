@@ -4,8 +4,9 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 const LABEL_W = 120;
-const ROW_H = 20;
-const TOP = 18;
+const ROW_H = 15;
+const TOP = 30;
+const CHAR_PX = 6.6;
 const BIN_PX = 3;
 
 function node(tag, attrs, text) {
@@ -44,10 +45,14 @@ export function renderTimeline(container, store, filters) {
     band.dataset.phase = String(seq);
     svg.append(band);
     const label = store.phases.get(seq)?.label ?? `phase ${seq}`;
-    const text = node('text', { x: xOf(x0) + 2, y: TOP - 5, class: 'phase-label' }, label.length > 28 ? `${label.slice(0, 27)}…` : label);
-    const title = node('title', {}, label);
-    text.append(title);
-    svg.append(text);
+    band.append(node('title', {}, label));
+    // Two label lines, alternating, each label cut to its band's width: short phases stay legible.
+    const room = Math.floor((xOf(x1) - xOf(x0) + (i % 2 ? 0 : 40)) / CHAR_PX);
+    if (room >= 4) {
+      const text = node('text', { x: xOf(x0) + 2, y: i % 2 ? TOP - 4 : TOP - 17, class: 'phase-label' }, label.length > room ? `${label.slice(0, room - 1)}…` : label);
+      text.append(node('title', {}, label));
+      svg.append(text);
+    }
   });
 
   const bins = Math.ceil(plotW / BIN_PX) + 1;
