@@ -123,6 +123,7 @@ export function findingRow(m) {
     return { ...common, kind: 'target', verdict: m.verdict, severity: m.rule.severity, bdf: m.device.bdf, register: m.register, fields: [`at ${m.at}`],
       old: m.actual, new: m.want, width: null, oldStale: false, rule: m.rule, why: m.rule.why, phase: m.at };
   }
-  return { ...common, kind: 'finding', verdict: m.verdict, severity: m.rule.severity, bdf: m.device.bdf, register: m.accessed ?? m.register,
-    fields: m.fields ?? [], old: m.old, new: m.new, width: m.width, oldStale: m.oldStale, rule: m.rule, why: m.rule.why };
+  return { ...common, kind: 'finding', verdict: m.verdict, severity: m.rule.severity, bdf: m.device.bdf, register: m.register,
+    // A wider write can change the rule's register through a neighbour: name the written one too.
+    fields: [...(m.accessed && m.accessed !== m.register ? [`written as ${m.accessed}`] : []), ...(m.fields ?? [])], old: m.old, new: m.new, width: m.width, oldStale: m.oldStale, rule: m.rule, why: m.rule.why };
 }
