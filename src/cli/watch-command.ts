@@ -65,7 +65,7 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
       } finally {
         sub.unsubscribe();
         tty?.close();
-        if (plain && !state.ended) plain.summary(state);
+        if (plain && state.hello && !state.ended) plain.summary(state);
       }
     });
 }

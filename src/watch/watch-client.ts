@@ -15,7 +15,7 @@ const DEFAULT_HEARTBEAT_MS = 5000;
 
 /** Closes after which reconnecting would be refused the same way. */
 const FATAL_CLOSES: ReadonlyMap<number, [code: string, what: string]> = new Map([
-  [4401, ['WATCH_TOKEN_REJECTED', 'the server refused the token (missing or wrong: --token or $CFGSCOPE_TOKEN)']],
+  [4401, ['WATCH_TOKEN_REJECTED', 'the server refused the token (give it with --token or $CFGSCOPE_TOKEN)']],
   [4400, ['WATCH_REJECTED', 'the server rejected a message as malformed']],
   [4404, ['WATCH_REJECTED', 'the server does not know a message type this client sent']],
   [4422, ['WATCH_REJECTED', 'the server rejected the subscription (--device must be a BDF like 0000:02:00.0)']],
@@ -59,19 +59,19 @@ export class WatchClient {
     });
   }
 
-  stop(): void {
+  stop(): void { this.finish(null); }
+
+  private fail(e: CfgscopeError): void { this.finish(e); }
+
+  private finish(error: CfgscopeError | null): void {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.watchdog);
     clearTimeout(this.retry);
-    this.ws?.close(1000);
+    const ws = this.ws;
     this.ws = null;
-    this.settle?.resolve();
-  }
-
-  private fail(e: CfgscopeError): void {
-    this.stop();
-    this.settle?.reject(e);
+    if (ws?.readyState === WebSocket.OPEN) ws.close(1000); else ws?.terminate();
+    if (error) this.settle?.reject(error); else this.settle?.resolve();
   }
 
   private connect(): void {

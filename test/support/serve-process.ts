@@ -46,13 +46,13 @@ export function checkJson(file = QEMU_BASIC): CheckLine[] {
   return run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as CheckLine);
 }
 
-export interface Judged { verdict: string; bdf: string; register: string; rule: string; index: number; old: number | null; new: number | null; width: number }
+export interface Judged { verdict: string; bdf: string; register: string; rule: string; severity: string; callSite: string | null; index: number; old: number | null; new: number | null; width: number }
 
 /** check's findings (writes judged by a rule), in order. */
 export function judgedWrites(lines: readonly CheckLine[]): Judged[] {
   return lines.filter((l) => l.type === 'finding').map((l) => {
-    const f = l as unknown as { verdict: string; device: { bdf: string }; register: string; rule: { id: string }; index: number; old: number | null; new: number | null; width: number };
-    return { verdict: f.verdict, bdf: f.device.bdf, register: f.register, rule: f.rule.id, index: f.index, old: f.old, new: f.new, width: f.width };
+    const f = l as unknown as { verdict: string; device: { bdf: string }; register: string; rule: { id: string; severity: string }; callSite: string | null; index: number; old: number | null; new: number | null; width: number };
+    return { verdict: f.verdict, bdf: f.device.bdf, register: f.register, rule: f.rule.id, severity: f.rule.severity, callSite: f.callSite, index: f.index, old: f.old, new: f.new, width: f.width };
   });
 }
 
