@@ -21,6 +21,12 @@ export interface CaptureStreamOptions {
   policy: Policy;
   /** `--devices` sources: read again for every pass, so passes share no state. */
   devices: readonly string[];
+  /**
+   * The file is a capture still being written by a live run (its history): a pass ends at the
+   * file's last complete line without ending the pipeline, so it never emits the end-of-stream
+   * events (target checks, totals, end) at a seq where the live stream has something else.
+   */
+  growing?: boolean;
 }
 
 function failure(e: unknown): ServedEvent {
@@ -40,7 +46,7 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
   const take = (): ServedEvent[] => { const b = out; out = []; return b; };
   try {
     try {
-      for await (const records of recordChunks(o.file, o.format)) {
+      for await (const records of recordChunks(o.file, o.format, { growing: o.growing ?? false })) {
         for (const r of records) {
           input.next(r);
           if (failed) break;
@@ -48,7 +54,7 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
         if (failed) break;
         if (out.length > 0) yield take();
       }
-      if (!failed) input.complete();
+      if (!failed && !o.growing) input.complete();
     } catch (e) {
       failed = failure(e);
     }

@@ -211,8 +211,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
 
   const heartbeat = setInterval(() => {
     for (const [ws, s] of sessions) {
-      if (!s.alive) { ws.terminate(); continue; }
-      s.alive = false;
+      if (!s.checkAlive()) { ws.terminate(); continue; }
       ws.ping();
       s.flushGap();
       s.sendControl({ type: 'heartbeat', next: state.head + 1, ended: state.ended, time: new Date().toISOString() });
