@@ -41,8 +41,19 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
   const input = new Subject<CaptureRecord>();
   let out: ServedEvent[] = [];
   let failed: ServedEvent | null = null;
+  // Devices known up front (`--devices`) are told to clients like those the capture names,
+  // just after the header, so a client knows every device's identity from the start.
+  let known: ServedEvent[] | null = inventory.all().map((d) => ({ kind: 'device', device: d.identity() }));
+  const onEvent = (e: ServedEvent): void => {
+    if (known !== null) {
+      if (e.kind === 'header') out.push(e, ...known); else out.push(...known, e);
+      known = null;
+      return;
+    }
+    out.push(e);
+  };
   const sub = input.pipe(enrichAccesses({ inventory }), judgeAccesses(o.policy, inventory))
-    .subscribe({ next: (e) => { out.push(e); }, error: (e: unknown) => { failed = failure(e); } });
+    .subscribe({ next: onEvent, error: (e: unknown) => { failed = failure(e); } });
   const take = (): ServedEvent[] => { const b = out; out = []; return b; };
   try {
     try {
