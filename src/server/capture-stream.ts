@@ -21,6 +21,12 @@ export interface CaptureStreamOptions {
   policy: Policy;
   /** `--devices` sources: read again for every pass, so passes share no state. */
   devices: readonly string[];
+  /**
+   * The file is a capture still being written by a live run (its history): a pass ends at the
+   * file's last complete line without ending the pipeline, so it never emits the end-of-stream
+   * events (target checks, totals, end) at a seq where the live stream has something else.
+   */
+  growing?: boolean;
 }
 
 function failure(e: unknown): ServedEvent {
@@ -35,12 +41,23 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
   const input = new Subject<CaptureRecord>();
   let out: ServedEvent[] = [];
   let failed: ServedEvent | null = null;
+  // Devices known up front (`--devices`) are told to clients like those the capture names,
+  // just after the header, so a client knows every device's identity from the start.
+  let known: ServedEvent[] | null = inventory.all().map((d) => ({ kind: 'device', device: d.identity() }));
+  const onEvent = (e: ServedEvent): void => {
+    if (known !== null) {
+      if (e.kind === 'header') out.push(e, ...known); else out.push(...known, e);
+      known = null;
+      return;
+    }
+    out.push(e);
+  };
   const sub = input.pipe(enrichAccesses({ inventory }), judgeAccesses(o.policy, inventory))
-    .subscribe({ next: (e) => { out.push(e); }, error: (e: unknown) => { failed = failure(e); } });
+    .subscribe({ next: onEvent, error: (e: unknown) => { failed = failure(e); } });
   const take = (): ServedEvent[] => { const b = out; out = []; return b; };
   try {
     try {
-      for await (const records of recordChunks(o.file, o.format)) {
+      for await (const records of recordChunks(o.file, o.format, { growing: o.growing ?? false })) {
         for (const r of records) {
           input.next(r);
           if (failed) break;
@@ -48,7 +65,7 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
         if (failed) break;
         if (out.length > 0) yield take();
       }
-      if (!failed) input.complete();
+      if (!failed && !o.growing) input.complete();
     } catch (e) {
       failed = failure(e);
     }

@@ -43,7 +43,10 @@ export class ClientSession {
   private sent = 0;
   private dropped = 0;
   private gaps = 0;
+  /** Answered the last ping (or its send buffer shrank since: it reads, the ping waits behind data). */
   alive = true;
+  /** The send buffer's size at the last heartbeat. */
+  lastBuffered = 0;
 
   constructor(readonly id: number, private readonly ws: WebSocket, private readonly stream: StreamView, private readonly bufferBytes: number) {}
 
@@ -54,6 +57,16 @@ export class ClientSession {
 
   stats(): ClientStats {
     return { id: this.id, mode: this.mode, cursor: this.cursor, sent: this.sent, dropped: this.dropped, gaps: this.gaps };
+  }
+
+  /** At each heartbeat: false when the client neither answered the last ping nor read anything since. */
+  checkAlive(): boolean {
+    const buffered = this.ws.bufferedAmount;
+    const reading = buffered < this.lastBuffered;
+    this.lastBuffered = buffered;
+    const alive = this.alive || reading;
+    this.alive = false;
+    return alive;
   }
 
   private hasRoom(): boolean {

@@ -32,7 +32,7 @@ import { CfgscopeError } from '../model/errors.js';
 import type { HeaderRecord } from '../model/records.js';
 import { authorized, tokenCookie } from './access-token.js';
 import { ClientSession, type ClientStats, type StreamView } from './client-session.js';
-import { CLOSE_BAD_FIELD, CLOSE_GOING_AWAY, CLOSE_MALFORMED, CLOSE_UNAUTHORIZED, CLOSE_UNKNOWN_TYPE } from './close-codes.js';
+import { CLOSE_BAD_FIELD, CLOSE_GOING_AWAY, CLOSE_MALFORMED, CLOSE_UNAUTHORIZED, CLOSE_UNKNOWN_TYPE, closeWith } from './close-codes.js';
 import { EventRing } from './event-ring.js';
 import { DEFAULT_LISTEN, isLoopback, type ListenAddress } from './listen-address.js';
 import { sendStatic } from './static-files.js';
@@ -149,7 +149,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
           s.subscribe(sub.from ?? (o.history ? 1 : ring.first), sub.filter);
         } catch (e) {
           if (!(e instanceof BadField)) throw e;
-          ws.close(CLOSE_BAD_FIELD, e.message.slice(0, 120));
+          closeWith(ws, CLOSE_BAD_FIELD, e.message);
         }
         return;
       }
@@ -157,7 +157,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
         s.sendControl({ type: 'pong', id: msg['id'] ?? null });
         return;
       default:
-        ws.close(CLOSE_UNKNOWN_TYPE, `unknown message type ${JSON.stringify(msg['type'])}`.slice(0, 120));
+        closeWith(ws, CLOSE_UNKNOWN_TYPE, `unknown message type ${JSON.stringify(msg['type'])}`);
     }
   };
 
@@ -211,8 +211,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
 
   const heartbeat = setInterval(() => {
     for (const [ws, s] of sessions) {
-      if (!s.alive) { ws.terminate(); continue; }
-      s.alive = false;
+      if (!s.checkAlive()) { ws.terminate(); continue; }
       ws.ping();
       s.flushGap();
       s.sendControl({ type: 'heartbeat', next: state.head + 1, ended: state.ended, time: new Date().toISOString() });

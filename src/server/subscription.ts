@@ -28,7 +28,7 @@ export function parseSubscribe(m: Record<string, unknown>): Subscribe {
   const kinds = m['kinds'];
   if (kinds !== undefined && kinds !== null) {
     if (!Array.isArray(kinds)) throw new BadField('kinds: an array of event types');
-    for (const k of kinds) if (!(EVENT_TYPES as readonly unknown[]).includes(k)) throw new BadField(`kinds: unknown event type ${JSON.stringify(k)}`.slice(0, 100));
+    for (const k of kinds) if (!(EVENT_TYPES as readonly unknown[]).includes(k)) throw new BadField(`kinds: unknown event type ${JSON.stringify(k)}`);
   }
   let bdf: string | null = null;
   if (m['bdf'] !== undefined && m['bdf'] !== null) {

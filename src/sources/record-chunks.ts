@@ -10,11 +10,15 @@ import { StackTable } from '../model/stack-table.js';
 import type { InputFormat } from '../parsers/parser.js';
 import { LineSplitter } from './line-splitter.js';
 
-export async function* recordChunks(file: string, format: InputFormat, chunkBytes = 1 << 16): AsyncGenerator<CaptureRecord[]> {
+/**
+ * `growing`: the file is still being written (a live capture): stop at its last complete line,
+ * without flushing a half-written one or ending the parser (which would emit end-of-input records).
+ */
+export async function* recordChunks(file: string, format: InputFormat, opts: { growing?: boolean; chunkBytes?: number } = {}): AsyncGenerator<CaptureRecord[]> {
   let batch: CaptureRecord[] = [];
   const parser = format.create({ file, stacks: new StackTable() }, (r) => batch.push(r));
   const splitter = new LineSplitter((text, no) => parser.line(text, no));
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes });
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: opts.chunkBytes ?? 1 << 16 });
   const take = (): CaptureRecord[] => { const b = batch; batch = []; return b; };
   try {
     for await (const chunk of stream) {
@@ -27,6 +31,7 @@ export async function* recordChunks(file: string, format: InputFormat, chunkByte
     // The consumer stopped early (a resume that reached memory, Ctrl-C): stop reading.
     stream.destroy();
   }
+  if (opts.growing) return;
   splitter.end();
   parser.end();
   if (batch.length > 0) yield take();

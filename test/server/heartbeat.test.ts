@@ -26,4 +26,24 @@ describe('heartbeat', () => {
     await reader.close();
     await server.close();
   });
+
+  it('cuts off a client that neither answers pings nor reads, and keeps one that does', async () => {
+    const server = await serveCapture(QEMU_BASIC, '0000:02:00.0', { heartbeatMs: 20 });
+    await server.ended;
+    const dead = new TestClient(wsUrl(server));
+    const live = new TestClient(wsUrl(server));
+    await dead.next((m) => m.type === 'hello');
+    await live.next((m) => m.type === 'hello');
+    const deadId = server.stats().clients.find((c) => c.id === 1)!.id;
+    dead.ws.pause();
+    // Terminated at a heartbeat: wait for the server to forget it (heartbeats are what drive this).
+    while (server.stats().clients.some((c) => c.id === deadId)) await new Promise((r) => setTimeout(r, 20));
+    dead.ws.resume();
+    expect((await dead.closed).code).toBe(1006);
+    live.send({ type: 'ping', id: 1 });
+    await live.next((m) => m.type === 'pong');
+    expect(server.stats().clients.length).toBe(1);
+    await live.close();
+    await server.close();
+  });
 });

@@ -94,6 +94,8 @@ describe('client messages the server cannot take', () => {
     ['JSON but not an object', '[1,2]', 4400],
     ['an object without a type', '{"from":1}', 4400],
     ['an unknown type', '{"type":"unsubscribe-all"}', 4404],
+    ['an unknown type with a long non-ASCII name', JSON.stringify({ type: 'é'.repeat(200) }), 4404],
+    ['an unknown kind with a long non-ASCII name', JSON.stringify({ type: 'subscribe', kinds: ['ü'.repeat(300)] }), 4422],
     ['a bad from', '{"type":"subscribe","from":0}', 4422],
     ['an unknown kind', '{"type":"subscribe","kinds":["access","nope"]}', 4422],
     ['a bad bdf', '{"type":"subscribe","bdf":"02:00"}', 4422],

@@ -81,3 +81,41 @@ describe.each([
     await one.close();
   });
 });
+
+describe('serving a raw ftrace log with --devices from the device-side log', () => {
+  it('tells every identified device before the first access to it, and judges as check does', async () => {
+    const { loadPolicies } = await import('../../src/policy/load-policy.js');
+    const { captureHistory, replayCapture } = await import('../../src/server/capture-stream.js');
+    const { serveEvents } = await import('../../src/server/serve-events.js');
+    const { resolveFormat } = await import('../../src/sources/records-from-file.js');
+    const { root } = await import('./capture-server.js');
+    const file = `${root}test/fixtures/qemu-6.1-q35-basic/serial.log`;
+    const devices = [`${root}test/fixtures/qemu-6.1-q35-basic/qemu-trace.log`];
+    const { policy } = await loadPolicies(['luo-default']);
+    policy.preserved.push({ bdf: '0000:02:00.0' });
+    const stream = { file, format: await resolveFormat(file), policy, devices };
+    const server = await serveEvents({
+      source: replayCapture(stream, 0), history: captureHistory(stream),
+      meta: { id: 'raw', kind: 'replay', policy: null }, listen: { host: '127.0.0.1', port: 0 },
+    });
+    await server.ended;
+    const c = await readAll(server);
+    const events = c.events();
+    expect(events[0]!.type).toBe('header');
+    // Devices the device-side log knows come first; an address the kernel probed that holds no
+    // device (reads all ones) never gets an identity.
+    const identified = new Set(events.filter((m) => m.type === 'device').map((m) => m.bdf as string));
+    expect(identified.size).toBeGreaterThan(5);
+    const told = new Set<string>();
+    for (const m of events) {
+      if (m.type === 'device') told.add(m.bdf as string);
+      if (m.type === 'access' && identified.has(m.bdf as string)) expect(told).toContain(m.bdf);
+    }
+    const { spawnSync } = await import('node:child_process');
+    const check = spawnSync(process.execPath, [`${root}bin/cfgscope.js`, 'check', '--json', '--policy', 'luo-default', '--preserve', '0000:02:00.0', '--devices', devices[0]!, file], { encoding: 'utf8' });
+    const lines = check.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.filter((m) => ['finding', 'target', 'unattributed', 'totals', 'end'].includes(m.type)).map(asCheckLine)).toEqual(lines);
+    await c.close();
+    await server.close();
+  });
+});

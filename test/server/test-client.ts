@@ -8,7 +8,7 @@ export class TestClient {
   readonly messages: Msg[] = [];
   readonly ws: WebSocket;
   readonly closed: Promise<{ code: number; reason: string }>;
-  private waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void; from: number }[] = [];
+  private waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
 
   constructor(url: string, opts: WebSocket.ClientOptions = {}) {
     this.ws = new WebSocket(url, opts);
@@ -29,12 +29,12 @@ export class TestClient {
   next(pred: (m: Msg) => boolean): Promise<Msg> {
     const seen = this.messages.find(pred);
     if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ pred, resolve, from: this.messages.length }));
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
   }
 
   /** The next matching message received after this call. */
   upcoming(pred: (m: Msg) => boolean): Promise<Msg> {
-    return new Promise((resolve) => this.waiters.push({ pred, resolve, from: this.messages.length }));
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
   }
 
   send(m: unknown): void {
