@@ -54,7 +54,7 @@ export class WatchState {
       case 'phase': this.phase = m.phase.label; return;
       case 'lost':
         this.lost += m.count;
-        this.lostReports.push(`${m.count} events lost (${m.reason})${m.phase ? ` in ${m.phase.label}` : ''}`);
+        this.lostReports.push(`${m.count} events lost (${m.reason})${m.phase ? ` in phase ${m.phase.label}` : ''}`);
         return;
       case 'end': this.ended = `end: ${m.counts.accesses} accesses, trailer ${m.trailer}`; return;
       case 'error': this.ended = `the stream failed: ${m.code}: ${m.message}`; return;

@@ -6,6 +6,8 @@ export const root = new URL('../../', import.meta.url).pathname;
 export const BIN = `${root}bin/cfgscope.js`;
 export const QEMU_BASIC = `${root}replays/qemu-6.1-q35-basic/kernel.capture.ndjson`;
 export const PRESERVE = '0000:02:00.0';
+/** Real probe output of a burst that overflowed bpftrace's ring buffer: `Lost N events` lines. */
+export const BPFTRACE_LOST = `${root}test/fixtures/bpftrace/probe-lost.txt`;
 const POLICY = ['--policy', 'luo-default', '--preserve', PRESERVE];
 
 export interface ServeProcess {
@@ -17,7 +19,7 @@ export interface ServeProcess {
 }
 
 /** Starts `cfgscope serve <capture>` and resolves once it prints where it listens. */
-export async function startServe(port: number, args: readonly string[], file = QEMU_BASIC): Promise<ServeProcess> {
+export async function startServe(port: number, args: readonly string[], file: string = QEMU_BASIC): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', file, ...POLICY, '--listen', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const exit = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

@@ -3,7 +3,7 @@
 // terminal, a coloured live view when it is; a server killed and restarted mid-stream costs it no
 // line and doubles none; a wrong token or URL ends it with a coded error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkJson, judgedWrites, kill, PRESERVE, startServe, valueChange, type Judged, type ServeProcess } from '../support/serve-process.js';
+import { BPFTRACE_LOST, checkJson, judgedWrites, kill, PRESERVE, startServe, valueChange, type Judged, type ServeProcess } from '../support/serve-process.js';
 import { findingLines, runWatch, type WatchLine } from './watch-process.js';
 
 let judged: Judged[];
@@ -110,6 +110,22 @@ describe('cfgscope watch', () => {
     expect(await http.exit).toBe(65);
     expect(http.stderr()).toMatch(/WATCH_BAD_URL: .*not a websocket URL/);
     expect(none.stdout() + path.stdout() + http.stdout()).toBe('');
+    await kill(s);
+  }, 60_000);
+});
+
+describe('cfgscope watch on a capture that lost events', () => {
+  it('says each loss as it comes and the total at the end', async () => {
+    const end = checkJson(BPFTRACE_LOST).find((l) => l.type === 'end') as unknown as { counts: { lostEvents: number } };
+    expect(end.counts.lostEvents).toBeGreaterThan(0);
+    const s = await startServe(0, ['--fast'], BPFTRACE_LOST);
+    running.push(s);
+    const w = runWatch([ws(s), '--until-end']);
+    expect(await w.exit).toBe(0);
+    const losses = [...w.stdout().matchAll(/^# LOST: (\d+) events lost \(bpftrace\) in phase .*: the tracer dropped them/gm)].map((m) => Number(m[1]));
+    expect(losses.length).toBeGreaterThan(0);
+    expect(losses.reduce((a, b) => a + b, 0)).toBe(end.counts.lostEvents);
+    expect(w.stdout()).toMatch(new RegExp(`^# end: .*; ${end.counts.lostEvents} events LOST$`, 'm'));
     await kill(s);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
 // must agree with it, and a server killed and restarted mid-stream must cost no row and double none.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { checkJson, judgedWrites, kill, PRESERVE, startServe, valueChange, type CheckLine, type Judged, type ServeProcess } from '../support/serve-process.js';
+import { BPFTRACE_LOST, checkJson, judgedWrites, kill, PRESERVE, startServe, valueChange, type CheckLine, type Judged, type ServeProcess } from '../support/serve-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -156,5 +156,19 @@ describe('the live page', () => {
     expect(await page.textContent('#warnings')).not.toContain('another stream');
     await page.close();
     await kill(second);
+  }, 60_000);
+
+  it('warns of the events the tracer lost', async () => {
+    const end = checkJson(BPFTRACE_LOST).find((l) => l.type === 'end') as unknown as { counts: { lostEvents: number; accesses: number } };
+    expect(end.counts.lostEvents).toBeGreaterThan(0);
+    const s = await startServe(0, ['--fast'], BPFTRACE_LOST);
+    running.push(s);
+    const page = await browser.newPage();
+    await page.goto(`${s.http}/`);
+    await waitForEnd(page);
+    expect(await page.textContent('#warnings .lost')).toContain(`${end.counts.lostEvents} events lost by the tracer (bpftrace)`);
+    expect(Number(await page.locator('#timeline svg').getAttribute('data-points'))).toBe(end.counts.accesses);
+    await page.close();
+    await kill(s);
   }, 60_000);
 });
