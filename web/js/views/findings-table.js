@@ -57,7 +57,7 @@ function findingRowElement(f, store) {
     el('td', 'num', f.seq),
     el('td', 'phase', f.phase, f.ts === null ? [] : [el('span', 'fields', seconds(f.ts))]),
     el('td', 'bdf', f.bdf ?? '?', [el('span', 'fields', `${dev ? ids(dev.vendor, dev.device) : ''} ${dev?.role ?? ''}`.trim())]),
-    el('td', 'reg', f.register ?? '?', f.fields.length ? [el('span', 'fields', f.fields.join(', '))] : []),
+    el('td', 'reg', f.register ?? '?', f.fields.length ? [fieldList(f.fields)] : []),
     el('td', 'vals', f.kind === 'target' ? `is ${hex(f.old, 4)}, want ${hex(f.new, 4)}` : oldNew(f.old, f.new, f.width, f.oldStale)),
     callSiteCell(f),
     el('td', 'rule mono', f.rule ? `${f.rule.id} ` : 'unexplained ', f.severity ? [el('span', `sev sev-${f.severity}`, f.severity)] : []),
@@ -77,4 +77,11 @@ function callSiteCell(f) {
   details.append(ol);
   td.append(details);
   return td;
+}
+
+/** `IO 1->0, MEMORY 1->0`: a line may break between fields, never inside one (`1-` / `>0`). */
+function fieldList(fields) {
+  const span = el('span', 'fields');
+  fields.forEach((f, i) => span.append(el('span', 'field', f), i + 1 < fields.length ? ', ' : ''));
+  return span;
 }

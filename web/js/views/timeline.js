@@ -55,21 +55,21 @@ export function renderTimeline(container, store, filters) {
     }
   });
 
+  // One pass over the accesses (a boot has hundreds of thousands), binned per device row.
   const bins = Math.ceil(plotW / BIN_PX) + 1;
+  const rows = new Map(devices.map((bdf) => [bdf, { reads: new Uint32Array(bins), writes: new Uint32Array(bins), violations: [] }]));
+  for (const p of points) {
+    const r = rows.get(p.bdf);
+    const b = Math.floor((xOf(p.x) - LABEL_W) / BIN_PX);
+    if (p.op === 'w') r.writes[b]++; else r.reads[b]++;
+    if (p.violation) r.violations.push(p.x);
+  }
+  const h = (n) => (n === 0 ? 0 : Math.min(ROW_H - 4, 3 + 3 * Math.log2(n)));
   devices.forEach((bdf, row) => {
     const y = TOP + row * ROW_H;
-    svg.append(node('text', { x: 4, y: y + ROW_H - 6 }, bdf));
+    const { reads, writes, violations } = rows.get(bdf);
+    svg.append(node('text', { x: 4, y: y + ROW_H - 4 }, bdf));
     const g = node('g', { 'data-bdf': bdf });
-    const reads = new Uint32Array(bins);
-    const writes = new Uint32Array(bins);
-    const violations = [];
-    for (const p of points) {
-      if (p.bdf !== bdf) continue;
-      const b = Math.floor((xOf(p.x) - LABEL_W) / BIN_PX);
-      if (p.op === 'w') writes[b]++; else reads[b]++;
-      if (p.violation) violations.push(p.x);
-    }
-    const h = (n) => (n === 0 ? 0 : Math.min(ROW_H - 4, 3 + 3 * Math.log2(n)));
     for (let b = 0; b < bins; b++) {
       const x = LABEL_W + b * BIN_PX;
       if (reads[b]) g.append(node('rect', { x, y: y + ROW_H - 2 - h(reads[b]), width: BIN_PX - 1, height: h(reads[b]), class: 'read', fill: '#9aa5b1' }));
