@@ -16,7 +16,7 @@ import { parseBdfArg } from './policy-options.js';
 interface WatchOptions {
   token?: string;
   violationsOnly?: boolean;
-  device?: string[];
+  device?: string;
   untilEnd?: boolean;
 }
 
@@ -26,7 +26,7 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
     .argument('<url>', 'the server\'s websocket, ws://host:port (cfgscope serve prints it)')
     .option('--token <T>', 'token the server requires (default: $CFGSCOPE_TOKEN)')
     .option('--violations-only', 'only violations (the server filters)')
-    .option('--device <bdf>', 'only this device, e.g. 0000:02:00.0 (the server filters)', parseBdfArg)
+    .option('--device <bdf>', 'only this device, e.g. 0000:02:00.0 (the server filters)', (v: string) => parseBdfArg(v)[0]!)
     .option('--until-end', 'exit when the stream ends instead of waiting for more')
     .action(async (arg: string, opts: WatchOptions) => {
       const url = watchUrl(arg);
@@ -35,7 +35,7 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
       const tty = process.stdout.isTTY ? new TtyView(process.stdout, state, url) : null;
       const plain = tty ? null : new PlainOutput(io.stdout, violationsOnly);
       const client: WatchClient = new WatchClient(
-        { url, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, violationsOnly, bdf: opts.device?.[0] ?? null },
+        { url, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, violationsOnly, bdf: opts.device ?? null },
         {
           hello(m, resumeFrom, newStream) {
             if (newStream) state.reset();

@@ -23,7 +23,7 @@ export function renderScreen(state: WatchState, url: string, notices: readonly s
   const out: string[] = [];
   const line = (text: string, style = ''): void => { out.push(style ? `${style}${cut(text, w)}${RESET}` : cut(text, w)); };
   const s = state.hello?.stream;
-  line(`cfgscope watch ${url}  ${state.connection}  seq ${state.lastSeq}  phase ${state.phase}`, BOLD);
+  line(`cfgscope watch ${url}  ${state.ended !== null ? 'stream ended' : state.connection}  seq ${state.lastSeq}  phase ${state.phase}`, BOLD);
   if (s) {
     const p = s.policy;
     line(`${s.kind} ${s.file ?? ''} · kernel ${s.header?.kernel?.release ?? '?'} · policy ${p ? `${p.sources.join(' + ')}; preserved ${p.preserved.map((x) => String(x['bdf'] ?? '?')).join(', ') || 'none'}` : 'none'}`, DIM);
