@@ -54,7 +54,10 @@ export class TtyView {
 
   constructor(private readonly out: NodeJS.WriteStream, private readonly state: WatchState, private readonly url: string) {
     out.write('\x1b[?25l'); // no blinking cursor over a view that redraws
+    out.on('resize', this.onResize);
   }
+
+  private readonly onResize = (): void => this.dirty();
 
   notice(text: string): void { this.notices.push(text); this.dirty(); }
 
@@ -68,6 +71,7 @@ export class TtyView {
 
   close(): void {
     clearTimeout(this.timer);
+    this.out.off('resize', this.onResize);
     this.draw();
     this.out.write('\x1b[?25h');
   }
