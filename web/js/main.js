@@ -39,6 +39,7 @@ function start() {
   let status = { state: 'connecting', detail: '' };
   let pending = false;
   let lastTimeline = 0;
+  let timelineTimer = null;
   const connection = new LiveConnection({
     url: wsUrl(),
     store,
@@ -55,16 +56,23 @@ function start() {
     syncDeviceOptions(form.elements.namedItem('device'), store);
     table.render(store, filters);
     renderDevices($('devices'), store, filters);
-    // The timeline walks every access: redraw it at most twice a second while events pour in.
-    const now = performance.now();
-    if (now - lastTimeline > 500 || store.end) { renderTimeline($('timeline'), store, filters); lastTimeline = now; }
-    else schedule(500);
+    // The timeline walks every access: redraw it at most twice a second while events pour in,
+    // on its own timer so the tables stay current meanwhile.
+    const since = performance.now() - lastTimeline;
+    if (since > 500 || store.end) drawTimeline();
+    else timelineTimer ??= setTimeout(drawTimeline, 500 - since);
   };
-  function schedule(delay = 0) {
+  const drawTimeline = () => {
+    clearTimeout(timelineTimer);
+    timelineTimer = null;
+    lastTimeline = performance.now();
+    renderTimeline($('timeline'), store, readFilters(form));
+  };
+  function schedule() {
     if (pending) return;
     pending = true;
     // requestAnimationFrame does not run in background tabs; a timer keeps the page current there.
-    if (delay > 0 || document.hidden) setTimeout(render, delay || 200); else requestAnimationFrame(render);
+    if (document.hidden) setTimeout(render, 200); else requestAnimationFrame(render);
   }
 
   store.onChange(() => schedule());
