@@ -19,6 +19,8 @@ describe('a stalled client', () => {
     const server = await serveEvents({
       source, meta: { id: 'stall-test', kind: 'live', policy: null },
       listen: { host: '127.0.0.1', port: 0 }, bufferBytes: 64 * 1024, ringSize: 1000,
+      // The staller answers no ping while paused: no liveness cut-off during this test, however slow the machine.
+      heartbeatMs: 600_000,
     });
     const reader = new TestClient(wsUrl(server));
     const staller = new TestClient(wsUrl(server));
