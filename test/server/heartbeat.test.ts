@@ -1,8 +1,11 @@
 // Heartbeats reach every client, subscribed or not, with the client's cursor and the stream's
 // head, and websocket pings go with them (a browser answers those by itself).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { QEMU_BASIC, serveCapture, wsUrl } from './capture-server.js';
 import { TestClient } from './test-client.js';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 describe('heartbeat', () => {
   it('carries the cursor, the next seq and whether the stream ended', async () => {
