@@ -171,4 +171,19 @@ describe('the live page', () => {
     await page.close();
     await kill(s);
   }, 60_000);
+
+  it('stops retrying and says so when a restarted server refuses its token', async () => {
+    const first = await serve(0, '--fast', '--token', 'sesame');
+    const page = await browser.newPage();
+    await page.goto(`${first.http}/?token=sesame`);
+    await waitForEnd(page);
+    await kill(first);
+    const second = await serve(first.port, '--fast', '--token', 'another');
+    await page.waitForSelector('#connection[data-state=failed]', { timeout: 20_000 });
+    expect(await page.textContent('#connection')).toContain('closed 4401: missing or wrong token');
+    // What it had stays on the page.
+    expect((await visibleRows(page)).length).toBe(judged.filter((j) => j.verdict === 'violation').length);
+    await page.close();
+    await kill(second);
+  }, 60_000);
 });
