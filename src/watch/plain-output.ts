@@ -15,7 +15,7 @@ export class PlainOutput {
     if (newStream) this.write(`# the server now serves another stream: starting over\n`);
     const p = m.stream.policy;
     this.write(`# connected to ${url}: ${m.stream.kind} ${m.stream.file ?? ''} (stream ${m.stream.id}), from seq ${resumeFrom}\n`);
-    if (resumeFrom === 1 && !newStream) this.write(`# policy: ${p && p.sources.length > 0 ? `${p.sources.join(' + ')}; preserved ${p.preserved.map((x) => String(x['bdf'] ?? JSON.stringify(x))).join(', ') || 'none'}` : 'none'}\n`);
+    if (resumeFrom === 1) this.write(`# policy: ${p && p.sources.length > 0 ? `${p.sources.join(' + ')}; preserved ${p.preserved.map((x) => String(x['bdf'] ?? JSON.stringify(x))).join(', ') || 'none'}` : 'none'}\n`);
   }
 
   notice(text: string): void { this.write(`# ${text}\n`); }

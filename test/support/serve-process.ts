@@ -6,6 +6,7 @@ export const root = new URL('../../', import.meta.url).pathname;
 export const BIN = `${root}bin/cfgscope.js`;
 export const QEMU_BASIC = `${root}replays/qemu-6.1-q35-basic/kernel.capture.ndjson`;
 export const PRESERVE = '0000:02:00.0';
+export const LAB_KEXEC = `${root}replays/lab-kexec/kernel.capture.ndjson`;
 /** Real probe output of a burst that overflowed bpftrace's ring buffer: `Lost N events` lines. */
 export const BPFTRACE_LOST = `${root}test/fixtures/bpftrace/probe-lost.txt`;
 const POLICY = ['--policy', 'luo-default', '--preserve', PRESERVE];

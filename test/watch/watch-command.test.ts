@@ -3,7 +3,7 @@
 // terminal, a coloured live view when it is; a server killed and restarted mid-stream costs it no
 // line and doubles none; a wrong token or URL ends it with a coded error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BPFTRACE_LOST, checkJson, judgedWrites, kill, PRESERVE, startServe, valueChange, type Judged, type ServeProcess } from '../support/serve-process.js';
+import { BPFTRACE_LOST, checkJson, LAB_KEXEC, judgedWrites, kill, PRESERVE, startServe, valueChange, type Judged, type ServeProcess } from '../support/serve-process.js';
 import { findingLines, runWatch, type WatchLine } from './watch-process.js';
 
 let judged: Judged[];
@@ -127,5 +127,27 @@ describe('cfgscope watch on a capture that lost events', () => {
     expect(losses.reduce((a, b) => a + b, 0)).toBe(end.counts.lostEvents);
     expect(w.stdout()).toMatch(new RegExp(`^# end: .*; ${end.counts.lostEvents} events LOST$`, 'm'));
     await kill(s);
+  }, 60_000);
+});
+
+describe('cfgscope watch when the server comes back with another stream', () => {
+  it('starts over on the new stream instead of resuming into it', async () => {
+    const kexec = judgedWrites(checkJson(LAB_KEXEC));
+    expect(kexec.length).toBeGreaterThan(0);
+    const first = await startServe(0, ['--speed', '2']);
+    running.push(first);
+    const w = runWatch([ws(first), '--until-end']);
+    await w.waitFor(/^#\d+ violation /m);
+    await kill(first);
+    await w.waitFor(/^# connection closed/m);
+    const second = await startServe(first.port, ['--fast'], LAB_KEXEC);
+    running.push(second);
+    expect(await w.exit).toBe(0);
+    const [before, after] = w.stdout().split('# the server now serves another stream: starting over\n');
+    expect(after).toBeDefined();
+    expect(after).toMatch(/^# connected to .*lab-kexec.* from seq 1$/m);
+    expect(findingLines(after!).map(({ seq: _s, ...l }) => l)).toEqual(kexec.map(expected));
+    expect(findingLines(before!).length).toBeGreaterThan(0);
+    await kill(second);
   }, 60_000);
 });
