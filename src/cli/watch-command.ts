@@ -4,6 +4,7 @@
 // a code when the URL or the token is refused, 0 on Ctrl-C or (with --until-end) at the stream's end.
 
 import type { Command } from 'commander';
+import { openPciIds } from '../identity/pci-ids.js';
 import { PlainOutput } from '../watch/plain-output.js';
 import { TtyView } from '../watch/tty-view.js';
 import { WatchClient } from '../watch/watch-client.js';
@@ -32,8 +33,9 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
       const url = watchUrl(arg);
       const state = new WatchState();
       const violationsOnly = opts.violationsOnly ?? false;
-      const tty = process.stdout.isTTY ? new TtyView(process.stdout, state, url) : null;
-      const plain = tty ? null : new PlainOutput(io.stdout, violationsOnly);
+      const names = openPciIds();
+      const tty = process.stdout.isTTY ? new TtyView(process.stdout, state, url, names) : null;
+      const plain = tty ? null : new PlainOutput(io.stdout, violationsOnly, names);
       const client: WatchClient = new WatchClient(
         { url, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, violationsOnly, bdf: opts.device ?? null },
         {

@@ -2,6 +2,8 @@
 // the connection, lost events and gaps, each rule's reason once, and a per-device summary at the
 // end. No colour and no cursor movement, so it pastes cleanly into a mail or a bug.
 
+import type { DeviceNamer } from '../sinks/device-line.js';
+import { deviceLabel } from './device-label.js';
 import { findingLine } from './finding-line.js';
 import type { HelloMessage, ServerMessage } from './watch-messages.js';
 import type { WatchState } from './watch-state.js';
@@ -9,7 +11,7 @@ import type { WatchState } from './watch-state.js';
 export class PlainOutput {
   private readonly whyShown = new Set<string>();
 
-  constructor(private readonly write: (t: string) => void, private readonly violationsOnly: boolean) {}
+  constructor(private readonly write: (t: string) => void, private readonly violationsOnly: boolean, private readonly names: DeviceNamer) {}
 
   hello(m: HelloMessage, url: string, resumeFrom: number, newStream: boolean): void {
     if (newStream) this.write(`# the server now serves another stream: starting over\n`);
@@ -45,7 +47,7 @@ export class PlainOutput {
     this.write(`# ${state.ended ?? `at seq ${state.lastSeq}`}; ${state.violations.length} violation(s)${state.lost ? `; ${state.lost} events LOST` : ''}\n`);
     for (const d of [...state.devices.values()].sort((a, b) => a.bdf.localeCompare(b.bdf))) {
       if (d.writes === 0 && d.violations === 0 && d.expected === 0) continue;
-      this.write(`#   ${d.bdf}  ${d.reads} reads, ${d.writes} writes, ${d.violations} violations, ${d.expected} expected\n`);
+      this.write(`# ${String(d.reads).padStart(7)} reads ${String(d.writes).padStart(6)} writes ${String(d.violations).padStart(5)} violations ${String(d.expected).padStart(5)} expected  ${deviceLabel(d, this.names)}\n`);
     }
   }
 }

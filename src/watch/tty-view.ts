@@ -2,6 +2,8 @@
 // stream is, lost-event and gap warnings, counts per device and the latest violations, in red.
 // Lines are cut to the terminal's width so a redraw never scrolls.
 
+import type { DeviceNamer } from '../sinks/device-line.js';
+import { deviceLabel } from './device-label.js';
 import { findingLine } from './finding-line.js';
 import type { WatchState } from './watch-state.js';
 
@@ -18,7 +20,7 @@ export interface Screen { columns: number; rows: number }
 const cut = (line: string, width: number): string => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
 
 /** The whole screen for the state, as text with colour escapes. */
-export function renderScreen(state: WatchState, url: string, notices: readonly string[], screen: Screen): string {
+export function renderScreen(state: WatchState, url: string, notices: readonly string[], screen: Screen, names: DeviceNamer): string {
   const w = Math.max(40, screen.columns);
   const out: string[] = [];
   const line = (text: string, style = ''): void => { out.push(style ? `${style}${cut(text, w)}${RESET}` : cut(text, w)); };
@@ -32,13 +34,13 @@ export function renderScreen(state: WatchState, url: string, notices: readonly s
   for (const n of notices.slice(-2)) line(n, YELLOW);
   if (state.ended) line(state.ended, DIM);
   out.push('');
-  line(`${'device'.padEnd(14)} ${'reads'.padStart(7)} ${'writes'.padStart(7)} ${'violations'.padStart(10)} ${'expected'.padStart(8)}`, BOLD);
+  line(`${'reads'.padStart(7)} ${'writes'.padStart(7)} ${'violations'.padStart(10)} ${'expected'.padStart(8)}  device`, BOLD);
   const devices = [...state.devices.values()]
     .filter((d) => d.writes > 0 || d.violations > 0 || d.expected > 0)
     .sort((a, b) => b.violations - a.violations || a.bdf.localeCompare(b.bdf));
   const deviceRoom = Math.max(3, Math.floor((screen.rows - out.length) / 2) - 2);
   for (const d of devices.slice(0, deviceRoom)) {
-    line(`${d.bdf.padEnd(14)} ${String(d.reads).padStart(7)} ${String(d.writes).padStart(7)} ${String(d.violations).padStart(10)} ${String(d.expected).padStart(8)}`, d.violations ? RED : '');
+    line(`${String(d.reads).padStart(7)} ${String(d.writes).padStart(7)} ${String(d.violations).padStart(10)} ${String(d.expected).padStart(8)}  ${deviceLabel(d, names)}`, d.violations ? RED : '');
   }
   if (devices.length > deviceRoom) line(`… ${devices.length - deviceRoom} more devices with writes`, DIM);
   out.push('');
@@ -52,7 +54,7 @@ export class TtyView {
   private timer: NodeJS.Timeout | undefined;
   private readonly notices: string[] = [];
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly state: WatchState, private readonly url: string) {
+  constructor(private readonly out: NodeJS.WriteStream, private readonly state: WatchState, private readonly url: string, private readonly names: DeviceNamer) {
     out.write('\x1b[?25l'); // no blinking cursor over a view that redraws
     out.on('resize', this.onResize);
   }
@@ -66,7 +68,7 @@ export class TtyView {
   }
 
   draw(): void {
-    this.out.write(renderScreen(this.state, this.url, this.notices, { columns: this.out.columns ?? 100, rows: this.out.rows ?? 30 }));
+    this.out.write(renderScreen(this.state, this.url, this.notices, { columns: this.out.columns ?? 100, rows: this.out.rows ?? 30 }, this.names));
   }
 
   close(): void {

@@ -25,10 +25,11 @@ export interface PhaseMessage { type: 'phase'; seq: number; phase: { seq: number
 export interface LostMessage { type: 'lost'; seq: number; count: number; reason: string; phase?: { label: string } }
 export interface EndMessage { type: 'end'; seq: number; counts: { accesses: number }; trailer: string }
 export interface ErrorMessage { type: 'error'; seq: number; code: string; message: string }
-export interface OtherMessage { type: 'header' | 'device' | 'skipped' | 'source-count' | 'totals' | 'subscribed' | 'caught-up' | 'heartbeat' | 'pong'; seq: number }
+export interface DeviceMessage { type: 'device'; seq: number; bdf: string; vendor?: number; device?: number; class?: number; driver?: string; from: string }
+export interface OtherMessage { type: 'header' | 'skipped' | 'source-count' | 'totals' | 'subscribed' | 'caught-up' | 'heartbeat' | 'pong'; seq: number }
 
 export type ServerMessage = HelloMessage | GapMessage | AccessMessage | FindingMessage | TargetMessage | UnattributedMessage
-  | PhaseMessage | LostMessage | EndMessage | ErrorMessage | OtherMessage;
+  | PhaseMessage | LostMessage | EndMessage | ErrorMessage | DeviceMessage | OtherMessage;
 
 /** A frame's JSON, or null when it is not an object with a string `type` and a numeric `seq`. */
 export function parseServerMessage(text: string): ServerMessage | null {

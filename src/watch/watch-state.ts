@@ -1,9 +1,14 @@
 // What the terminal view shows, built from events applied once each: counts per device (accesses,
 // writes, violations), the violations in seq order, lost events, and where the stream is.
 
+import type { DeviceRecord } from '../model/records.js';
 import type { FindingMessage, HelloMessage, ServerMessage, TargetMessage, UnattributedMessage } from './watch-messages.js';
 
-export interface DeviceCounts { bdf: string; reads: number; writes: number; violations: number; expected: number }
+export interface DeviceCounts {
+  bdf: string; reads: number; writes: number; violations: number; expected: number;
+  /** Identity from the stream's device events, when it sent one. */
+  identity: DeviceRecord | null;
+}
 export type ShownFinding = FindingMessage | TargetMessage | UnattributedMessage;
 
 export class WatchState {
@@ -21,7 +26,7 @@ export class WatchState {
 
   device(bdf: string): DeviceCounts {
     let d = this.devices.get(bdf);
-    if (!d) { d = { bdf, reads: 0, writes: 0, violations: 0, expected: 0 }; this.devices.set(bdf, d); }
+    if (!d) { d = { bdf, reads: 0, writes: 0, violations: 0, expected: 0, identity: null }; this.devices.set(bdf, d); }
     return d;
   }
 
@@ -52,6 +57,11 @@ export class WatchState {
       }
       case 'unattributed': this.findings++; return;
       case 'phase': this.phase = m.phase.label; return;
+      case 'device': {
+        const { type: _t, seq: _s, ...rest } = m;
+        this.device(m.bdf).identity = { t: 'device', ...rest };
+        return;
+      }
       case 'lost':
         this.lost += m.count;
         this.lostReports.push(`${m.count} events lost (${m.reason})${m.phase ? ` in phase ${m.phase.label}` : ''}`);

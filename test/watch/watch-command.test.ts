@@ -3,7 +3,8 @@
 // terminal, a coloured live view when it is; a server killed and restarted mid-stream costs it no
 // line and doubles none; a wrong token or URL ends it with a coded error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BPFTRACE_LOST, checkJson, LAB_KEXEC, judgedWrites, kill, PRESERVE, startServe, valueChange, type Judged, type ServeProcess } from '../support/serve-process.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, BPFTRACE_LOST, checkJson, LAB_KEXEC, QEMU_BASIC, judgedWrites, kill, PRESERVE, startServe, valueChange, type Judged, type ServeProcess } from '../support/serve-process.js';
 import { findingLines, runWatch, type WatchLine } from './watch-process.js';
 
 let judged: Judged[];
@@ -17,6 +18,13 @@ async function serve(port: number, ...args: string[]): Promise<ServeProcess> {
   running.push(s);
   return s;
 }
+
+/** The device's line in `cfgscope replay` (lspci style, names from pci.ids). */
+function replayDescription(bdf: string): string {
+  const replay = spawnSync(process.execPath, [BIN, 'replay', QEMU_BASIC], { encoding: 'utf8' }).stdout;
+  return replay.split('\n').find((l) => l.startsWith(`  ${bdf} `))!.trim();
+}
+const escape = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const ws = (s: ServeProcess): string => s.http.replace(/^http/, 'ws');
 const expected = (j: Judged): Omit<WatchLine, 'seq'> => ({ verdict: j.verdict, severity: j.severity, bdf: j.bdf, register: j.register, vals: valueChange(j), callSite: j.callSite ?? '?', rule: j.rule });
@@ -35,7 +43,9 @@ describe('cfgscope watch', () => {
     expect(out.match(/^ {4}why /gm)?.length).toBe(rules.size);
     // Counts per device at the end, as check counts them.
     const v = judged.filter((j) => j.verdict === 'violation' && j.bdf === PRESERVE).length;
-    expect(out).toMatch(new RegExp(`^#   ${PRESERVE}  \\d+ reads, \\d+ writes, ${v} violations`, 'm'));
+    // named as `cfgscope replay` names it (pci.ids)
+    const described = replayDescription(PRESERVE);
+    expect(out).toMatch(new RegExp(`^# +\\d+ reads +\\d+ writes +${v} violations +\\d+ expected  ${escape(described)}$`, 'm'));
     await kill(s);
   }, 60_000);
 
@@ -81,7 +91,7 @@ describe('cfgscope watch', () => {
     const last = screens[screens.length - 1]!;
     const v = judged.filter((j) => j.verdict === 'violation');
     expect(last).toContain(`violations: ${v.length} (newest last)`);
-    const deviceRow = new RegExp(`\\x1b\\[31m${PRESERVE} +\\d+ +\\d+ +${v.filter((j) => j.bdf === PRESERVE).length} +\\d+`);
+    const deviceRow = new RegExp(`\\x1b\\[31m +\\d+ +\\d+ +${v.filter((j) => j.bdf === PRESERVE).length} +\\d+  ${escape(replayDescription(PRESERVE).slice(0, 40))}`);
     expect(last).toMatch(deviceRow);
     // The newest violation is on screen, in red.
     const newest = v[v.length - 1]!;
