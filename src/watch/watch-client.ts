@@ -87,9 +87,12 @@ export class WatchClient {
     });
     ws.on('message', (data) => { if (ws === this.ws) this.onFrame(data.toString()); });
     ws.on('close', (code, reason) => { if (ws === this.ws) this.onClose(code, reason.toString()); });
-    // Refused, reset, unreachable: the server may be restarting. ws always follows an error with
-    // 'close', which retries; this listener only keeps the error from being thrown.
-    ws.on('error', () => undefined);
+    // Refused, reset, unreachable: the server may be restarting (or the guest still booting), and
+    // ws always follows an error with 'close', which retries. A host name that does not resolve
+    // will not start resolving: that one is the URL's fault.
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOTFOUND' && ws === this.ws) this.fail(new CfgscopeError('WATCH_BAD_URL', `${this.opts.url}: no such host (${err.message})`));
+    });
   }
 
   private send(msg: object): void { this.ws?.send(JSON.stringify(msg)); }

@@ -119,7 +119,11 @@ describe('cfgscope watch', () => {
     const http = runWatch([s.http]);
     expect(await http.exit).toBe(65);
     expect(http.stderr()).toMatch(/WATCH_BAD_URL: .*not a websocket URL/);
-    expect(none.stdout() + path.stdout() + http.stdout()).toBe('');
+    // `.invalid` never resolves (RFC 2606): not worth retrying, unlike a refused connection.
+    const host = runWatch(['ws://cfgscope-test.invalid:7878']);
+    expect(await host.exit).toBe(65);
+    expect(host.stderr()).toMatch(/WATCH_BAD_URL: .*no such host/);
+    expect(none.stdout() + path.stdout() + http.stdout() + host.stdout()).toBe('');
     await kill(s);
   }, 60_000);
 });
