@@ -144,6 +144,9 @@ export class Symbolizer {
     const proc = this.process(object, fn);
     const [chain] = await proc.resolve([fn.value + BigInt(off)]);
     const places = (chain ?? []).map((p) => ({ ...p, file: p.file ? kernelSourcePath(p.file) : '' }));
+    // GCC may emit a function's body as an inlined copy of itself (after IPA splitting): the
+    // outermost entry then names the function's first line, the next the real one. Keep the latter.
+    while (places.length > 1 && places[places.length - 2]!.fn === places[places.length - 1]!.fn) places.splice(places.length - 1, 1);
     const outer = places[places.length - 1];
     if (!outer || outer.line === null || outer.file === '') return 'no-line';
     return { frame, exact: f.offset !== null, place: outer, inlined: places.slice(0, -1), object: object.name };
