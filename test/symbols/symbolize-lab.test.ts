@@ -4,7 +4,10 @@
 // call sites land in drivers/pci/probe.c. Skipped (reason printed, counted as skipped) when the
 // debug info is not there.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Addr2lineOracle } from './addr2line-oracle.js';
 import { haveDebugInfo, MODULES, noteSkip, VMLINUX } from './debug-cache.js';
 import { run } from '../report/run-commands.js';
@@ -20,8 +23,9 @@ const placeOf = (at: string): string => at.split(', in inlined ')[0]!.replace(/ 
 
 describe.skipIf(!haveDebugInfo)('report --vmlinux --modules on the lab captures', async () => {
   const oracle = haveDebugInfo ? new Addr2lineOracle(VMLINUX, MODULES) : null;
-  const kexec = await run('report', 'replays/lab-kexec/kernel.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:03:00.0', '--vmlinux', VMLINUX, '--modules', MODULES);
-  const e1000e = await run('report', 'replays/lab-e1000e-on/kernel.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:01:00.0', '--vmlinux', VMLINUX, '--modules', MODULES);
+  const skip = { code: -1, stdout: '', stderr: '' };
+  const kexec = !haveDebugInfo ? skip : await run('report', 'replays/lab-kexec/kernel.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:03:00.0', '--vmlinux', VMLINUX, '--modules', MODULES);
+  const e1000e = !haveDebugInfo ? skip : await run('report', 'replays/lab-e1000e-on/kernel.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:01:00.0', '--vmlinux', VMLINUX, '--modules', MODULES);
 
   it('kexec capture (frames without offsets): every call site and caller is at its function\'s first line, as addr2line says', () => {
     expect(kexec.code).toBe(0);
@@ -97,5 +101,53 @@ describe.skipIf(!haveDebugInfo)('check and diff --vmlinux --modules', () => {
     expect(sites.length).toBe(16);
     expect(sites.every((l) => / at [\w/.-]+\.c:\d+/.test(l))).toBe(true);
     expect(r.stdout).toMatch(/\+ call site __pci_set_master \(1 write, 1 read\) at drivers\/pci\/pci\.c:\d+/);
+  });
+});
+
+describe.skipIf(!haveDebugInfo)('coded errors and warnings with the real debug files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfgscope-symerr-'));
+  // EDITED: the kexec capture with its header's kernel release changed, nothing else: the capture
+  // of "another kernel" that the debug files must be refused for.
+  const other = join(dir, 'other-release.EDITED.capture.ndjson');
+  const text = readFileSync('replays/lab-kexec/kernel.capture.ndjson', 'utf8');
+  writeFileSync(other, text.replace('"release":"6.1.0-56-amd64"', '"release":"6.1.0-99-amd64"'));
+  const report = (capture: string, ...args: string[]) => run('report', capture, '--policy', 'luo-default', '--preserve', '0000:03:00.0', ...args);
+
+  it('SYMBOLS_VMLINUX_MISMATCH: vmlinux of another release than the capture\'s', async () => {
+    const r = await report(other, '--vmlinux', VMLINUX);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('SYMBOLS_VMLINUX_MISMATCH: vmlinux is 6.1.0-56-amd64, the capture');
+    expect(r.stderr).toContain('was made on 6.1.0-99-amd64');
+  });
+
+  it('SYMBOLS_MODULE_MISMATCH: modules of another release (diff checks both captures)', async () => {
+    const r = await run('diff', 'replays/lab-kexec/kernel.capture.ndjson', other, '--modules', MODULES);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('SYMBOLS_MODULE_MISMATCH: module built for 6.1.0-56-amd64');
+  });
+
+  it('SYMBOLS_NO_DEBUG_INFO: a vmlinux without DWARF', async () => {
+    const noDebug = join(dir, 'nodebug.ko');
+    execFileSync('objcopy', ['--strip-debug', `${MODULES}/nvme.ko`, noDebug]);
+    const r = await report('replays/lab-kexec/kernel.capture.ndjson', '--vmlinux', noDebug);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('SYMBOLS_NO_DEBUG_INFO');
+  });
+
+  it('a module without debug info: its frames stay function+offset, counted on stderr', async () => {
+    const mods = join(dir, 'modules');
+    mkdirSync(mods);
+    execFileSync('objcopy', ['--strip-debug', `${MODULES}/e1000e.ko`, join(mods, 'e1000e.ko')]);
+    const r = await run('report', 'replays/lab-e1000e-on/kernel.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:01:00.0', '--vmlinux', VMLINUX, '--modules', mods);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${join(mods, 'e1000e.ko')} has no debug info: its frames stay function+offset`);
+    expect(r.stderr).toMatch(/frames left as function\+offset[^]*\d+ no-debug-info: .*\[e1000e\]/);
+    expect(r.stdout).toMatch(/^- called from `e1000_probe\+0x[0-9a-f]+\/0x[0-9a-f]+ \[e1000e\]`: \(no source line\)$/m);
+  });
+
+  it('bpftrace\'s misnamed module frames (nvme_core_init+14969, past that function\'s end) stay as printed', async () => {
+    const r = await run('report', 'replays/qemu-6.1-bpftrace/probe-phases.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:02:00.0', '--vmlinux', VMLINUX, '--modules', MODULES);
+    expect(r.stderr).toMatch(/\d+ offset-outside: nvme_core_init\+\d+/);
+    expect(r.stdout).toContain('- called from `pci_alloc_irq_vectors_affinity+169`: drivers/pci/msi/msi.c:');
   });
 });
