@@ -4,14 +4,18 @@
 #
 # Debian's linux-image-<release>-dbg (6.1.0-56: 858 MB, 5.6 GB unpacked) is `apt-get download`ed
 # and only what the lab needs is extracted from it: the vmlinux with DWARF and the .ko files of
-# the modules the guest loads ($LAB_CACHE/modules, made by setup-host.sh). The .deb is deleted
-# afterwards (set KEEP_DBG_DEB=1 to keep it). Idempotent: nothing is done when the files are there.
-# timing.txt records how long the download and the extraction took (the README quotes it).
+# the modules the guest loads. The release is the one the bundled lab captures were made on (the
+# header of replays/lab-kexec; DEBUG_RELEASE=... overrides it), not whatever Debian ships today.
+# The modules are those of $LAB_CACHE/modules when setup-host.sh made it, else GUEST_MODULES
+# (lab-env.sh) and their dependencies, read from the extracted files' .modinfo `depends=`.
+# The .deb is deleted afterwards (KEEP_DBG_DEB=1 keeps it). Idempotent. Needs apt (Debian 12,
+# bookworm-security in sources.list), dpkg-deb, tar, binutils. timing.txt says how long the
+# download and the extraction took (the README quotes it).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 
-[[ -s "$LAB_CACHE/kernel-release" && -d "$LAB_CACHE/modules" ]] || die "run setup-host.sh first"
-krel="$(cat "$LAB_CACHE/kernel-release")"
+krel="${DEBUG_RELEASE:-$(head -n1 "$REPO_DIR/replays/lab-kexec/kernel.capture.ndjson" | sed -n 's/.*"release":"\([^"]*\)".*/\1/p')}"
+[[ -n "$krel" ]] || die "no kernel release: set DEBUG_RELEASE"
 dbg="$LAB_CACHE/debug"
 if [[ -s "$dbg/vmlinux" && -f "$dbg/.done-$krel" ]]; then
     log "debug info of $krel already in $dbg"
@@ -21,38 +25,60 @@ command -v addr2line >/dev/null || die "addr2line (binutils) is needed"
 
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
 pkg="linux-image-$krel-dbg"
+rm -rf "$dbg"
 mkdir -p "$LAB_CACHE/deb" "$dbg/modules"
 t0=$(date +%s%N)
 deb="$(ls "$LAB_CACHE/deb/${pkg}"_*.deb 2>/dev/null | head -n1 || true)"
 if [[ -z "$deb" ]]; then
+    # A fresh machine (CI) may have no package lists yet.
+    apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]' || apt-get update -qq
     log "downloading $pkg (about 860 MB)"
     (cd "$LAB_CACHE/deb" && apt-get download "$pkg")
     deb="$(ls "$LAB_CACHE/deb/${pkg}"_*.deb | head -n1)"
 fi
 t1=$(date +%s%N)
 
-# Member names in the package: ./usr/lib/debug/boot/vmlinux-REL and
-# ./usr/lib/debug/lib/modules/REL/kernel/<path>/<name>.ko ('-' or '_' in names, as in the tree).
-patterns=("./usr/lib/debug/boot/vmlinux-$krel")
-for ko in "$LAB_CACHE"/modules/*.ko; do
-    n="$(basename "$ko" .ko)"
-    patterns+=("./usr/lib/debug/lib/modules/$krel/kernel/*/$n.ko" "./usr/lib/debug/lib/modules/$krel/kernel/*/${n//_/-}.ko")
+if compgen -G "$LAB_CACHE/modules/*.ko" >/dev/null; then
+    wanted=()
+    for ko in "$LAB_CACHE"/modules/*.ko; do wanted+=("$(basename "$ko" .ko)"); done
+else
+    wanted=("${GUEST_MODULES[@]}")
+fi
+# extract NAME... : the vmlinux (first pass) and NAME.ko (as '-' or '_') from the package, one
+# pass over its 858 MB. tar exits non-zero when one of the alternative spellings matched nothing:
+# the results are checked instead.
+extract() {
+    local patterns=() n tmp="$dbg/.extract"
+    [[ -s "$dbg/vmlinux" ]] || patterns+=("./usr/lib/debug/boot/vmlinux-$krel")
+    for n in "$@"; do
+        patterns+=("./usr/lib/debug/lib/modules/$krel/kernel/*/${n//-/_}.ko" "./usr/lib/debug/lib/modules/$krel/kernel/*/${n//_/-}.ko")
+    done
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards "${patterns[@]}" 2>/dev/null || true
+    if [[ ! -s "$dbg/vmlinux" ]]; then
+        [[ -s "$tmp/usr/lib/debug/boot/vmlinux-$krel" ]] || die "no vmlinux-$krel in $deb"
+        mv "$tmp/usr/lib/debug/boot/vmlinux-$krel" "$dbg/vmlinux"
+    fi
+    find "$tmp" -name '*.ko' -exec mv -t "$dbg/modules/" {} +
+    rm -rf "$tmp"
+}
+have() { [[ -s "$dbg/modules/${1//-/_}.ko" || -s "$dbg/modules/${1//_/-}.ko" ]]; }
+log "extracting vmlinux and ${#wanted[@]} modules from $(basename "$deb")"
+extract "${wanted[@]}"
+# Dependencies of what was extracted (only when the list did not come from setup-host.sh).
+for _ in 1 2 3; do
+    missing=()
+    for ko in "$dbg"/modules/*.ko; do
+        while read -r d; do [[ -n "$d" ]] && ! have "$d" && missing+=("$d"); done < <(
+            objcopy -O binary --only-section=.modinfo "$ko" /dev/stdout | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n')
+    done
+    ((${#missing[@]})) || break
+    log "dependencies: ${missing[*]}"
+    extract $(printf '%s\n' "${missing[@]}" | sort -u)
 done
-tmp="$dbg/.extract"
-rm -rf "$tmp"
-mkdir -p "$tmp"
-log "extracting vmlinux and $(ls "$LAB_CACHE"/modules/*.ko | wc -l) modules from $(basename "$deb")"
-# tar exits non-zero when one of the alternative spellings matched nothing: check the results instead.
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards "${patterns[@]}" 2>/dev/null || true
 t2=$(date +%s%N)
-[[ -s "$tmp/usr/lib/debug/boot/vmlinux-$krel" ]] || die "no vmlinux-$krel in $deb"
-mv "$tmp/usr/lib/debug/boot/vmlinux-$krel" "$dbg/vmlinux"
-find "$tmp" -name '*.ko' -exec mv -t "$dbg/modules/" {} +
-rm -rf "$tmp"
-for ko in "$LAB_CACHE"/modules/*.ko; do
-    n="$(basename "$ko")"
-    [[ -s "$dbg/modules/$n" || -s "$dbg/modules/${n//_/-}" ]] || die "no debug module for $n in $deb"
-done
+for n in "${wanted[@]}"; do have "$n" || die "no debug module $n in $deb"; done
 {
     echo "package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version), $(stat -c %s "$deb") bytes"
     echo "download: $(secs "$t0" "$t1") s"
