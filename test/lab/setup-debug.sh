@@ -7,7 +7,7 @@
 # the modules the guest loads. The release is the one the bundled lab captures were made on (the
 # header of replays/lab-kexec; DEBUG_RELEASE=... overrides it), not whatever Debian ships today.
 # The modules are those of $LAB_CACHE/modules when setup-host.sh made it, else GUEST_MODULES
-# (lab-env.sh) and their dependencies, read from the extracted files' .modinfo `depends=`.
+# (lab-env.sh) and their dependencies, read from the non-debug package of the same release.
 # The .deb is deleted afterwards (KEEP_DBG_DEB=1 keeps it). Idempotent. Needs apt (Debian 12,
 # bookworm-security in sources.list), dpkg-deb, tar, binutils. timing.txt says how long the
 # download and the extraction took (the README quotes it).
@@ -42,45 +42,52 @@ if compgen -G "$LAB_CACHE/modules/*.ko" >/dev/null; then
     wanted=()
     for ko in "$LAB_CACHE"/modules/*.ko; do wanted+=("$(basename "$ko" .ko)"); done
 else
-    wanted=("${GUEST_MODULES[@]}")
-fi
-# extract NAME... : the vmlinux (first pass) and NAME.ko (as '-' or '_') from the package, one
-# pass over its 858 MB. tar exits non-zero when one of the alternative spellings matched nothing:
-# the results are checked instead.
-extract() {
-    local patterns=() n tmp="$dbg/.extract"
-    [[ -s "$dbg/vmlinux" ]] || patterns+=("./usr/lib/debug/boot/vmlinux-$krel")
-    for n in "$@"; do
-        patterns+=("./usr/lib/debug/lib/modules/$krel/kernel/*/${n//-/_}.ko" "./usr/lib/debug/lib/modules/$krel/kernel/*/${n//_/-}.ko")
-    done
-    rm -rf "$tmp"
-    mkdir -p "$tmp"
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards "${patterns[@]}" 2>/dev/null || true
-    if [[ ! -s "$dbg/vmlinux" ]]; then
-        [[ -s "$tmp/usr/lib/debug/boot/vmlinux-$krel" ]] || die "no vmlinux-$krel in $deb"
-        mv "$tmp/usr/lib/debug/boot/vmlinux-$krel" "$dbg/vmlinux"
+    # No setup-host.sh: GUEST_MODULES and their dependencies, read from the .modinfo `depends=`
+    # of the (70 MB) non-debug package of the same release, unpacked in a scratch folder.
+    kdeb="$(ls "$LAB_CACHE/deb/linux-image-${krel}"_*.deb 2>/dev/null | head -n1 || true)"
+    if [[ -z "$kdeb" ]]; then
+        (cd "$LAB_CACHE/deb" && apt-get download "linux-image-$krel")
+        kdeb="$(ls "$LAB_CACHE/deb/linux-image-${krel}"_*.deb | head -n1)"
     fi
-    find "$tmp" -name '*.ko' -exec mv -t "$dbg/modules/" {} +
-    rm -rf "$tmp"
-}
-have() { [[ -s "$dbg/modules/${1//-/_}.ko" || -s "$dbg/modules/${1//_/-}.ko" ]]; }
-log "extracting vmlinux and ${#wanted[@]} modules from $(basename "$deb")"
-extract "${wanted[@]}"
-# Dependencies of what was extracted (only when the list did not come from setup-host.sh).
-for _ in 1 2 3; do
-    missing=()
-    for ko in "$dbg"/modules/*.ko; do
-        while read -r d; do [[ -n "$d" ]] && ! have "$d" && missing+=("$d"); done < <(
+    ktmp="$dbg/.kernel"
+    rm -rf "$ktmp"
+    dpkg -x "$kdeb" "$ktmp"
+    declare -A seen=()
+    queue=("${GUEST_MODULES[@]}")
+    while ((${#queue[@]})); do
+        n="${queue[0]}"
+        queue=("${queue[@]:1}")
+        [[ -n "${seen[${n//-/_}]:-}" ]] && continue
+        seen[${n//-/_}]=1
+        ko="$(find "$ktmp/lib/modules/$krel/kernel" \( -name "${n//-/_}.ko" -o -name "${n//_/-}.ko" \) -print -quit)"
+        [[ -n "$ko" ]] || die "module $n not in $(basename "$kdeb")"
+        while read -r d; do [[ -n "$d" ]] && queue+=("$d"); done < <(
             objcopy -O binary --only-section=.modinfo "$ko" /dev/stdout | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n')
     done
-    ((${#missing[@]})) || break
-    log "dependencies: ${missing[*]}"
-    extract $(printf '%s\n' "${missing[@]}" | sort -u)
+    rm -rf "$ktmp"
+    wanted=("${!seen[@]}")
+fi
+# One pass over the package's 858 MB: the vmlinux and NAME.ko of every wanted module (as '-' or
+# '_'). tar exits non-zero when one of the alternative spellings matched nothing: the results are
+# checked instead.
+patterns=("./usr/lib/debug/boot/vmlinux-$krel")
+for n in "${wanted[@]}"; do
+    patterns+=("./usr/lib/debug/lib/modules/$krel/kernel/*/${n//-/_}.ko" "./usr/lib/debug/lib/modules/$krel/kernel/*/${n//_/-}.ko")
 done
+tmp="$dbg/.extract"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+log "extracting vmlinux and ${#wanted[@]} modules from $(basename "$deb")"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards "${patterns[@]}" 2>/dev/null || true
+[[ -s "$tmp/usr/lib/debug/boot/vmlinux-$krel" ]] || die "no vmlinux-$krel in $deb"
+mv "$tmp/usr/lib/debug/boot/vmlinux-$krel" "$dbg/vmlinux"
+find "$tmp" -name '*.ko' -exec mv -t "$dbg/modules/" {} +
+rm -rf "$tmp"
+have() { [[ -s "$dbg/modules/${1//-/_}.ko" || -s "$dbg/modules/${1//_/-}.ko" ]]; }
 t2=$(date +%s%N)
 for n in "${wanted[@]}"; do have "$n" || die "no debug module $n in $deb"; done
 {
-    echo "package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version), $(stat -c %s "$deb") bytes"
+    echo "package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version), $(stat -L -c %s "$deb") bytes"
     echo "download: $(secs "$t0" "$t1") s"
     echo "extract (vmlinux + $(ls "$dbg"/modules/*.ko | wc -l) modules): $(secs "$t1" "$t2") s"
     echo "extracted: $(du -sm "$dbg" | cut -f1) MB"
