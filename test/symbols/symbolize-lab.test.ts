@@ -21,7 +21,10 @@ function sourceLines(md: string): { frame: string; at: string }[] {
 }
 const placeOf = (at: string): string => at.split(', in inlined ')[0]!.replace(/ \(function start\)$/, '');
 
-describe.skipIf(!haveDebugInfo)('report --vmlinux --modules on the lab captures', async () => {
+// Each case starts addr2line on a 600 MB vmlinux (a second or more on a loaded machine): a generous limit.
+const SLOW = { timeout: 60_000 };
+
+describe.skipIf(!haveDebugInfo)('report --vmlinux --modules on the lab captures', SLOW, async () => {
   const oracle = haveDebugInfo ? new Addr2lineOracle(VMLINUX, MODULES) : null;
   const skip = { code: -1, stdout: '', stderr: '' };
   const kexec = !haveDebugInfo ? skip : await run('report', 'replays/lab-kexec/kernel.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:03:00.0', '--vmlinux', VMLINUX, '--modules', MODULES);
@@ -81,7 +84,7 @@ describe.skipIf(!haveDebugInfo)('report --vmlinux --modules on the lab captures'
   });
 });
 
-describe.skipIf(!haveDebugInfo)('check and diff --vmlinux --modules', () => {
+describe.skipIf(!haveDebugInfo)('check and diff --vmlinux --modules', SLOW, () => {
   it('check --json: findings carry the call site\'s source line', async () => {
     // check writes straight to file descriptor 1: run the real binary.
     const stdout = spawnSync('node', ['bin/cfgscope.js', 'check', 'replays/lab-e1000e-on/kernel.capture.ndjson', '--policy', 'luo-default', '--preserve', '0000:01:00.0',
@@ -104,7 +107,7 @@ describe.skipIf(!haveDebugInfo)('check and diff --vmlinux --modules', () => {
   });
 });
 
-describe.skipIf(!haveDebugInfo)('coded errors and warnings with the real debug files', () => {
+describe.skipIf(!haveDebugInfo)('coded errors and warnings with the real debug files', SLOW, () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfgscope-symerr-'));
   // EDITED: the kexec capture with its header's kernel release changed, nothing else: the capture
   // of "another kernel" that the debug files must be refused for.
