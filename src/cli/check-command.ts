@@ -3,11 +3,12 @@
 // it can gate CI; 65 when the input or the policy is bad.
 
 import { InvalidArgumentError, type Command } from 'commander';
-import { lastValueFrom, tap } from 'rxjs';
+import { lastValueFrom, tap, type OperatorFunction } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
 import { checkPolicy, type CheckEvent } from '../pipeline/check-policy.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
+import { symbolizeFindings } from '../pipeline/symbolize-findings.js';
 import { SEVERITIES, type Severity } from '../policy/policy-types.js';
 import { CheckNdjsonSink } from '../sinks/check-ndjson.js';
 import { CheckTextSink } from '../sinks/check-text.js';
@@ -17,10 +18,11 @@ import type { CliIo, CliResult } from './main.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
+import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_VIOLATION = 1;
 
-interface CheckOptions {
+interface CheckOptions extends SymbolOptions {
   policy: string[];
   json?: boolean;
   failOn: Severity;
@@ -37,7 +39,7 @@ function parseSeverity(v: string): Severity {
 }
 
 export function checkCommand(program: Command, io: CliIo, result: CliResult): void {
-  program.command('check')
+  const cmd = program.command('check')
     .description('judge every config write in a capture against preservation policies')
     .argument('<capture>', 'capture file or raw trace')
     .requiredOption('-p, --policy <file|builtin>', 'policy file or builtin (luo-strict, luo-busmaster, luo-default); repeat to compose, in order', repeatable)
@@ -46,9 +48,11 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .option('--expected', 'also list writes the policy expects (with their justification)')
     .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
-    .option('-f, --format <kind>', 'input format instead of detecting it')
+    .option('-f, --format <kind>', 'input format instead of detecting it');
+  addSymbolOptions(cmd)
     .action(async (file: string, opts: CheckOptions) => {
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
+      const sym = await openSymbolizer(opts, [file], io, opts.format);
       const inventory = await inventoryFrom(opts.devices ?? []);
       const format = await resolveFormat(file, opts);
       const out = SyncWriter.toFd(1);
@@ -67,10 +71,13 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
         sink.handle(e);
       };
       try {
-        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), checkPolicy(policy, inventory), tap(onEvent)), { defaultValue: null });
+        const symbolize: OperatorFunction<CheckEvent, CheckEvent> = sym ? symbolizeFindings(sym) : (s) => s;
+        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), checkPolicy(policy, inventory), symbolize, tap(onEvent)), { defaultValue: null });
       } finally {
         out.flush();
+        sym?.close();
       }
+      if (sym) reportUnresolved(sym, io);
       skipped.report(file, io);
       if (failing > 0) {
         io.stderr(`cfgscope check: ${failing} violation(s) at or above ${opts.failOn}\n`);

@@ -5,22 +5,26 @@ import type { Command } from 'commander';
 import { summarizeCapture, type SummaryOptions } from '../diff/access-summary.js';
 import { diffSummaries, isEmptyDiff } from '../diff/diff-summaries.js';
 import { renderDiffNdjson, renderDiffText } from '../diff/diff-text.js';
+import { symbolizeDiff } from '../diff/symbolize-diff.js';
 import type { CliIo, CliResult } from './main.js';
 import { SkipTally } from './skipped-report.js';
+import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_DIFFERENT = 1;
 
-interface DiffOptions { json?: boolean; ignorePhases?: boolean; format?: string }
+interface DiffOptions extends SymbolOptions { json?: boolean; ignorePhases?: boolean; format?: string }
 
 export function diffCommand(program: Command, io: CliIo, result: CliResult): void {
-  program.command('diff')
+  const cmd = program.command('diff')
     .description('call sites and register writes that appeared, vanished or changed values between two captures of the same machine')
     .argument('<base>', 'capture (or raw trace) of the run before the change')
     .argument('<new>', 'capture (or raw trace) of the run after it')
     .option('--json', 'emit NDJSON: one object per difference, then diff-totals')
     .option('--ignore-phases', 'match accesses across phases (by device, call site and register only)')
-    .option('-f, --format <kind>', 'input format of both files instead of detecting it')
+    .option('-f, --format <kind>', 'input format of both files instead of detecting it');
+  addSymbolOptions(cmd)
     .action(async (baseFile: string, newFile: string, opts: DiffOptions) => {
+      const sym = await openSymbolizer(opts, [baseFile, newFile], io, opts.format);
       const summarize = async (file: string) => {
         const skipped = new SkipTally();
         const o: SummaryOptions = { ignorePhases: opts.ignorePhases ?? false, onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); } };
@@ -29,7 +33,17 @@ export function diffCommand(program: Command, io: CliIo, result: CliResult): voi
         skipped.report(file, io);
         return s;
       };
-      const d = diffSummaries(await summarize(baseFile), await summarize(newFile));
+      const base = await summarize(baseFile);
+      const next = await summarize(newFile);
+      const d = diffSummaries(base, next);
+      if (sym) {
+        try {
+          await symbolizeDiff(d, base, next, sym);
+        } finally {
+          sym.close();
+        }
+        reportUnresolved(sym, io);
+      }
       io.stdout(opts.json ? renderDiffNdjson(d) : renderDiffText(d));
       if (!isEmptyDiff(d)) result.code = EXIT_DIFFERENT;
     });

@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { inventoryFrom } from '../identity/device-records.js';
 import { CfgscopeError } from '../model/errors.js';
 import { buildReport } from '../report/build-report.js';
+import { symbolizeReport } from '../report/symbolize-report.js';
 import type { ReportModel } from '../report/report-model.js';
 import { renderJunit } from '../sinks/junit-report.js';
 import { renderEmail } from '../sinks/report-email.js';
@@ -17,11 +18,12 @@ import type { CliIo, CliResult } from './main.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
+import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const REPORT_FORMATS = { markdown: renderMarkdown, email: renderEmail, junit: renderJunit } as const satisfies Record<string, (m: ReportModel) => string>;
 export type ReportFormat = keyof typeof REPORT_FORMATS;
 
-interface ReportOptions {
+interface ReportOptions extends SymbolOptions {
   policy: string[];
   preserve?: string[];
   format: ReportFormat;
@@ -37,7 +39,7 @@ function parseReportFormat(v: string): ReportFormat {
 }
 
 export function reportCommand(program: Command, io: CliIo, _result: CliResult): void {
-  program.command('report')
+  const cmd = program.command('report')
     .description('justification notes for patch review: every write to a protected device by call site, with its verdict and reason')
     .argument('<capture>', 'capture file or raw trace')
     .requiredOption('-p, --policy <file|builtin>', 'policy file or builtin (luo-strict, luo-busmaster, luo-default); repeat to compose, in order', repeatable)
@@ -45,15 +47,25 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
     .option('--format <format>', 'markdown (review tools), email (plain text, 72 columns), junit (CI test results)', parseReportFormat, 'markdown')
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
-    .option('--input-format <kind>', 'input format instead of detecting it')
+    .option('--input-format <kind>', 'input format instead of detecting it');
+  addSymbolOptions(cmd)
     .action(async (file: string, opts: ReportOptions) => {
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'no report was made');
+      const sym = await openSymbolizer(opts, [file], io, opts.inputFormat);
       const inventory = await inventoryFrom(opts.devices ?? []);
       const skipped = new SkipTally();
       const model = await buildReport(file, policy, {
         inventory, ...(opts.inputFormat ? { format: opts.inputFormat } : {}),
         onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); },
       });
+      if (sym) {
+        try {
+          await symbolizeReport(model, sym);
+        } finally {
+          sym.close();
+        }
+        reportUnresolved(sym, io);
+      }
       const text = REPORT_FORMATS[opts.format](model);
       if (opts.output) {
         try {

@@ -6,6 +6,7 @@
 import { lastValueFrom, tap } from 'rxjs';
 import { Inventory } from '../identity/inventory.js';
 import { frameFunction } from '../parsers/accessors.js';
+import { callSiteIndex } from '../pipeline/call-site.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
 import type { AccessEvent, PipelineEvent } from '../pipeline/events.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
@@ -13,7 +14,11 @@ import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js'
 /** The device an access went to: BDF plus vendor:device, so a different card at the same address is another device. */
 export interface DeviceKey { bdf: string; ids: string }
 
-export interface SiteCount { device: DeviceKey; phase: string; callSite: string; reads: number; writes: number }
+export interface SiteCount {
+  device: DeviceKey; phase: string; callSite: string; reads: number; writes: number;
+  /** The call site's frames as printed (offsets kept) -> their index in the stack, for --vmlinux. */
+  frames?: Map<string, number>;
+}
 
 export interface WriteGroup {
   device: DeviceKey;
@@ -51,13 +56,16 @@ export const deviceLabel = (d: DeviceKey): string => `${d.bdf} [${d.ids}]`;
 export const siteKey = (s: Pick<SiteCount, 'device' | 'phase' | 'callSite'>): string => `${deviceLabel(s.device)}|${s.phase}|${s.callSite}`;
 export const writeKey = (w: Pick<WriteGroup, 'device' | 'phase' | 'register' | 'callSite'>): string => `${siteKey(w)}|${w.register}`;
 
-interface Raw { bdf: string | null; phase: string; callSite: string; register: string; op: 'r' | 'w'; value: string | null }
+interface Raw { bdf: string | null; phase: string; callSite: string; frame: string | null; at: number; register: string; op: 'r' | 'w'; value: string | null }
 
 function rawOf(e: AccessEvent, ignorePhases: boolean): Raw {
   const a = e.access;
   const register = e.register ?? (a.off === null ? `? (${a.fn ?? 'unknown accessor'})` : `0x${a.off.toString(16)}`);
   const value = a.op === 'w' ? `${hex(e.old, a.size)}${e.oldStale ? '?' : ''} -> ${hex(a.val, a.size)}` : null;
-  return { bdf: e.bdf, phase: ignorePhases ? '*' : e.phase.label, callSite: e.callSite === null ? '(no stack)' : frameFunction(e.callSite), register, op: a.op, value };
+  return {
+    bdf: e.bdf, phase: ignorePhases ? '*' : e.phase.label, callSite: e.callSite === null ? '(no stack)' : frameFunction(e.callSite),
+    frame: e.callSite, at: e.stack ? callSiteIndex(e.stack) : -1, register, op: a.op, value,
+  };
 }
 
 export async function summarizeCapture(file: string, opts: SummaryOptions = {}): Promise<CaptureSummary> {
@@ -82,8 +90,9 @@ export async function summarizeCapture(file: string, opts: SummaryOptions = {}):
   for (const r of raws) {
     const base = { device: deviceOf(r.bdf), phase: r.phase, callSite: r.callSite };
     const sk = siteKey(base);
-    const site = sites.get(sk) ?? { ...base, reads: 0, writes: 0 };
+    const site = sites.get(sk) ?? { ...base, reads: 0, writes: 0, frames: new Map<string, number>() };
     sites.set(sk, site);
+    if (r.frame !== null && !site.frames!.has(r.frame)) site.frames!.set(r.frame, r.at);
     if (r.op === 'r') { site.reads++; continue; }
     site.writes++;
     const w = { ...base, register: r.register };

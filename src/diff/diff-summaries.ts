@@ -15,6 +15,8 @@ export interface SiteDiff {
   callSite: string;
   reads: number;
   writes: number;
+  /** With --vmlinux: the call site's source lines (one per distinct offset). */
+  source?: string[];
 }
 
 /** `[value, count]` pairs, sorted by value. */
@@ -29,6 +31,7 @@ export interface WriteDiff {
   register: string;
   base: ValueCounts;
   new: ValueCounts;
+  source?: string[];
 }
 
 export interface DiffResult {

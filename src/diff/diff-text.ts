@@ -9,9 +9,27 @@ const MARK = { vanished: '-', appeared: '+', changed: '~' } as const;
 
 const values = (v: ValueCounts): string => (v.length === 0 ? 'none' : v.map(([val, n]) => (n === 1 ? val : `${val} x${n}`)).join(', '));
 
+/**
+ * ` at drivers/pci/pci.c:4397,4405`, with --vmlinux: the lines of the call site's function, per
+ * file (the inlined functions they are in are in the --json output).
+ */
+function sourceSuffix(x: SiteDiff | WriteDiff): string {
+  if (!x.source) return '';
+  const byFile = new Map<string, string[]>();
+  for (const full of x.source) {
+    const at = full.split(', in inlined ')[0]!.replace(/ \(function start\)$/, '');
+    const m = /^(.*):(\d+)$/.exec(at);
+    const [file, line] = m ? [m[1]!, m[2]!] : [at, ''];
+    const lines = byFile.get(file) ?? [];
+    if (line && !lines.includes(line)) lines.push(line);
+    byFile.set(file, lines);
+  }
+  return ` at ${[...byFile].map(([f, ls]) => (ls.length ? `${f}:${ls.join(',')}` : f)).join('; ')}`;
+}
+
 function siteLine(s: SiteDiff): string {
   const what = [s.writes > 0 ? `${s.writes} ${s.writes === 1 ? 'write' : 'writes'}` : '', s.reads > 0 ? `${s.reads} ${s.reads === 1 ? 'read' : 'reads'}` : ''].filter(Boolean).join(', ');
-  return `    ${MARK[s.change]} call site ${s.callSite} (${what})\n`;
+  return `    ${MARK[s.change]} call site ${s.callSite} (${what})${sourceSuffix(s)}\n`;
 }
 
 function writeLine(w: WriteDiff): string {

@@ -40,8 +40,13 @@ export function parseKprobeBody(body: string): KprobeBody | null {
   return { event: m[1]!, fn: m[3] ?? m[2]!, args };
 }
 
-/** A function-tracer body: `pci_bus_write_config_word <-pci_setup_device.cold`. */
-const FUNCTION_RE = /^([\w.]+) <-([\w.]+)$/;
+/**
+ * A function-tracer body: `pci_bus_write_config_word <-pci_setup_device.cold`, or with the
+ * `sym-offset` trace option `pci_bus_write_config_word+0x4/0x80 <-pci_setup_device+0x1f/0x6d0`
+ * (a module's functions end in ` [nvme]`). Only the function names are kept: the stack has the offsets.
+ */
+const SYM_OFFSET = String.raw`(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?: \[[\w-]+\])?`;
+const FUNCTION_RE = new RegExp(String.raw`^([\w.]+)${SYM_OFFSET} <-([\w.]+)${SYM_OFFSET}$`);
 
 export function parseFunctionBody(body: string): { fn: string; caller: string } | null {
   const m = FUNCTION_RE.exec(body);

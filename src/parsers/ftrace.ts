@@ -9,7 +9,7 @@
 
 import type { AccessRecord, CaptureRecord, HeaderRecord } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
-import { accessorInfo, trimTracingFrames } from './accessors.js';
+import { accessorInfo, frameFunction, trimTracingFrames } from './accessors.js';
 import { argNumber, parseFunctionBody, parseKprobeBody, splitFtraceLine, type FtraceLine } from './ftrace-line.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 
@@ -21,6 +21,8 @@ const LINUX_VERSION = /Linux version (\S+)/;
 const CMDLINE = /(?:^|\] )(?:Kernel )?[Cc]ommand line: (.*)$/;
 const TRACE_CLOCK = /\btrace_clock=(\S+)/;
 const PHASE_INDEX = /PHASE\[(\d+)\]/;
+/** `tracing_mark_write: `, with the sym-offset trace option `tracing_mark_write+0xdd/0x240: `. */
+const MARKER = /^tracing_mark_write(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?: /;
 
 /** An event whose stack may still follow. */
 interface Pending {
@@ -128,8 +130,9 @@ class FtraceParser implements LineParser {
       return;
     }
     this.flush(ev.cpu);
-    if (ev.body.startsWith('tracing_mark_write: ')) {
-      const label = ev.body.slice('tracing_mark_write: '.length);
+    const marker = MARKER.exec(ev.body);
+    if (marker) {
+      const label = ev.body.slice(marker[0].length);
       const idx = PHASE_INDEX.exec(label);
       return this.send({ t: 'phase', ts: ev.ts, label, index: idx ? Number(idx[1]) : null, line: no });
     }
@@ -182,7 +185,9 @@ class FtraceParser implements LineParser {
     this.pending.delete(cpu);
     const a = p.access!;
     const frames = trimTracingFrames(p.frames, a.fn);
-    const stackKey = frames.join('\n');
+    // The same call seen by a kprobe and by the function tracer: with the sym-offset option the
+    // probed function's own frame differs (`+0x1` at the kprobe, `+0x5` after ftrace's call).
+    const stackKey = frames.map((f, i) => (i === 0 ? frameFunction(f) : f)).join('\n');
     if (p.via === 'function' && a.op === 'w') {
       const prior = this.lastKprobeWrite.get(cpu);
       if (prior && prior.fn === a.fn && prior.pid === a.pid && prior.stack === stackKey) {

@@ -30,6 +30,8 @@ export interface WriteContext {
   /** Index of the access among the capture's accesses, and its line in the raw input. */
   index: number;
   line: number | null;
+  /** The call site's source line (`drivers/pci/probe.c:200`), when --vmlinux resolved it. */
+  source?: string;
 }
 
 export interface Finding extends WriteContext {

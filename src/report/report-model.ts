@@ -8,6 +8,7 @@ import { callSiteIndex } from '../pipeline/call-site.js';
 import type { CheckTotals } from '../pipeline/check-policy.js';
 import type { Change, DeviceRef, Finding, TargetFinding } from '../policy/findings.js';
 import type { ReportEvent } from './report-events.js';
+import type { FrameLine } from '../symbols/source-text.js';
 import type { UnexplainedWrite } from './unexplained-writes.js';
 
 export type ReportVerdict = 'violation' | 'expected' | 'unexplained';
@@ -50,6 +51,10 @@ export interface CallSiteGroup {
   /** The next frames up the stack, innermost first. */
   callers: string[];
   items: ReportItem[];
+  /** The frames as the trace printed them (offsets kept), each distinct variant once, and the stack index of the first. */
+  raw: { frames: string[]; first: number }[];
+  /** With --vmlinux: per level (0 the call site, then each caller) the distinct frames and their source lines. */
+  sources: FrameLine[][] | null;
 }
 
 export interface ReportModel {
@@ -73,11 +78,14 @@ export interface ReportModel {
 
 const hexv = (v: number | null): string => (v === null ? '?' : v.toString(16));
 
+export interface Site { fn: string; callers: string[]; raw: { frames: string[]; first: number } | null }
+
 /** Call site function and its callers from a stack; `(no stack)` for the device side. */
-export function siteOf(callSite: string | null, stack: readonly string[] | null): { fn: string; callers: string[] } {
-  if (!stack || callSite === null) return { fn: callSite === null ? '(no stack)' : frameFunction(callSite), callers: [] };
+export function siteOf(callSite: string | null, stack: readonly string[] | null): Site {
+  if (!stack || callSite === null) return { fn: callSite === null ? '(no stack)' : frameFunction(callSite), callers: [], raw: null };
   const i = Math.max(0, callSiteIndex(stack));
-  return { fn: frameFunction(callSite), callers: stack.slice(i + 1, i + 1 + CALLER_FRAMES).map(frameFunction) };
+  const frames = stack.slice(i, i + 1 + CALLER_FRAMES);
+  return { fn: frameFunction(callSite), callers: frames.slice(1).map(frameFunction), raw: { frames, first: i } };
 }
 
 export class ReportBuilder {
@@ -147,7 +155,9 @@ export class ReportBuilder {
     const site = siteOf(e.callSite, e.stack);
     const siteKey = [site.fn, ...site.callers].join(' < ');
     let group = this.sites.get(siteKey);
-    if (!group) { group = { ...site, items: [] }; this.sites.set(siteKey, group); }
+    if (!group) { group = { fn: site.fn, callers: site.callers, items: [], raw: [], sources: null }; this.sites.set(siteKey, group); }
+    const raw = site.raw;
+    if (raw && !group.raw.some((r) => r.first === raw.first && r.frames.join('\n') === raw.frames.join('\n'))) group.raw.push(raw);
     const change: Change = e.change;
     const key = [siteKey, e.device.bdf, verdict, rule?.id ?? '', e.register, e.fields.join(','), hexv(e.old), e.oldStale, hexv(e.new), change].join('|');
     const item = this.items.get(key);

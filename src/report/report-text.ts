@@ -1,7 +1,7 @@
 // Wording shared by the report's formats (Markdown, e-mail, JUnit): one place decides how a value,
 // a change, a device and a verdict read, so the formats never disagree on the facts.
 
-import type { ReportDevice, ReportItem, ReportModel } from './report-model.js';
+import type { CallSiteGroup, ReportDevice, ReportItem, ReportModel } from './report-model.js';
 
 export const hex = (v: number | null, width = 1): string => (v === null ? '?' : `0x${v.toString(16).padStart(width * 2, '0')}`);
 
@@ -89,3 +89,14 @@ export function questionText(q: OpenQuestion, input: string | null, space = ' ')
   });
   return `${q.fn} writes ${q.register} of ${q.device.bdf} (${q.device.role}): ${writes.join('; ')}`;
 }
+
+/**
+ * The source lines of a call site and its callers (with --vmlinux): one entry per distinct frame,
+ * `where` null when the frame stays function+offset (no symbol, no debug info).
+ */
+export function sourceEntries(g: CallSiteGroup): { role: 'call site' | 'called from'; frame: string; where: string | null }[] {
+  if (!g.sources) return [];
+  return g.sources.flatMap((level, i) => level.map((l) => ({ role: i === 0 ? 'call site' as const : 'called from' as const, frame: l.frame, where: l.at })));
+}
+
+export const NO_SOURCE = 'no source line';

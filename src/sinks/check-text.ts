@@ -45,7 +45,7 @@ export class CheckTextSink {
     this.cited.set(f.rule.id, f.rule);
     const byDev = this.groups.get(f.device.bdf) ?? new Map<string, Map<string, Group>>();
     this.groups.set(f.device.bdf, byDev);
-    const site = f.callSite ?? '(no stack: device side)';
+    const site = f.callSite === null ? '(no stack: device side)' : f.source ? `${f.callSite} (${f.source})` : f.callSite;
     const bySite = byDev.get(site) ?? new Map<string, Group>();
     byDev.set(site, bySite);
     const key = [f.verdict, f.rule.id, f.register, f.fields.join(','), hex(f.old), f.oldStale, hex(f.new), f.change].join('|');

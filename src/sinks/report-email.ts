@@ -5,7 +5,7 @@
 
 import type { ReportItem, ReportModel } from '../report/report-model.js';
 import {
-  changeNote, countText, deviceText, hex, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText,
+  NO_SOURCE, sourceEntries, changeNote, countText, deviceText, hex, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText,
   verdictText,
 } from '../report/report-text.js';
 import { EMAIL_WIDTH, GLUE, wrap } from '../report/wrap.js';
@@ -34,6 +34,9 @@ export function renderEmail(m: ReportModel): string {
     lines.push('', '');
     para(`Call site ${n + 1} of ${m.sites.length}: ${s.fn}`, '', '  ');
     if (s.callers.length > 0) para(`called from ${s.callers.join(' <- ')}`, '  ', '    ');
+    const sources = sourceEntries(s);
+    if (sources.length > 0) lines.push('', '  Source:');
+    for (const e of sources) para(`${e.role === 'call site' ? '' : 'called from '}${e.frame} at ${e.where ?? `(${NO_SOURCE})`}`, '    ', '      ');
     lines.push('');
     for (const i of s.items) lines.push(...itemLines(i));
     const reasons = reasonsOf(s.items);

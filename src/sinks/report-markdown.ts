@@ -5,7 +5,7 @@
 
 import type { ReportItem, ReportModel } from '../report/report-model.js';
 import {
-  changeNote, countText, hex, idsText, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText, VERDICT_LABEL,
+  changeNote, countText, hex, idsText, NO_SOURCE, OPEN_QUESTION_INTRO, sourceEntries, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText, VERDICT_LABEL,
 } from '../report/report-text.js';
 
 /** A table cell: pipes would end the cell, newlines the row. */
@@ -32,6 +32,12 @@ export function renderMarkdown(m: ReportModel): string {
   if (m.sites.length === 0) out += '\nNo write reached a protected device.\n';
   for (const s of m.sites) {
     out += `\n### ${[s.fn, ...s.callers].map(code).join(' <- ')}\n\n`;
+    const sources = sourceEntries(s);
+    if (sources.length > 0) {
+      out += 'Source:\n';
+      for (const e of sources) out += `- ${e.role === 'call site' ? '' : 'called from '}${code(e.frame)}: ${e.where ?? `(${NO_SOURCE})`}\n`;
+      out += '\n';
+    }
     out += row(['verdict', 'device', 'register', 'fields', 'old -> new', 'n', 'phase', 'rule']) + row(['---', '---', '---', '---', '---', '---:', '---', '---']);
     for (const i of s.items) out += itemRow(i);
     const reasons = reasonsOf(s.items);

@@ -1,6 +1,8 @@
-// `cfgscope diff` on real captures: the bundled QEMU boot against itself (no differences) and
-// against the same run with the nvme driver's probe cut out (test/fixtures/diff/README.md): exactly
-// that driver's accesses, to 0000:02:00.0 in PHASE[2], must show as vanished, nothing else.
+// `cfgscope diff` on real captures: the bundled QEMU boot against itself (no differences) and,
+// labelled EDITED, against the same run with the nvme driver's probe cut out
+// (test/fixtures/diff/README.md): exactly that driver's accesses, to 0000:02:00.0 in PHASE[2], must
+// show as vanished, nothing else. Kept next to the real pair (e1000e-probe.test.ts: two lab boots,
+// one probing e1000e) because it covers the other direction, a driver's accesses that vanish.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { CaptureSummary, WriteGroup } from '../../src/diff/access-summary.js';

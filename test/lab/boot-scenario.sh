@@ -19,7 +19,11 @@ out="$LAB_OUT/$scenario"
 mkdir -p "$out"
 rm -f "$out/serial.log" "$out/qemu-trace.log"
 
-append="console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr $(cat "$LAB_DIR/ftrace-boot-args.txt") lab.scenario=$scenario${*:+ $*}"
+extra=()
+# The e1000e pair prints stack frames with offsets (func+0x1a/0x40), for symbolization: the
+# kernel keeps the last trace_options= of the command line.
+[[ $scenario == e1000e-* ]] && extra=(trace_options=stacktrace,func_stack_trace,sym-offset)
+append="console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr $(cat "$LAB_DIR/ftrace-boot-args.txt") ${extra[*]:+${extra[*]} }lab.scenario=$scenario${*:+ $*}"
 
 nvme=(-device nvme,bus=rp2,serial=cfgscope-nvme0)
 if [[ $scenario == sriov ]]; then

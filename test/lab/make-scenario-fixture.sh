@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 
-scenario="${1:?usage: make-scenario-fixture.sh kexec|resets|sriov}"
+scenario="${1:?usage: make-scenario-fixture.sh kexec|resets|sriov|e1000e-on|e1000e-off}"
 src="$LAB_OUT/$scenario"
 dest="${SCENARIO_FIXTURE_DIR:-$REPO_DIR/test/fixtures/lab-$scenario}"
 [[ -s "$src/serial.log" && -s "$src/qemu-trace.log" ]] || die "no logs in $src: run boot-scenario.sh $scenario"
@@ -45,10 +45,10 @@ cp "$src/serial.log" "$src/qemu-trace.log" "$dest/"
         awk -v b="=====BEGIN TRACE stage=$s=====" -v e="=====END TRACE stage=$s=====" \
             '$0 == e { f = 0 } f { print } $0 == b { f = 1 }' "$tmp/serial" >"$tmp/trace"
         echo "stage $s trace: $(wc -l <"$tmp/trace") lines;" \
-            "$(grep -c 'tracing_mark_write: PHASE\[' "$tmp/trace") PHASE markers;" \
+            "$(grep -cE 'tracing_mark_write(\+0x[0-9a-f]+/0x[0-9a-f]+)?: PHASE\[' "$tmp/trace") PHASE markers;" \
             "$(grep -cE ': (wb|ww|wd|uwb|uww|uwd|raww): \(' "$tmp/trace") kprobe write events;" \
             "$(grep -cE ': (rb|rw|rd|urb): \(' "$tmp/trace") kprobe read events;" \
-            "$(grep -cE ': pci_bus_write_config_(byte|word|dword) <-' "$tmp/trace") function-tracer hits;" \
+            "$(grep -cE ': pci_bus_write_config_(byte|word|dword)(\+0x[0-9a-f]+/0x[0-9a-f]+)? <-' "$tmp/trace") function-tracer hits;" \
             "$(grep -m1 'entries-in-buffer' "$tmp/trace" | sed 's/^# //')"
     done
     echo "qemu-trace.log: $(wc -l <"$src/qemu-trace.log") lines, $(grep -c 'pci_cfg_write' "$src/qemu-trace.log") pci_cfg_write," \

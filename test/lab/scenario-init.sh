@@ -232,10 +232,31 @@ scenario_sriov() {
     finish
 }
 
+# e1000e-on / e1000e-off: the same boot and driver phases, once with and once without the e1000e
+# probe (phase 1 keeps its label and marker either way), so `cfgscope diff` of the two captures
+# must show exactly what probing e1000e did (test/lab/e1000e-diff.md).
+scenario_e1000e() {
+    list_devices
+    phase 0 boot-complete
+    phase 1 driver e1000e
+    if [ "$SCENARIO" = e1000e-on ]; then say "insmod e1000e"; load e1000e; else say "e1000e not loaded"; fi
+    phase 2 insmod nvme
+    load nvme
+    wait_nvme
+    phase 3 insmod virtio
+    load virtio_pci
+    load virtio_net
+    list_devices
+    phase 4 dump
+    dump_trace
+    finish
+}
+
 case "$SCENARIO/$STAGE" in
     kexec/1) scenario_kexec_stage1 ;;
     kexec/2) scenario_kexec_stage2 ;;
     resets/*) scenario_resets ;;
     sriov/*) scenario_sriov ;;
+    e1000e-on/* | e1000e-off/*) scenario_e1000e ;;
     *) fail "unknown lab.scenario=$SCENARIO lab.stage=$STAGE" ;;
 esac

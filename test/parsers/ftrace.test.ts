@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessRecord, CaptureRecord, SkippedRecord } from '../../src/model/records.js';
@@ -108,5 +108,31 @@ describe('a console log holding two trace dumps (a kexec run prints one per kern
     expect(phases[7]).toBe('trace #2');
     expect(recs.filter((r) => r.t === 'access').length).toBe(2 * 1131);
     expect(recs.filter((r) => r.t === 'skipped')).toEqual([]);
+  });
+});
+
+describe('ftrace parser with the sym-offset trace option (lab-e1000e-on: frames func+0xoff/0xsize)', async () => {
+  const file = fixture('lab-e1000e-on/serial.log');
+  const recs = await readRecords(file);
+  const text = readFileSync(file, 'utf8').replace(/\r/g, '');
+
+  it('reads trace markers and function-tracer lines printed with offsets; nothing skipped', () => {
+    expect(recs.filter((r) => r.t === 'skipped')).toEqual([]);
+    expect(recs.filter((r) => r.t === 'phase')).toHaveLength((text.match(/tracing_mark_write\+0x[0-9a-f]+\/0x[0-9a-f]+: PHASE\[/g) ?? []).length);
+  });
+
+  it('merges each function-tracer hit with the kprobe event of the same call, though the probed frame\'s offset differs', () => {
+    const hits = (text.match(/: pci_bus_write_config_(byte|word|dword)\+0x0\/0x[0-9a-f]+ <-/g) ?? []).length;
+    const kprobeWrites = (text.match(/: (wb|ww|wd): \(/g) ?? []).length;
+    const nested = recs.filter((r) => r.t === 'nested').length;
+    // Every kprobe-seen write also hit the function tracer: those hits merge, the rest stay early writes.
+    expect(nested).toBe(kprobeWrites);
+    expect(accesses(recs).filter((a) => a.op === 'w' && !a.known)).toHaveLength(hits - kprobeWrites);
+  });
+
+  it('keeps the frames with their offsets, module frames with their module', () => {
+    const frames = recs.flatMap((r) => (r.t === 'stack' ? r.frames : []));
+    expect(frames.every((f) => /^[\w.]+\+0x[0-9a-f]+\/0x[0-9a-f]+( \[[\w-]+\])?$/.test(f))).toBe(true);
+    expect(frames.some((f) => f.endsWith(' [e1000e]'))).toBe(true);
   });
 });
