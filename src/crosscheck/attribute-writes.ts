@@ -8,7 +8,7 @@
 // were made outside the traced accessors (raw ACPI, firmware); kernel writes left over stay unknown.
 
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
-import { alignWithGaps } from './align-sequences.js';
+import { alignWithGapsLatest } from './align-sequences.js';
 
 export interface DeviceWrite {
   seg: number;
@@ -130,7 +130,7 @@ export class WriteAttributor {
       this.stats.leftUnknown += ks.length - matched;
       this.stats.deviceOnly += ds.length - matched;
     } else if (ks.length > 0) {
-      const pairs = alignWithGaps(ks.length, ds.length, (i, j) => pairScore(ks[i]!, ds[j]!));
+      const pairs = alignWithGapsLatest(ks.length, ds.length, (i, j) => pairScore(ks[i]!, ds[j]!));
       for (const [i, j] of pairs) this.assign(ks[i]!, ds[j]!);
       this.stats.attributed += pairs.length;
       this.stats.leftUnknown += ks.length - pairs.length;

@@ -64,6 +64,15 @@ describe('attributing the early writes of both kernels of a kexec run (lab-kexec
     }
   });
 
+  it('gives the second kernel\'s first write to the MCH, not to the old kernel\'s shutdown write of the same width and value', () => {
+    // Device side (qemu-trace.log:2943 and :3118): the old kernel's shutdown clears 03:00.0's COMMAND
+    // to 0x503, and the new kernel's first write, pci_setup_device on 00:00.0, is also a word 0x503
+    // at 0x04. Pairing earliest would send it to 03:00.0 and leave the MCH's write device-only.
+    const trace2 = out.findIndex((r) => r.t === 'phase' && r.label === 'trace #2');
+    const first = out.slice(trace2).find((r): r is AccessRecord => r.t === 'access' && r.op === 'w')!;
+    expect([formatBdf(first.seg!, first.bus!, first.devfn!), first.off, first.val, stacks.get(first.stack!)![1]]).toEqual(['0000:00:00.0', 0x04, 0x503, 'pci_setup_device.cold']);
+  });
+
   it('finds pci_msix_init clearing the MSI-X enable virtio-net kept across kexec', () => {
     const msix = early.filter((w) => stacks.get(w.stack!)![1] === 'pci_msix_init');
     expect(msix.map((w) => [formatBdf(w.seg!, w.bus!, w.devfn!), w.off, w.val])).toEqual([['0000:03:00.0', 0xde, 0x3]]);
