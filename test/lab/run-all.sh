@@ -20,6 +20,9 @@
 #   npm run lab -- --only kexec,resets   # a subset (the structure comparison covers only those)
 #   npm run lab -- --overwrite           # remake the committed fixtures and replays
 set -euo pipefail
+# One QEMU boot's limit here (lab-env.sh's default is 600 s; the longest boot, bpftrace's, takes
+# about 2 minutes): a hung guest costs minutes, not the CI's whole budget.
+export QEMU_TIMEOUT="${QEMU_TIMEOUT:-300}"
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 cd "$REPO_DIR"
 
@@ -35,8 +38,7 @@ while (($#)); do
 done
 
 fresh="${LAB_FRESH:-test/lab/out/fresh}"
-# One QEMU boot's limit; a scenario's limit adds time for its initramfs and fixture steps.
-export QEMU_TIMEOUT="${QEMU_TIMEOUT:-300}"
+# A scenario's limit adds time for its initramfs and fixture steps to one boot's.
 scenario_timeout=$((QEMU_TIMEOUT + 180))
 cfgscope=(node bin/cfgscope.js)
 

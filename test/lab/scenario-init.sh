@@ -257,7 +257,8 @@ scenario_basic() {
     load virtio_net
     phase_as_basic 4 remove+rescan 0000:01:00.0
     echo 1 >/sys/bus/pci/devices/0000:01:00.0/remove
-    echo 1 >/sys/class/pci_bus/0000:01/rescan
+    # that run rescanned every bus (pci_rescan_bus on the root bus), not only bus 01
+    echo 1 >/sys/bus/pci/rescan
     phase_as_basic 5 sysfs write 0000:02:00.0 'cfg[0x0d]'
     printf '\040' | dd of=/sys/bus/pci/devices/0000:02:00.0/config bs=1 seek=13 conv=notrunc 2>/dev/null
     phase 6 dump
