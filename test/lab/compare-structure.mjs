@@ -21,10 +21,11 @@ const captures = readdirSync(committed, { withFileTypes: true })
   .flatMap((d) => readdirSync(join(committed, d.name)).filter((f) => f.endsWith('.capture.ndjson')).map((f) => `${d.name}/${f}`))
   .sort();
 let bad = 0;
+let skipped = 0;
 for (const c of captures) {
   const f = join(fresh, c);
   if (!existsSync(f)) {
-    if (flag === '--only-present') { process.stdout.write(`skip  ${c} (not remade in this run)\n`); continue; }
+    if (flag === '--only-present') { process.stdout.write(`skip  ${c} (not remade in this run)\n`); skipped++; continue; }
     process.stdout.write(`FAIL  ${c}: the lab made no fresh capture of it\n`);
     bad++;
     continue;
@@ -39,5 +40,6 @@ for (const c of captures) {
     bad++;
   }
 }
-process.stdout.write(bad === 0 ? `structure: all ${captures.length} committed captures agree with the fresh ones\n` : `structure: ${bad} of ${captures.length} captures differ\n`);
+const compared = captures.length - skipped;
+process.stdout.write(`structure: ${bad === 0 ? `all ${compared}` : `${bad} of ${compared}`} compared captures ${bad === 0 ? 'agree with the fresh ones' : 'differ or are missing'}${skipped ? ` (${skipped} not remade, skipped)` : ''}\n`);
 process.exitCode = bad === 0 ? 0 : 1;
