@@ -15,7 +15,7 @@ export type DifferenceReason =
 
 export const REASON_TEXT: Record<DifferenceReason, string> = {
   'firmware': 'firmware (SeaBIOS), before the kernel ran',
-  'before-probes': 'early boot, before the kernel\'s first traced write (its probes did not exist yet)',
+  'before-probes': 'early boot, before the kernel side\'s first traced access of this kind (its probes did not exist yet)',
   'untraced-raw': 'while only the function tracer on pci_bus_write_config_* ran: a raw write it cannot see (raw_pci_write: ACPI AML, quirks)',
   'between-kernels': 'after one kernel\'s trace was read out and before the next kernel traced anything (the old kernel\'s shutdown before kexec, the new kernel\'s earliest boot)',
   'after-trace': 'after the kernel\'s trace was read out (shutdown, power-off)',

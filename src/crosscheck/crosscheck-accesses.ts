@@ -1,9 +1,10 @@
 // `cfgscope crosscheck`: lines up the kernel side and the device side of one run and accounts for
-// every config write seen on one side only. Both sides are split into phases at the anchor reads
+// every config access seen on one side only. Both sides are split into phases at the anchor reads
 // that follow each phase marker (phase-anchors.ts); inside a phase the two write sequences are
 // aligned in order (align-sequences.ts), a pair matching only when device, offset and value are
-// the same. What is left over gets a reason from where it sits (difference-reasons.ts): the
-// matched writes around a device-only write tell whether the kernel was tracing at that moment.
+// the same; reads likewise by device and offset (the kernel's read probes see no value). What is
+// left over gets a reason from where it sits (difference-reasons.ts): the matched accesses of the
+// same kind around a device-only one tell whether the kernel was tracing at that moment.
 
 import { formatBdf } from '../model/bdf.js';
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
@@ -13,8 +14,8 @@ import { findAnchors, isAnchorRead, type Anchor } from './phase-anchors.js';
 
 export type Side = 'kernel' | 'device';
 
-export interface SideWrite {
-  access: AccessRecord;
+export interface SideAccess {
+  record: AccessRecord;
   bdf: string | null;
   /** Phase segment: 0 before the first anchor read, k from the k-th anchor on. */
   segment: number;
@@ -29,7 +30,8 @@ export interface SideWrite {
 export interface Difference {
   side: Side;
   reason: DifferenceReason;
-  write: SideWrite;
+  /** The one-sided access (a write or a read: `access.record.op`). */
+  access: SideAccess;
 }
 
 export interface DeviceCounts { bdf: string; kernel: number; device: number; matched: number }
@@ -42,15 +44,21 @@ export interface SegmentSummary {
   devices: DeviceCounts[];
 }
 
+/** One kind of access (writes, or reads) lined up. */
+export interface OpResult {
+  segments: SegmentSummary[];
+  matched: number;
+  kernel: number;
+  device: number;
+  differences: Difference[];
+}
+
 export interface CrosscheckResult {
   anchors: Anchor[];
   /** How many of the kernel side's anchors the device side has (all, unless its log is cut). */
   anchorsOnDevice: number;
-  segments: SegmentSummary[];
-  matched: number;
-  kernelWrites: number;
-  deviceWrites: number;
-  differences: Difference[];
+  writes: OpResult;
+  reads: OpResult;
 }
 
 const TRACE_LABEL = /^trace #(\d+)$/;
@@ -61,9 +69,9 @@ const MAX_CELLS = 4_000_000;
 const bdfOf = (a: AccessRecord): string | null =>
   a.bus === null || a.devfn === null ? null : formatBdf(a.seg ?? 0, a.bus, a.devfn);
 
-/** The kernel side's writes, and the phase segments in which a further trace (kexec) starts. */
-function kernelWrites(records: readonly CaptureRecord[], anchors: readonly Anchor[]): { writes: SideWrite[]; traceStarts: Map<number, string> } {
-  const out: SideWrite[] = [];
+/** The kernel side's accesses, and the phase segments in which a further trace (kexec) starts. */
+function kernelAccesses(records: readonly CaptureRecord[], anchors: readonly Anchor[]): { accesses: SideAccess[]; traceStarts: Map<number, string> } {
+  const out: SideAccess[] = [];
   const traceStarts = new Map<number, string>();
   let segment = 0;
   let trace = 0;
@@ -77,57 +85,69 @@ function kernelWrites(records: readonly CaptureRecord[], anchors: readonly Ancho
     if (r.t !== 'access' || r.layer === 'device') continue;
     if (isAnchorRead(anchors[segment], r, true)) segment++;
     if (r.known && !r.attributed) probes = true;
-    if (r.op === 'w') out.push({ access: r, bdf: bdfOf(r), segment, trace, early: !probes, firmware: false });
+    out.push({ record: r, bdf: bdfOf(r), segment, trace, early: !probes, firmware: false });
   }
-  return { writes: out, traceStarts };
+  return { accesses: out, traceStarts };
 }
 
-function deviceWrites(records: readonly CaptureRecord[], anchors: readonly Anchor[]): { writes: SideWrite[]; anchorsSeen: number } {
-  const writes: SideWrite[] = [];
+function deviceAccesses(records: readonly CaptureRecord[], anchors: readonly Anchor[]): { accesses: SideAccess[]; anchorsSeen: number } {
+  const accesses: SideAccess[] = [];
   let segment = 0;
   let firmware = false;
   for (const r of records) {
     if (r.t === 'phase') firmware = r.label === 'firmware';
     if (r.t !== 'access') continue;
     if (isAnchorRead(anchors[segment], r, false)) segment++;
-    if (r.op === 'w') writes.push({ access: r, bdf: bdfOf(r), segment, trace: 0, early: false, firmware });
+    accesses.push({ record: r, bdf: bdfOf(r), segment, trace: 0, early: false, firmware });
   }
-  return { writes, anchorsSeen: segment };
+  return { accesses, anchorsSeen: segment };
 }
 
 const same = (k: AccessRecord, d: AccessRecord): boolean =>
-  k.known && k.bus === d.bus && k.devfn === d.devfn && (k.seg ?? 0) === (d.seg ?? 0) && k.off === d.off && k.val === d.val;
+  k.known && k.bus === d.bus && k.devfn === d.devfn && (k.seg ?? 0) === (d.seg ?? 0) && k.off === d.off && (k.op === 'r' || k.val === d.val);
 
-/** Matched [kernel index, device index] pairs of one phase's writes (the latest equal device
- *  write, see alignWithGapsLatest: a phase may start with device-only writes). */
-function alignPhase(ks: readonly SideWrite[], ds: readonly SideWrite[]): [number, number][] {
-  if (ks.length * ds.length <= MAX_CELLS) return alignWithGapsLatest(ks.length, ds.length, (i, j) => (same(ks[i]!.access, ds[j]!.access) ? 2 : 0));
+/** Matched [kernel index, device index] pairs of one phase's writes or reads (the latest equal
+ *  device access, see alignWithGapsLatest: a phase may start with device-only accesses). */
+function alignPhase(ks: readonly SideAccess[], ds: readonly SideAccess[]): [number, number][] {
+  if (ks.length * ds.length <= MAX_CELLS) return alignWithGapsLatest(ks.length, ds.length, (i, j) => (same(ks[i]!.record, ds[j]!.record) ? 2 : 0));
   const pairs: [number, number][] = [];
   let j = 0;
   for (let i = 0; i < ks.length && j < ds.length; i++) {
     let f = j;
-    while (f < ds.length && !same(ks[i]!.access, ds[f]!.access)) f++;
+    while (f < ds.length && !same(ks[i]!.record, ds[f]!.record)) f++;
     if (f < ds.length) { pairs.push([i, f]); j = f + 1; }
   }
   return pairs;
 }
 
-const bySegment = (ws: readonly SideWrite[]): Map<number, SideWrite[]> => {
-  const m = new Map<number, SideWrite[]>();
+const bySegment = (ws: readonly SideAccess[]): Map<number, SideAccess[]> => {
+  const m = new Map<number, SideAccess[]>();
   for (const w of ws) m.set(w.segment, [...(m.get(w.segment) ?? []), w]);
   return m;
 };
 
-export function crosscheckWrites(kernel: readonly CaptureRecord[], device: readonly CaptureRecord[]): CrosscheckResult {
+export function crosscheck(kernel: readonly CaptureRecord[], device: readonly CaptureRecord[]): CrosscheckResult {
   const anchors = findAnchors(kernel);
-  const { writes: ks, traceStarts } = kernelWrites(kernel, anchors);
-  const { writes: ds, anchorsSeen } = deviceWrites(device, anchors);
+  const { accesses: ks, traceStarts } = kernelAccesses(kernel, anchors);
+  const { accesses: ds, anchorsSeen } = deviceAccesses(device, anchors);
+  const kernelBdfs = new Set(ks.filter((k) => k.record.known).map((k) => k.bdf));
+  const deviceBdfs = new Set(ds.map((d) => d.bdf));
+  const labels = Array.from({ length: anchors.length + 1 }, (_, s) => {
+    const label = s === 0 ? '(before the first phase marker)' : anchors[s - 1]!.label;
+    const next = traceStarts.get(s);
+    return { label: next ? `${label}, then ${next} (the next kernel's boot)` : label, kernelStart: next !== undefined || s === 0 };
+  });
+  const op = (o: 'r' | 'w'): OpResult => lineUp(ks.filter((k) => k.record.op === o), ds.filter((d) => d.record.op === o), labels, kernelBdfs, deviceBdfs);
+  return { anchors, anchorsOnDevice: anchorsSeen, writes: op('w'), reads: op('r') };
+}
+
+function lineUp(ks: readonly SideAccess[], ds: readonly SideAccess[], labels: readonly { label: string; kernelStart: boolean }[],
+  kernelBdfs: ReadonlySet<string | null>, deviceBdfs: ReadonlySet<string | null>): OpResult {
   const kSeg = bySegment(ks);
   const dSeg = bySegment(ds.filter((d) => !d.firmware));
-  // For each device write matched: the kernel write it matched.
-  const partner = new Map<SideWrite, SideWrite>();
-  const segments: SegmentSummary[] = [];
-  for (let s = 0; s <= anchors.length; s++) {
+  // Each matched access's counterpart, both ways.
+  const partner = new Map<SideAccess, SideAccess>();
+  const segments: SegmentSummary[] = labels.map(({ label, kernelStart }, s) => {
     const k = kSeg.get(s) ?? [];
     const d = dSeg.get(s) ?? [];
     for (const [i, j] of alignPhase(k, d)) { partner.set(d[j]!, k[i]!); partner.set(k[i]!, d[j]!); }
@@ -135,18 +155,11 @@ export function crosscheckWrites(kernel: readonly CaptureRecord[], device: reado
     const at = (bdf: string): DeviceCounts => counts.get(bdf) ?? counts.set(bdf, { bdf, kernel: 0, device: 0, matched: 0 }).get(bdf)!;
     for (const w of k) { const c = at(w.bdf ?? '?'); c.kernel++; if (partner.has(w)) c.matched++; }
     for (const w of d) at(w.bdf ?? '?').device++;
-    const label = s === 0 ? '(before the first phase marker)' : anchors[s - 1]!.label;
-    const next = traceStarts.get(s);
-    segments.push({ index: s, label: next ? `${label}, then ${next} (the next kernel's boot)` : label, kernelStart: next !== undefined || s === 0, devices: [...counts.values()].sort((a, b) => a.bdf.localeCompare(b.bdf)) });
-  }
-
-  const kernelBdfs = new Set(ks.map((w) => w.bdf));
-  for (const r of kernel) if (r.t === 'access' && r.layer !== 'device' && r.known) kernelBdfs.add(bdfOf(r));
-  const deviceBdfs = new Set<string | null>();
-  for (const r of device) if (r.t === 'access') deviceBdfs.add(bdfOf(r));
+    return { index: s, label, kernelStart, devices: [...counts.values()].sort((a, b) => a.bdf.localeCompare(b.bdf)) };
+  });
 
   const differences: Difference[] = [];
-  // Device side, in order: the nearest matched writes before and after a device-only write tell
+  // Device side, in order: the nearest matched accesses before and after a device-only one tell
   // whether (and which) kernel was tracing then.
   const matchedAt = ds.flatMap((d, j) => (partner.has(d) ? [j] : []));
   let m = 0;
@@ -155,17 +168,17 @@ export function crosscheckWrites(kernel: readonly CaptureRecord[], device: reado
     if (partner.has(d)) return;
     const prev = m > 0 ? partner.get(ds[matchedAt[m - 1]!]!)! : undefined;
     const next = m < matchedAt.length ? partner.get(ds[matchedAt[m]!]!)! : undefined;
-    differences.push({ side: 'device', write: d, reason: deviceOnlyReason(d, prev, next, kernelBdfs) });
+    differences.push({ side: 'device', access: d, reason: deviceOnlyReason(d, prev, next, kernelBdfs) });
   });
   for (const k of ks) {
     if (partner.has(k)) continue;
-    const reason: DifferenceReason = !k.access.known ? 'no-target' : deviceBdfs.has(k.bdf) ? 'unexplained' : 'device-not-in-emulator';
-    differences.push({ side: 'kernel', write: k, reason });
+    const reason: DifferenceReason = !k.record.known ? 'no-target' : deviceBdfs.has(k.bdf) ? 'unexplained' : 'device-not-in-emulator';
+    differences.push({ side: 'kernel', access: k, reason });
   }
-  return { anchors, anchorsOnDevice: anchorsSeen, segments, matched: partner.size / 2, kernelWrites: ks.length, deviceWrites: ds.length, differences };
+  return { segments, matched: partner.size / 2, kernel: ks.length, device: ds.length, differences };
 }
 
-function deviceOnlyReason(d: SideWrite, prev: SideWrite | undefined, next: SideWrite | undefined, kernelBdfs: ReadonlySet<string | null>): DifferenceReason {
+function deviceOnlyReason(d: SideAccess, prev: SideAccess | undefined, next: SideAccess | undefined, kernelBdfs: ReadonlySet<string | null>): DifferenceReason {
   if (d.firmware) return 'firmware';
   if (!kernelBdfs.has(d.bdf)) return 'device-not-in-kernel';
   if (!prev) return 'before-probes';
