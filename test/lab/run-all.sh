@@ -21,8 +21,9 @@
 #   npm run lab -- --overwrite           # remake the committed fixtures and replays
 set -euo pipefail
 # One QEMU boot's limit here (lab-env.sh's default is 600 s; the longest boot, bpftrace's, takes
-# about 2 minutes): a hung guest costs minutes, not the CI's whole budget.
-export QEMU_TIMEOUT="${QEMU_TIMEOUT:-300}"
+# about 2 minutes alone, 5 on a machine loaded 5-fold): a hung guest costs minutes, not the CI's
+# whole budget.
+export QEMU_TIMEOUT="${QEMU_TIMEOUT:-420}"
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 cd "$REPO_DIR"
 
@@ -38,8 +39,11 @@ while (($#)); do
 done
 
 fresh="${LAB_FRESH:-test/lab/out/fresh}"
-# A scenario's limit adds time for its initramfs and fixture steps to one boot's.
-scenario_timeout=$((QEMU_TIMEOUT + 180))
+# A scenario's limit adds time for its initramfs and fixture steps (seconds each) to one boot's.
+scenario_timeout=$((QEMU_TIMEOUT + 60))
+# The whole lab's budget: past it no scenario starts and none is retried (CI allows 90 minutes for
+# everything; a normal lab run takes about 4).
+budget="${LAB_BUDGET:-2700}"
 cfgscope=(node bin/cfgscope.js)
 
 rm -rf "$fresh"
@@ -107,6 +111,11 @@ while read -r name fixtures replays kind command; do
     mkdir -p "$fx"
     ok=0
     for attempt in 1 2; do
+        touch "$fresh/logs/.attempt"
+        if (($(date +%s) - lab_start > budget)); then
+            note "scenario $name (attempt $attempt): not started, the lab's budget of ${budget}s (LAB_BUDGET) is spent"
+            break
+        fi
         log="$fresh/logs/$name.$attempt.log"
         if timed "scenario $name (attempt $attempt)" run_command "$REPO_DIR/$fx" "$command" "$log"; then
             ok=1
@@ -114,6 +123,10 @@ while read -r name fixtures replays kind command; do
         fi
         note "  scenario $name attempt $attempt failed; last lines of $log:"
         tail -n 15 "$log" | sed 's/^/    /' | tee -a "$summary" >&2
+        # The next attempt overwrites the raw logs: keep what this one wrote (serial console, QEMU trace).
+        mkdir -p "$log.out"
+        find "$LAB_OUT" -path "$(realpath -m "$fresh")" -prune -o -type f -newer "$fresh/logs/.attempt" -exec cp {} "$log.out/" \; 2>/dev/null || true
+        note "  its raw logs: $log.out/"
         [[ $attempt == 1 ]] && note "  scenario $name: RETRY"
     done
     if [[ $ok == 0 ]]; then failed+=("$name"); continue; fi
