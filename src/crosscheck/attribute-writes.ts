@@ -179,7 +179,8 @@ export class WriteAttributor {
         size: d.minSize as AccessRecord['size'], val: d.val, ret: null, layer: 'device', fn: null, stack: null, known: true,
         sizeGuessed: true, ...(d.model ? { model: d.model } : {}),
       };
-      inserts.set(at, [...(inserts.get(at) ?? []), rec]);
+      const list = inserts.get(at);
+      if (list) list.push(rec); else inserts.set(at, [rec]);
       this.stats.deviceRecords++;
     }
     if (inserts.size === 0) return;

@@ -64,7 +64,7 @@ export interface CrosscheckResult {
 const TRACE_LABEL = /^trace #(\d+)$/;
 /** Above this many cells (kernel x device writes of one phase) the exact alignment costs too much
  *  memory (3 x 8 bytes a cell); such a phase is aligned in order, first exact match. */
-const MAX_CELLS = 4_000_000;
+const MAX_CELLS = 2_000_000;
 
 const bdfOf = (a: AccessRecord): string | null =>
   a.bus === null || a.devfn === null ? null : formatBdf(a.seg ?? 0, a.bus, a.devfn);
@@ -122,7 +122,10 @@ function alignPhase(ks: readonly SideAccess[], ds: readonly SideAccess[]): [numb
 
 const bySegment = (ws: readonly SideAccess[]): Map<number, SideAccess[]> => {
   const m = new Map<number, SideAccess[]>();
-  for (const w of ws) m.set(w.segment, [...(m.get(w.segment) ?? []), w]);
+  for (const w of ws) {
+    const list = m.get(w.segment);
+    if (list) list.push(w); else m.set(w.segment, [w]);
+  }
   return m;
 };
 
