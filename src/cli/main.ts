@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isCfgscopeError } from '../model/errors.js';
 import { bootArgsCommand } from './boot-args-command.js';
 import { checkCommand } from './check-command.js';
+import { crosscheckCommand } from './crosscheck-command.js';
 import { diffCommand } from './diff-command.js';
 import { importCommand } from './import-command.js';
 import { policyLintCommand } from './policy-lint-command.js';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   bootArgsCommand(program, io, result);
   serveCommand(program, io, result);
   watchCommand(program, io, result);
+  crosscheckCommand(program, io, result);
   return program;
 }
 

@@ -46,3 +46,15 @@ export function alignWithGaps(n: number, m: number, score: (i: number, j: number
   }
   return pairs;
 }
+
+/**
+ * alignWithGaps, but among equally good alignments the one pairing with the latest `b` elements:
+ * a block of `b`-only elements before the pairs stays unpaired (the old kernel's shutdown writes
+ * at the start of a kexec'd kernel's boot repeat values the new kernel writes; pairing earliest
+ * would pair the new kernel's first write with one of them).
+ */
+export function alignWithGapsLatest(n: number, m: number, score: (i: number, j: number) => number): [number, number][] {
+  return alignWithGaps(n, m, (i, j) => score(n - 1 - i, m - 1 - j))
+    .map(([i, j]): [number, number] => [n - 1 - i, m - 1 - j])
+    .reverse();
+}

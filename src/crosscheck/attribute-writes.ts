@@ -5,10 +5,14 @@
 // must match exactly; between two anchors the unknown kernel writes are matched to the device
 // writes by a gap-aware alignment (align-sequences.ts), where a pair matches only if the width the kernel
 // used (from the accessor's name) fits the device-side offset and value. Device writes left over
-// were made outside the traced accessors (raw ACPI, firmware); kernel writes left over stay unknown.
+// were made outside the traced accessors (raw ACPI, the old kernel's shutdown before a kexec); those
+// among early writes (only the function tracer ran) are put in the capture as `device`-layer writes
+// where the alignment places them, so the config values the kernel's later writes are compared with
+// are not stale. Kernel writes left over stay unknown. Device writes after the kernel side's last
+// write (power-off after the trace was read out) precede nothing and are left out.
 
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
-import { alignWithGaps } from './align-sequences.js';
+import { alignWithGapsLatest } from './align-sequences.js';
 
 export interface DeviceWrite {
   seg: number;
@@ -18,6 +22,8 @@ export interface DeviceWrite {
   val: number;
   /** The device side's lower bound on the width. */
   minSize: number;
+  /** Device model name on the device side (QEMU's `e1000e`). */
+  model?: string;
 }
 
 export interface AttributionStats {
@@ -28,8 +34,12 @@ export interface AttributionStats {
   kernelOnly: number;
   /** Device writes no kernel write accounts for (raw ACPI, after the trace ended...). */
   deviceOnly: number;
+  /** Of those, how many were put in the capture as `device`-layer writes. */
+  deviceRecords: number;
 }
 
+/** The phase record the ftrace parser starts each further trace dump of a console log with. */
+const TRACE_LABEL = /^trace #\d+$/;
 /** How far ahead an anchor is looked for; beyond it a known write counts as kernel-only. */
 const ANCHOR_WINDOW = 512;
 /** Above this many cells (unknown writes x device writes between two anchors) the exact
@@ -43,7 +53,7 @@ export function deviceWrites(records: Iterable<CaptureRecord>): DeviceWrite[] {
   for (const r of records) {
     if (r.t === 'phase') firmware = r.label === 'firmware';
     if (firmware || r.t !== 'access' || r.op !== 'w' || !r.known || r.val === null || r.bus === null || r.devfn === null || r.off === null) continue;
-    out.push({ seg: r.seg ?? 0, bus: r.bus, devfn: r.devfn, off: r.off, val: r.val, minSize: r.size });
+    out.push({ seg: r.seg ?? 0, bus: r.bus, devfn: r.devfn, off: r.off, val: r.val, minSize: r.size, ...(r.model ? { model: r.model } : {}) });
   }
   return out;
 }
@@ -63,7 +73,7 @@ export class WriteAttributor {
   private held: CaptureRecord[] = [];
   private unknown: AccessRecord[] = [];
   private next = 0;
-  readonly stats: AttributionStats = { attributed: 0, leftUnknown: 0, anchors: 0, kernelOnly: 0, deviceOnly: 0 };
+  readonly stats: AttributionStats = { attributed: 0, leftUnknown: 0, anchors: 0, kernelOnly: 0, deviceOnly: 0, deviceRecords: 0 };
 
   constructor(private readonly device: readonly DeviceWrite[]) {}
 
@@ -80,15 +90,15 @@ export class WriteAttributor {
       this.held.push(r);
       return this.release();
     }
-    if (this.held.length === 0) return [r];
+    // A new trace (a kexec'd kernel) is held too: the old kernel's shutdown writes go before it.
+    if (this.held.length === 0 && !(r.t === 'phase' && TRACE_LABEL.test(r.label))) return [r];
     this.held.push(r);
     return [];
   }
 
   /** End of input: align what is left against the rest of the device writes. */
   end(): CaptureRecord[] {
-    this.align(this.device.length);
-    this.stats.deviceOnly += this.device.length - this.next;
+    this.align(this.device.length, false); // counts the device writes left over once
     this.next = this.device.length;
     return this.release();
   }
@@ -112,33 +122,69 @@ export class WriteAttributor {
     this.stats.kernelOnly++;
   }
 
-  /** Aligns the held unknown writes with device writes [next, end). */
-  private align(end: number): void {
+  /** Aligns the held unknown writes with device writes [next, end); the device writes left over
+   *  join the held records (`beforeAnchor`: a traced write follows them, else only those followed
+   *  by a paired write do). */
+  private align(end: number, beforeAnchor = true): void {
     const ks = this.unknown;
     const ds = this.device.slice(this.next, end);
+    let pairs: [number, number][] = [];
     if (ks.length > 0 && ks.length * ds.length > MAX_CELLS) {
       // Too long for the exact alignment: match in order, first fit (still only compatible pairs).
       let j = 0;
-      let matched = 0;
-      for (const k of ks) {
-        while (j < ds.length && !fits(k, ds[j]!)) j++;
+      for (let i = 0; i < ks.length; i++) {
+        while (j < ds.length && !fits(ks[i]!, ds[j]!)) j++;
         if (j === ds.length) break;
-        this.assign(k, ds[j++]!);
-        matched++;
+        pairs.push([i, j++]);
       }
-      this.stats.attributed += matched;
-      this.stats.leftUnknown += ks.length - matched;
-      this.stats.deviceOnly += ds.length - matched;
     } else if (ks.length > 0) {
-      const pairs = alignWithGaps(ks.length, ds.length, (i, j) => pairScore(ks[i]!, ds[j]!));
-      for (const [i, j] of pairs) this.assign(ks[i]!, ds[j]!);
-      this.stats.attributed += pairs.length;
-      this.stats.leftUnknown += ks.length - pairs.length;
-      this.stats.deviceOnly += ds.length - pairs.length;
-    } else {
-      this.stats.deviceOnly += ds.length;
+      pairs = alignWithGapsLatest(ks.length, ds.length, (i, j) => pairScore(ks[i]!, ds[j]!));
     }
+    for (const [i, j] of pairs) this.assign(ks[i]!, ds[j]!);
+    this.stats.attributed += pairs.length;
+    this.stats.leftUnknown += ks.length - pairs.length;
+    this.stats.deviceOnly += ds.length - pairs.length;
+    // Only where the kernel side had just the function tracer (unknown writes to place): there a
+    // device-only write is one the kernel could not trace. Between two traced writes it would be a
+    // gap in the probes' coverage, which `crosscheck` reports; it is not papered over here.
+    if (ks.length > 0) this.interleave(ks, ds, pairs, beforeAnchor);
     this.unknown = [];
+  }
+
+  /**
+   * Puts the device writes no kernel write accounts for among the held records: before the kernel
+   * write paired after them (or at the end, before the anchor); when a new trace (`trace #2`: a
+   * kexec'd kernel) starts between the paired writes around them, before it: they are the old
+   * kernel's shutdown.
+   */
+  private interleave(ks: readonly AccessRecord[], ds: readonly DeviceWrite[], pairs: readonly [number, number][], beforeAnchor: boolean): void {
+    if (pairs.length === ds.length) return;
+    const index = new Map<CaptureRecord, number>(this.held.map((r, i) => [r, i]));
+    const paired = new Set(pairs.map(([, j]) => j));
+    const inserts = new Map<number, AccessRecord[]>();
+    let p = 0;
+    for (let j = 0; j < ds.length; j++) {
+      while (p < pairs.length && pairs[p]![1] < j) p++;
+      if (paired.has(j)) continue;
+      if (p === pairs.length && !beforeAnchor) break;
+      const prev = p > 0 ? index.get(ks[pairs[p - 1]![0]]!)! : -1;
+      let at = p < pairs.length ? index.get(ks[pairs[p]![0]]!)! : this.held.length;
+      for (let h = prev + 1; h < at; h++) {
+        const r = this.held[h]!;
+        if (r.t === 'phase' && TRACE_LABEL.test(r.label)) { at = h; break; }
+      }
+      const d = ds[j]!;
+      const rec: AccessRecord = {
+        t: 'access', ts: null, cpu: null, pid: null, comm: null, op: 'w', seg: d.seg, bus: d.bus, devfn: d.devfn, off: d.off,
+        size: d.minSize as AccessRecord['size'], val: d.val, ret: null, layer: 'device', fn: null, stack: null, known: true,
+        sizeGuessed: true, ...(d.model ? { model: d.model } : {}),
+      };
+      const list = inserts.get(at);
+      if (list) list.push(rec); else inserts.set(at, [rec]);
+      this.stats.deviceRecords++;
+    }
+    if (inserts.size === 0) return;
+    this.held = this.held.flatMap((r, i) => [...(inserts.get(i) ?? []), r]).concat(inserts.get(this.held.length) ?? []);
   }
 
   private assign(k: AccessRecord, d: DeviceWrite): void {

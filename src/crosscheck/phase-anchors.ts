@@ -42,11 +42,14 @@ export function* splitByAnchors(records: Iterable<CaptureRecord>, anchors: reado
   let next = 0;
   for (const r of records) {
     if (r.t !== 'access') continue;
-    const a = anchors[next];
-    if (a && r.op === 'r' && r.off === a.off && (!userOnly || r.layer === 'user') && bdfOf(r) === a.bdf) next++;
+    if (isAnchorRead(anchors[next], r, userOnly)) next++;
     yield { phase: next, access: r };
   }
 }
+
+/** Whether `r` is the read that anchors `a` (see splitByAnchors for `userOnly`). */
+export const isAnchorRead = (a: Anchor | undefined, r: AccessRecord, userOnly: boolean): boolean =>
+  a !== undefined && r.op === 'r' && r.off === a.off && (!userOnly || r.layer === 'user') && bdfOf(r) === a.bdf;
 
 /** Writes per phase and device: `phase -> bdf -> count`. Unknown-target writes count under `?`. */
 export function writeCounts(split: Iterable<{ phase: number; access: AccessRecord }>): Map<number, Map<string, number>> {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One QEMU (TCG) boot of an ftrace scenario: bash boot-scenario.sh kexec|resets|sriov [extra cmdline words]
+# One QEMU (TCG) boot of an ftrace scenario: bash boot-scenario.sh kexec|resets|sriov|basic [extra cmdline words]
 #
 # Kernel command line: `console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr`, the ftrace boot
 # fragment of ftrace-boot-args.txt (verbatim from the qemu-6.1-q35-basic run), `lab.scenario=NAME`.
@@ -12,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 
-scenario="${1:?usage: boot-scenario.sh kexec|resets|sriov [cmdline words]}"
+scenario="${1:?usage: boot-scenario.sh kexec|resets|sriov|basic [cmdline words]}"
 shift
 [[ -f "$LAB_CACHE/scenario.cpio.gz" ]] || die "run build-scenario-initramfs.sh first"
 out="$LAB_OUT/$scenario"

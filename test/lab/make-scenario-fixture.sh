@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copy the raw logs of the last boot of a scenario into its fixture folder:
-#   bash make-scenario-fixture.sh kexec|resets|sriov
+#   bash make-scenario-fixture.sh kexec|resets|sriov|basic
 # -> test/fixtures/lab-NAME/{serial.log,qemu-trace.log,run-info.txt}. The logs are copied
 # unchanged (the serial console's CRs stay; cfgscope strips them). Fails when a file is 2 MB or
 # more, or when a trace dump is missing. run-info.txt: date, versions, QEMU command line, wall
@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 
-scenario="${1:?usage: make-scenario-fixture.sh kexec|resets|sriov|e1000e-on|e1000e-off}"
+scenario="${1:?usage: make-scenario-fixture.sh kexec|resets|sriov|e1000e-on|e1000e-off|basic}"
 src="$LAB_OUT/$scenario"
 dest="${SCENARIO_FIXTURE_DIR:-$REPO_DIR/test/fixtures/lab-$scenario}"
 [[ -s "$src/serial.log" && -s "$src/qemu-trace.log" ]] || die "no logs in $src: run boot-scenario.sh $scenario"

@@ -7,12 +7,12 @@
 # Run as root on Debian 12 (bookworm): bash test/lab/run-lab.sh
 #
 # The ftrace scenarios (kexec Live Update, sysfs resets, SR-IOV; see run-scenario.sh):
-#   bash test/lab/run-lab.sh kexec|resets|sriov
+#   bash test/lab/run-lab.sh kexec|resets|sriov|basic
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 
 case "${1:-}" in
-    kexec | resets | sriov) exec bash "$here/run-scenario.sh" "$@" ;;
+    kexec | resets | sriov | basic) exec bash "$here/run-scenario.sh" "$@" ;;
 esac
 
 bash "$here/setup-host.sh"

@@ -11,6 +11,9 @@
 #   resets  driver phases, then FLR, PM reset and secondary bus reset through sysfs, each in
 #           its own phase, trace dump, poweroff.
 #   sriov   driver phases, then `echo 1 > sriov_numvfs` on the nvme PF, trace dump, poweroff.
+#   basic   the run of the replays/qemu-6.1-q35-basic capture, with its phase labels: driver
+#           phases, remove + rescan of 0000:01:00.0, a one-byte sysfs config write to 0000:02:00.0
+#           at 0x0d, trace dump, poweroff.
 #
 # Console format (what cfgscope's ftrace parser reads): `[init] ...` lines, the kernel log between
 # `=====BEGIN DMESG stage=S=====`/`=====END DMESG stage=S=====`, and /sys/kernel/tracing/trace
@@ -92,6 +95,15 @@ wait_nvme() { # the nvme controller's reset work is asynchronous: wait until it 
         sleep 0.1; i=$((i + 1))
     done
     say "nvme0 state=$(cat /sys/class/nvme/nvme0/state 2>/dev/null)"
+}
+
+# phase_as_basic N TEXT...: a phase labelled exactly like the qemu-6.1-q35-basic run's markers
+# (that run's prototype /init added no `(stage S)` suffix to phases 1-5).
+phase_as_basic() {
+    n=$1; shift
+    echo "PHASE[$n] $*" >$T/trace_marker
+    echo "[init] stage=$STAGE PHASE[$n] $* uptime=$(up)"
+    marker "$n"
 }
 
 # driver_phases FIRST: insmod e1000e / nvme / virtio (phases FIRST .. FIRST+2)
@@ -252,11 +264,34 @@ scenario_e1000e() {
     finish
 }
 
+scenario_basic() {
+    list_devices
+    phase 0 boot-complete
+    phase_as_basic 1 insmod e1000e
+    load e1000e
+    phase_as_basic 2 insmod nvme
+    load nvme
+    wait_nvme
+    phase_as_basic 3 insmod virtio
+    load virtio_pci
+    load virtio_net
+    phase_as_basic 4 remove+rescan 0000:01:00.0
+    echo 1 >/sys/bus/pci/devices/0000:01:00.0/remove
+    # that run rescanned every bus (pci_rescan_bus on the root bus), not only bus 01
+    echo 1 >/sys/bus/pci/rescan
+    phase_as_basic 5 sysfs write 0000:02:00.0 'cfg[0x0d]'
+    printf '\040' | dd of=/sys/bus/pci/devices/0000:02:00.0/config bs=1 seek=13 conv=notrunc 2>/dev/null
+    phase 6 dump
+    dump_trace
+    finish
+}
+
 case "$SCENARIO/$STAGE" in
     kexec/1) scenario_kexec_stage1 ;;
     kexec/2) scenario_kexec_stage2 ;;
     resets/*) scenario_resets ;;
     sriov/*) scenario_sriov ;;
     e1000e-on/* | e1000e-off/*) scenario_e1000e ;;
+    basic/*) scenario_basic ;;
     *) fail "unknown lab.scenario=$SCENARIO lab.stage=$STAGE" ;;
 esac

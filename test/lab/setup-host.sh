@@ -27,6 +27,12 @@ fi
 
 # --- 2. kernel package ------------------------------------------------------------------
 kpkg="$(lab_kernel_package)"
+if [[ -z "$kpkg" ]]; then
+    # A fresh machine whose packages were all there may still have no package lists.
+    log "apt-get update (no package lists to resolve $KERNEL_META)"
+    apt-get update
+    kpkg="$(lab_kernel_package)"
+fi
 [[ -n "$kpkg" ]] || die "cannot resolve the kernel package of $KERNEL_META (apt-get update?)"
 mkdir -p "$LAB_CACHE/deb"
 deb="$(ls "$LAB_CACHE/deb/${kpkg}"_*.deb 2>/dev/null | head -n1 || true)"

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# `npm run lab`: the whole cfgscope QEMU lab on a fresh Debian 12 machine, as root.
+#
+#   1. setup-host.sh and build-scenario-initramfs.sh once (apt-get update + install of what is
+#      missing, the Debian kernel package downloaded and unpacked, modules, kexec-tools + libs);
+#   2. every scenario of scenarios.txt, in order, each under a timeout and retried once when it
+#      fails (a bpftrace 0.17 in the guest has hung on exit once in ~11 runs);
+#   3. the captures of each scenario imported from its fresh raw logs (`cfgscope import`), and
+#      `cfgscope crosscheck` of the kernel side against the device side where both exist;
+#   4. compare-structure.mjs: the fresh captures against the committed replays/ in structure
+#      (devices, phases, writes per device per phase; not timestamps); a readable diff on failure.
+#
+# Output goes to a fresh folder ($LAB_FRESH, default test/lab/out/fresh): fixtures/<dir>/ (raw
+# logs), replays/<dir>/ (captures), crosscheck/<name>.txt, summary.txt (wall time of every step,
+# which scenario retried). Nothing committed is touched unless `--overwrite` (or LAB_OVERWRITE=1):
+# then the raw logs go to test/fixtures/<dir>/ and the captures to replays/<dir>/ (device
+# captures only where one is committed), compared against a copy of replays/ taken before.
+#
+#   npm run lab                          # all scenarios -> test/lab/out/fresh
+#   npm run lab -- --only kexec,resets   # a subset (the structure comparison covers only those)
+#   npm run lab -- --overwrite           # remake the committed fixtures and replays
+set -euo pipefail
+# One QEMU boot's limit here (lab-env.sh's default is 600 s; the longest boot, bpftrace's, takes
+# about 2 minutes alone, 5 on a machine loaded 5-fold): a hung guest costs minutes, not the CI's
+# whole budget.
+export QEMU_TIMEOUT="${QEMU_TIMEOUT:-420}"
+. "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
+cd "$REPO_DIR"
+
+overwrite="${LAB_OVERWRITE:-0}"
+only=""
+while (($#)); do
+    case $1 in
+        --overwrite) overwrite=1 ;;
+        --only) only="${2:?--only needs a comma-separated list of scenario names}"; shift ;;
+        *) die "unknown argument $1 (--overwrite, --only a,b)" ;;
+    esac
+    shift
+done
+
+fresh="${LAB_FRESH:-test/lab/out/fresh}"
+# A scenario's limit adds time for its initramfs and fixture steps (seconds each) to one boot's.
+scenario_timeout=$((QEMU_TIMEOUT + 60))
+# The whole lab's budget: past it no scenario starts and none is retried (CI allows 90 minutes for
+# everything; a normal lab run takes about 4).
+budget="${LAB_BUDGET:-2700}"
+cfgscope=(node bin/cfgscope.js)
+
+rm -rf "$fresh"
+mkdir -p "$fresh/fixtures" "$fresh/replays" "$fresh/crosscheck" "$fresh/logs"
+summary="$fresh/summary.txt"
+: >"$summary"
+note() { printf '%s\n' "$*" | tee -a "$summary" >&2; }
+# timed LABEL CMD...: runs CMD, notes its wall time; returns CMD's status
+timed() {
+    local label="$1" start rc=0
+    shift
+    start=$(date +%s)
+    "$@" || rc=$?
+    note "$(printf '%-44s %4d s  %s' "$label" "$(($(date +%s) - start))" "$([[ $rc -eq 0 ]] && echo ok || echo "FAILED rc=$rc")")"
+    return $rc
+}
+
+committed="replays"
+if [[ $overwrite == 1 ]]; then
+    committed="$fresh/committed-replays"
+    cp -r replays "$committed"
+fi
+lab_start=$(date +%s)
+note "cfgscope lab $(date -u +%Y-%m-%dT%H:%M:%SZ), output $fresh, overwrite=$overwrite, QEMU timeout ${QEMU_TIMEOUT}s"
+
+timed "build cfgscope (npm run build)" npm run -s build
+timed "setup-host.sh (packages, kernel, modules)" bash "$LAB_DIR/setup-host.sh"
+timed "build-scenario-initramfs.sh (kexec-tools)" bash "$LAB_DIR/build-scenario-initramfs.sh"
+
+# import_captures KIND FIXTURES REPLAYS NAME: the captures of one scenario from its raw logs
+import_captures() {
+    local kind="$1" fx="$2" rp="$3" name="$4" out="$fresh/replays/$3"
+    mkdir -p "$out"
+    [[ $overwrite == 1 ]] && out="replays/$rp" && mkdir -p "$out"
+    case $kind in
+        ftrace)
+            "${cfgscope[@]}" import "$fx/serial.log" --devices "$fx/qemu-trace.log" --attribute "$fx/qemu-trace.log" \
+                -o "$out/kernel.capture.ndjson"
+            # A device capture is committed only where one is small enough (qemu-6.1-q35-basic).
+            local dev="$fresh/replays/$rp/device.capture.ndjson"
+            [[ $overwrite == 1 && -f "replays/$rp/device.capture.ndjson" ]] && dev="replays/$rp/device.capture.ndjson"
+            "${cfgscope[@]}" import "$fx/qemu-trace.log" -o "$dev"
+            local rc=0
+            "${cfgscope[@]}" crosscheck "$out/kernel.capture.ndjson" "$dev" >"$fresh/crosscheck/$name.txt" || rc=$?
+            note "  crosscheck $name: exit $rc, $(grep -m1 '^explained' "$fresh/crosscheck/$name.txt" || echo '-')"
+            [[ $rc -eq 0 ]] || return $rc
+            ;;
+        bpftrace) "${cfgscope[@]}" import "$fx/probe-phases.json" -o "$out/probe-phases.capture.ndjson" ;;
+        none) ;;
+        *) die "scenarios.txt: unknown import kind $kind" ;;
+    esac
+    # The structure comparison reads the fresh folder: with --overwrite, a copy of what was remade.
+    [[ $overwrite == 1 ]] && cp "$out"/*.capture.ndjson "$fresh/replays/$rp/"
+    return 0
+}
+
+# run_command FIXTURE_DIR COMMAND LOG: one scenario's command, from test/lab/, under the timeout
+run_command() {
+    (cd "$LAB_DIR" && FIXTURE_DIR="$1" SCENARIO_FIXTURE_DIR="$1" timeout "$scenario_timeout" bash -c "$2") >"$3" 2>&1
+}
+
+failed=()
+while read -r name fixtures replays kind command; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    [[ -n "$only" && ",$only," != *",$name,"* ]] && continue
+    fx="$fresh/fixtures/$fixtures"
+    [[ $overwrite == 1 ]] && fx="test/fixtures/$fixtures"
+    mkdir -p "$fx"
+    ok=0
+    for attempt in 1 2; do
+        touch "$fresh/logs/.attempt"
+        if (($(date +%s) - lab_start > budget)); then
+            note "scenario $name (attempt $attempt): not started, the lab's budget of ${budget}s (LAB_BUDGET) is spent"
+            break
+        fi
+        log="$fresh/logs/$name.$attempt.log"
+        if timed "scenario $name (attempt $attempt)" run_command "$REPO_DIR/$fx" "$command" "$log"; then
+            ok=1
+            break
+        fi
+        note "  scenario $name attempt $attempt failed; last lines of $log:"
+        tail -n 15 "$log" | sed 's/^/    /' | tee -a "$summary" >&2
+        # The next attempt overwrites the raw logs: keep what this one wrote (serial console, QEMU trace).
+        mkdir -p "$log.out"
+        find "$LAB_OUT" -path "$(realpath -m "$fresh")" -prune -o -type f -newer "$fresh/logs/.attempt" -exec cp {} "$log.out/" \; 2>/dev/null || true
+        note "  its raw logs: $log.out/"
+        [[ $attempt == 1 ]] && note "  scenario $name: RETRY"
+    done
+    if [[ $ok == 0 ]]; then failed+=("$name"); continue; fi
+    [[ "$replays" == - ]] && continue
+    timed "import + crosscheck $name" import_captures "$kind" "$fx" "$replays" "$name" || failed+=("$name (import/crosscheck)")
+done <"$LAB_DIR/scenarios.txt"
+
+compare_args=("$fresh/replays" "$committed")
+[[ -n "$only" ]] && compare_args+=(--only-present)
+timed "structure comparison (compare-structure.mjs)" node "$LAB_DIR/compare-structure.mjs" "${compare_args[@]}" \
+    || failed+=("structure comparison")
+
+note "lab total: $(($(date +%s) - lab_start)) s"
+if ((${#failed[@]})); then
+    note "FAILED: ${failed[*]}"
+    exit 1
+fi
+note "all scenarios ran; fresh captures agree with the committed ones in structure"
