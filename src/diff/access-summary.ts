@@ -6,7 +6,7 @@
 import { lastValueFrom, tap } from 'rxjs';
 import { Inventory } from '../identity/inventory.js';
 import { frameFunction } from '../parsers/accessors.js';
-import { callSiteIndex } from '../pipeline/call-site.js';
+import { callSiteIndex, stacklessSite } from '../pipeline/call-site.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
 import type { AccessEvent, PipelineEvent } from '../pipeline/events.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
@@ -63,7 +63,7 @@ function rawOf(e: AccessEvent, ignorePhases: boolean): Raw {
   const register = e.register ?? (a.off === null ? `? (${a.fn ?? 'unknown accessor'})` : `0x${a.off.toString(16)}`);
   const value = a.op === 'w' ? `${hex(e.old, a.size)}${e.oldStale ? '?' : ''} -> ${hex(a.val, a.size)}` : null;
   return {
-    bdf: e.bdf, phase: ignorePhases ? '*' : e.phase.label, callSite: e.callSite === null ? '(no stack)' : frameFunction(e.callSite),
+    bdf: e.bdf, phase: ignorePhases ? '*' : e.phase.label, callSite: e.callSite === null ? stacklessSite(a.layer === 'device') : frameFunction(e.callSite),
     frame: e.callSite, at: e.stack ? callSiteIndex(e.stack) : -1, register, op: a.op, value,
   };
 }

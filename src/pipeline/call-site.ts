@@ -25,3 +25,10 @@ export function callSite(frames: readonly string[] | null): string | null {
   const i = callSiteIndex(frames);
   return i === -1 ? null : frames[i]!;
 }
+
+/** What stands for the call site of an access without a stack: the device-side writes that
+ * `import --attribute` adds (the old kernel's shutdown before kexec, raw ACPI) have no kernel
+ * stack by nature, and saying so beats a bare "(no stack)" in a reviewer's note. */
+export function stacklessSite(deviceOnly: boolean): string {
+  return deviceOnly ? '(no kernel stack: seen by the device only)' : '(no stack)';
+}

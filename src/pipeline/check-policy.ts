@@ -7,6 +7,7 @@ import type { Inventory } from '../identity/inventory.js';
 import { RoleMap, type Role } from '../policy/device-roles.js';
 import { evaluateWrite } from '../policy/evaluate-write.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
+import { writeContextOf } from '../policy/findings.js';
 import type { Policy, Rule } from '../policy/policy-types.js';
 import { RuleIndex } from '../policy/rule-index.js';
 import { checkTargets } from '../policy/check-targets.js';
@@ -47,7 +48,7 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
       const a = e.access;
       if (!a.known || e.bdf === null) {
         totals.unattributed++;
-        subscriber.next({ kind: 'unattributed', fn: a.fn, callSite: e.callSite, stack: e.stack, ts: a.ts, phase: e.phase.label, index: e.index, line: a.line ?? null });
+        subscriber.next({ kind: 'unattributed', fn: a.fn, ...writeContextOf(e) });
         return;
       }
       totals.writes++;

@@ -8,6 +8,7 @@ import type { DeviceRecord } from '../model/records.js';
 import { frameFunction } from '../parsers/accessors.js';
 import type { Role } from './device-roles.js';
 import type { Change, Finding } from './findings.js';
+import { writeContextOf } from './findings.js';
 import type { Rule } from './policy-types.js';
 import { project, registerRange } from './register-range.js';
 
@@ -106,7 +107,7 @@ function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Ro
     device: { bdf: id.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
     register: r.register.space === 'any' ? e.register ?? '?' : r.register.text, accessed: e.register,
     fields, old: h.old, new: h.new, oldStale: e.oldStale && h.old !== null, change: h.change, mask: h.mask, width: h.end - h.start,
-    callSite: e.callSite, stack: e.stack, ts: e.access.ts, phase: e.phase.label, index: e.index, line: e.access.line ?? null,
+    ...writeContextOf(e),
   };
   if (overrides) f.overrides = overrides;
   return f;

@@ -1,6 +1,7 @@
 // What checking a capture against a policy produces: one finding per (write, rule) that the policy
 // has something to say about. Findings are records: replay and live emit the same ones.
 
+import type { AccessEvent } from '../pipeline/events.js';
 import type { Severity, RuleKind } from './policy-types.js';
 
 /** How a write relates to the bits a rule protects. */
@@ -32,6 +33,15 @@ export interface WriteContext {
   line: number | null;
   /** The call site's source line (`drivers/pci/probe.c:200`), when --vmlinux resolved it. */
   source?: string;
+  /** Seen on the device side only (added by `import --attribute`): no kernel stack, by nature. */
+  deviceOnly?: true;
+}
+
+/** Where and by whom an access was made, as findings carry it. */
+export function writeContextOf(e: AccessEvent): WriteContext {
+  const c: WriteContext = { callSite: e.callSite, stack: e.stack, ts: e.access.ts, phase: e.phase.label, index: e.index, line: e.access.line ?? null };
+  if (e.access.layer === 'device') c.deviceOnly = true;
+  return c;
 }
 
 export interface Finding extends WriteContext {

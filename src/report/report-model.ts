@@ -4,7 +4,7 @@
 // Built from the report's events by ReportBuilder; rendered by src/sinks/report-*.ts.
 
 import { frameFunction } from '../parsers/accessors.js';
-import { callSiteIndex } from '../pipeline/call-site.js';
+import { callSiteIndex, stacklessSite } from '../pipeline/call-site.js';
 import type { CheckTotals } from '../pipeline/check-policy.js';
 import type { Change, DeviceRef, Finding, TargetFinding } from '../policy/findings.js';
 import type { ReportEvent } from './report-events.js';
@@ -80,9 +80,9 @@ const hexv = (v: number | null): string => (v === null ? '?' : v.toString(16));
 
 export interface Site { fn: string; callers: string[]; raw: { frames: string[]; first: number } | null }
 
-/** Call site function and its callers from a stack; `(no stack)` for the device side. */
-export function siteOf(callSite: string | null, stack: readonly string[] | null): Site {
-  if (!stack || callSite === null) return { fn: callSite === null ? '(no stack)' : frameFunction(callSite), callers: [], raw: null };
+/** Call site function and its callers from a stack; a label saying why when there is no stack. */
+export function siteOf(callSite: string | null, stack: readonly string[] | null, deviceOnly = false): Site {
+  if (!stack || callSite === null) return { fn: callSite === null ? stacklessSite(deviceOnly) : frameFunction(callSite), callers: [], raw: null };
   const i = Math.max(0, callSiteIndex(stack));
   const frames = stack.slice(i, i + 1 + CALLER_FRAMES);
   return { fn: frameFunction(callSite), callers: frames.slice(1).map(frameFunction), raw: { frames, first: i } };
@@ -116,7 +116,7 @@ export class ReportBuilder {
         return this.add(e, 'unexplained', null, null);
       case 'target': this.targets.push(e); this.cited.add(e.rule.id); return;
       case 'unattributed': {
-        const fn = siteOf(e.callSite, e.stack).fn;
+        const fn = siteOf(e.callSite, e.stack, e.deviceOnly ?? false).fn;
         this.unattributed.set(fn, (this.unattributed.get(fn) ?? 0) + 1);
         return;
       }
@@ -152,7 +152,7 @@ export class ReportBuilder {
   private add(e: Finding | UnexplainedWrite, verdict: ReportVerdict, rule: Finding['rule'] | null, overrides: string | null): void {
     this.protect(e.device);
     if (rule) this.cited.add(rule.id);
-    const site = siteOf(e.callSite, e.stack);
+    const site = siteOf(e.callSite, e.stack, e.deviceOnly ?? false);
     const siteKey = [site.fn, ...site.callers].join(' < ');
     let group = this.sites.get(siteKey);
     if (!group) { group = { fn: site.fn, callers: site.callers, items: [], raw: [], sources: null }; this.sites.set(siteKey, group); }

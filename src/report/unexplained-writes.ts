@@ -10,6 +10,7 @@ import type { Inventory } from '../identity/inventory.js';
 import { RoleMap } from '../policy/device-roles.js';
 import { ruleApplies } from '../policy/evaluate-write.js';
 import type { DeviceRef, WriteContext } from '../policy/findings.js';
+import { writeContextOf } from '../policy/findings.js';
 import type { Policy } from '../policy/policy-types.js';
 import { project, registerRange } from '../policy/register-range.js';
 import { RuleIndex } from '../policy/rule-index.js';
@@ -83,7 +84,7 @@ export function unexplainedWrites(policy: Policy, inventory: Inventory): Operato
       subscriber.next({
         kind: 'unexplained', device: { bdf: e.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
         register: reg, width: a.size, uncovered, old: e.old, new: a.val, oldStale: e.oldStale && e.old !== null, change, fields,
-        callSite: e.callSite, stack: e.stack, ts: a.ts, phase: e.phase.label, index: e.index, line: a.line ?? null,
+        ...writeContextOf(e),
       });
     };
 

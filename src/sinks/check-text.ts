@@ -2,6 +2,7 @@
 // (same rule, register, fields and old -> new), with counts. Plain text that pastes into a
 // mailing-list reply; the rule's `why` is quoted once per group.
 
+import { stacklessSite } from '../pipeline/call-site.js';
 import { hexValue } from '../model/hex.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { CheckEvent, CheckTotals } from '../pipeline/check-policy.js';
@@ -45,7 +46,7 @@ export class CheckTextSink {
     this.cited.set(f.rule.id, f.rule);
     const byDev = this.groups.get(f.device.bdf) ?? new Map<string, Map<string, Group>>();
     this.groups.set(f.device.bdf, byDev);
-    const site = f.callSite === null ? '(no stack: device side)' : f.source ? `${f.callSite} (${f.source})` : f.callSite;
+    const site = f.callSite === null ? stacklessSite(f.deviceOnly ?? false) : f.source ? `${f.callSite} (${f.source})` : f.callSite;
     const bySite = byDev.get(site) ?? new Map<string, Group>();
     byDev.set(site, bySite);
     const key = [f.verdict, f.rule.id, f.register, f.fields.join(','), hex(f.old), f.oldStale, hex(f.new), f.change].join('|');
