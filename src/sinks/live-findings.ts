@@ -16,7 +16,7 @@ export class LiveFindingsSink {
       const values = e.change === 'unknown-old' ? `? -> ${hexValue(e.new, e.width)}` : `${hexValue(e.old, e.width)}${e.oldStale ? '?' : ''} -> ${hexValue(e.new, e.width)}`;
       const fields = e.fields.length > 0 ? ` ${e.fields.join(' ')}` : '';
       this.out(`${e.verdict.toUpperCase()} ${e.rule.severity} ${e.device.bdf} [${e.device.role}] ${e.register}${fields} ${values}`
-        + ` by ${e.callSite ?? '?'} (rule ${e.rule.id}, phase "${e.phase}", input line ${e.line ?? '?'})\n`);
+        + ` by ${e.callSite ?? '?'} at t=${e.ts === null ? '?' : e.ts.toFixed(6)} (rule ${e.rule.id}, phase "${e.phase}", input line ${e.line ?? '?'})\n`);
     } else if (e.kind === 'target' && e.verdict === 'violation') {
       this.violations++;
       this.out(`VIOLATION ${e.rule.severity} ${e.device.bdf} [${e.device.role}] ${e.register} is ${hexValue(e.actual, 4)}, want ${hexValue(e.want, 4)} under mask ${hexValue(e.mask, 4)} at ${e.at} (rule ${e.rule.id})\n`);

@@ -1,0 +1,50 @@
+// After run-live.sh: what the host client saw, and both guest captures checked on the host.
+// Clocks: the guest stamps each line with its CLOCK_MONOTONIC (the clock of bpftrace's nsecs, so
+// "kernel event -> line out of cfgscope" is measured on one clock); the guest->host hop is taken as
+// half the round trip of pings on the same TCP link (host CLOCK_MONOTONIC). The two clocks are
+// never compared with each other.
+//   node live-report.mjs <out dir>
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const dir = process.argv[2];
+const repo = new URL('../../', import.meta.url).pathname;
+const lines = readFileSync(`${dir}/client.log`, 'utf8').trimEnd().split('\n').filter(Boolean)
+  .map((l) => { const [h, g, ...rest] = l.split(' '); return { host: BigInt(h), guest: BigInt(g), text: rest.join(' ') }; });
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; };
+const ms = (x) => x.toFixed(1);
+const out = [];
+const say = (t) => { out.push(t); console.log(t); };
+
+// Pings sent before the guest listened wait in QEMU's user-net stack: only those after bpftrace attached count.
+const attachedAt = lines.findIndex((l) => l.text.includes('bpftrace attached'));
+const rtts = lines.filter((l, i) => i > attachedAt && l.text.startsWith('pong ')).map((l) => Number(l.host - BigInt(l.text.slice(5))) / 1e6);
+const doneAt = lines.findIndex((l) => l.text === 'init probing done');
+const viol = lines.map((l, i) => ({ ...l, i })).filter((l) => l.text.startsWith('VIOLATION '));
+const inGuest = viol.map((v) => Number(v.guest) / 1e6 - Number(/ at t=(\d+\.\d+)/.exec(v.text)[1]) * 1e3);
+const hop = pct(rtts, 0.5) / 2;
+say(`host client: ${lines.length} lines; ${viol.length} violations, ${viol.filter((v) => doneAt !== -1 && v.i < doneAt).length} of them received before the guest said "probing done"`);
+say(`kernel event -> out of cfgscope in the guest (guest CLOCK_MONOTONIC): median ${ms(pct(inGuest, 0.5))} ms, p90 ${ms(pct(inGuest, 0.9))} ms, max ${ms(Math.max(...inGuest))} ms (n=${inGuest.length})`);
+say(`guest -> host hop: ping RTT median ${ms(pct(rtts, 0.5))} ms, max ${ms(Math.max(...rtts))} ms (n=${rtts.length}); end to end ~ median ${ms(pct(inGuest, 0.5) + hop)} ms, p90 ${ms(pct(inGuest, 0.9) + hop)} ms`);
+for (const v of viol.slice(0, 3)) say(`  e.g. ${v.text.slice(0, 160)}`);
+
+// Throughput: the burst (`cat` of 0000:02:00.0's config space, 8 x 1024 dword reads through sysfs).
+const recs = readFileSync(`${dir}/guest/live.ndjson`, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+const burst = recs.filter((r) => r.t === 'access' && r.comm === 'cat' && r.layer === 'user' && r.bus === 2 && r.devfn === 0);
+const lost = recs.filter((r) => r.t === 'lost').reduce((a, r) => a + r.count, 0);
+if (burst.length > 1) {
+  // Per-CPU perf buffers: events arrive in per-CPU order, not in time order.
+  const span = Math.max(...burst.map((r) => r.ts)) - Math.min(...burst.map((r) => r.ts));
+  say(`burst: ${burst.length} accesses printed over ${span.toFixed(3)} s of kernel time (earliest to latest printed) = ${Math.round(burst.length / span)} events/s delivered into the capture; `
+    + `${lost} reported lost in the capture, so the kernel produced ~${Math.round((burst.length + lost) / span)} events/s`);
+}
+const bootPart = recs.slice(0, recs.findIndex((r) => r.t === 'phase' && r.label.startsWith('boot trace read')));
+say(`boot trace read first: ${bootPart.filter((r) => r.t === 'access').length} accesses from the boot-time ftrace buffer (${bootPart.filter((r) => r.t === 'access' && !r.known).length} early writes seen by the function tracer without target)`);
+for (const f of ['live', 'kill']) {
+  const file = `${dir}/guest/${f}.ndjson`;
+  const t = JSON.parse(readFileSync(file, 'utf8').trimEnd().split('\n').at(-1));
+  const c = spawnSync(process.execPath, [`${repo}bin/cfgscope.js`, 'check', '--policy', 'luo-default', '--preserve', '0000:01:00.0', file], { encoding: 'utf8' });
+  const summary = c.stdout.trimEnd().split('\n').filter((l) => /violations, \d+ expected/.test(l)).join(' ');
+  say(`${f}.ndjson: ${t.t} complete=${t.complete}, ${t.counts.accesses} accesses, ${t.counts.lostEvents} lost; cfgscope check exit ${c.status}: ${summary}${c.stderr.includes('skipped') ? ' (SKIPPED lines!)' : ''}`);
+}
+writeFileSync(`${dir}/report.txt`, `${out.join('\n')}\n`);
