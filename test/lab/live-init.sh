@@ -5,6 +5,8 @@
 #             waits for the host client, then 01:00.0 is rescanned and drivers are loaded while it runs; a config-read burst
 #             for the throughput number; SIGINT to cfgscope (its Ctrl-C path).
 #   2. kill:  capture again; bpftrace is killed with SIGKILL mid-capture (remove + rescan running).
+#   3. ceiling: how many events/s cfgscope itself parses and judges in this guest (recorded input).
+#   4. bpftrace alone under the relay: bpftrace's own share of the latency.
 # Captures and logs go to /out (a writable 9p share: run-live.sh's out dir); then poweroff.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox mkdir -p /bin /sbin /proc /sys /dev /tmp
@@ -68,12 +70,16 @@ ip link set "$NIC" up && ip addr add 10.0.2.15/24 dev "$NIC" && ip route add def
 say "host link on $NIC: $(ip -4 addr show dev "$NIC" | grep inet)"
 say "node $(chroot $NR node --version), $(chroot $NR bpftrace --version)"
 
+# A snapshot of the boot-time tracefs that capture will read first (host tests use it as a fixture).
+mkdir -p $NR/out/tracefs
+for f in kprobe_events set_ftrace_filter current_tracer trace_clock trace; do cat /sys/kernel/tracing/$f >$NR/out/tracefs/$f; done
+
 CAP="/usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/bin/cfgscope.js capture"
 
 # ---- 1. live -----------------------------------------------------------------------------------
 rm -f $NR/out/live.*
 chroot $NR /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/test/lab/live-relay.mjs 7878 /tmp/init.progress /out/live.relay /tmp/capture.pid -- \
-    /repo/bin/cfgscope.js capture -o /out/live.ndjson --preserve 0000:01:00.0 --stop-wait 120 2>$NR/out/live.stderr &
+    /usr/bin/node /repo/bin/cfgscope.js capture -o /out/live.ndjson --preserve 0000:01:00.0 --stop-wait 120 2>$NR/out/live.stderr &
 relay=$!
 RELAY=1
 wait_for $NR/out/live.relay 'bpftrace attached' 600 || { cat $NR/out/live.stderr; fail "capture did not start"; }
@@ -117,5 +123,28 @@ say "SIGKILL to bpftrace pid $bt"
 kill -KILL $bt
 wait
 echo "[init] kill capture done: $(tail -n 3 $NR/out/kill.stderr | tr '\n' '|')"
+# ---- 3. cfgscope's own ceiling under TCG: recorded probe output (40 x the lab's text fixture) fed
+# through the same live path by `--bpftrace cat`; a 1-event-block file gives the startup baseline.
+F=/repo/test/fixtures/bpftrace/probe-phases.txt
+for i in $(seq 40); do cat $NR$F; done >$NR/tmp/big.txt
+head -n 40 $NR$F >$NR/tmp/small.txt
+for f in small big; do
+    t0=$(up)
+    chroot $NR $CAP -o /tmp/$f.ndjson --no-preflight --bpftrace /usr/bin/cat --probe /tmp/$f.txt --preserve 0000:01:00.0 >/dev/null 2>$NR/out/ceiling.$f.stderr
+    echo "ceiling $f events=$(grep -c '^ev ' $NR/tmp/$f.txt) seconds=$(echo "$(up) $t0" | awk '{ printf "%.2f", $1 - $2 }')" >>$NR/out/ceiling.txt
+done
+echo "[init] $(tr '\n' '|' <$NR/out/ceiling.txt)"
+# ---- 4. bpftrace alone, its stdout stamped by the relay (no client): how much of the latency is
+# bpftrace's own (perf buffer wakeups, kstack symbolisation under TCG), the same rescan as phase 1.
+chroot $NR /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/test/lab/live-relay.mjs 7879 /tmp/raw.progress /out/raw.relay /tmp/raw.pid -- \
+    /usr/bin/bpftrace /repo/probes/cfgscope.bt 2>$NR/out/raw.stderr &
+wait_for $NR/out/raw.relay 'cfgscope-bpftrace v1 start' 600 || fail "bpftrace alone did not start"
+phase 8 bpftrace alone: remove 0000:01:00.0 + rescan
+echo 1 >/sys/bus/pci/devices/0000:01:00.0/remove
+echo 1 >/sys/class/pci_bus/0000:01/rescan
+sleep 3
+kill -INT "$(cat $NR/tmp/raw.pid)"
+wait
+echo "[init] bpftrace alone done: $(grep -c ' ev op=' $NR/out/raw.relay) events"
 sync
 poweroff -f

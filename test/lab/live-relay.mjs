@@ -4,13 +4,14 @@
 // Linux, the clock of bpftrace's `nsecs`, so in-guest latency = stamp - event ts, one clock).
 // Also forwards `/init`'s progress lines (appended to a file), and answers `ping <x>` with
 // `pong <x>` so the host can measure the link's round trip.
-//   node live-relay.mjs <port> <progress file> <stdout copy> <pid file> -- <cfgscope args...>
+//   node live-relay.mjs <port> <progress file> <stdout copy> <pid file> -- <command> [args...]
+// (the command is `node cfgscope.js capture ...`, or bpftrace alone to time bpftrace's own delivery)
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const [port, progress, copy, pidFile, sep, ...args] = process.argv.slice(2);
-if (sep !== '--') throw new Error('usage: live-relay.mjs <port> <progress file> <copy> <pid file> -- <cfgscope args...>');
+if (sep !== '--') throw new Error('usage: live-relay.mjs <port> <progress file> <copy> <pid file> -- <command> [args...]');
 const now = () => process.hrtime.bigint().toString();
 const pending = [];
 let client = null;
@@ -57,7 +58,7 @@ const pollProgress = setInterval(() => {
   while ((nl = progressBuf.indexOf('\n')) !== -1) { send(`init ${progressBuf.slice(0, nl)}`); progressBuf = progressBuf.slice(nl + 1); }
 }, 50);
 
-const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
 writeFileSync(pidFile, String(child.pid));
 let out = '';
 child.stdout.setEncoding('utf8');

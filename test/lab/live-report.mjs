@@ -47,4 +47,18 @@ for (const f of ['live', 'kill']) {
   const summary = c.stdout.trimEnd().split('\n').filter((l) => /violations, \d+ expected/.test(l)).join(' ');
   say(`${f}.ndjson: ${t.t} complete=${t.complete}, ${t.counts.accesses} accesses, ${t.counts.lostEvents} lost; cfgscope check exit ${c.status}: ${summary}${c.stderr.includes('skipped') ? ' (SKIPPED lines!)' : ''}`);
 }
+try {
+  const c = Object.fromEntries(readFileSync(`${dir}/guest/ceiling.txt`, 'utf8').trim().split('\n')
+    .map((l) => /ceiling (\w+) events=(\d+) seconds=([\d.]+)/.exec(l)).map((m) => [m[1], { n: Number(m[2]), s: Number(m[3]) }]));
+  say(`cfgscope alone in the guest (recorded output via --bpftrace cat, --preserve, wall time by /proc/uptime): ${c.big.n} events in ${c.big.s} s, `
+    + `${c.small.n} in ${c.small.s} s (startup) -> ${Math.round((c.big.n - c.small.n) / (c.big.s - c.small.s))} events/s`);
+} catch (e) { say(`no ceiling measurement: ${e.message}`); }
+try {
+  const raw = readFileSync(`${dir}/guest/raw.relay`, 'utf8').trimEnd().split('\n').map((l) => /^(\d+) ev op=(\w) .* ns=(\d+) /.exec(l)).filter(Boolean)
+    .map((m) => ({ op: m[2], ms: Number(BigInt(m[1]) - BigInt(m[3])) / 1e6 }));
+  const w = raw.filter((r) => r.op === 'w').map((r) => r.ms);
+  const all = raw.map((r) => r.ms);
+  say(`bpftrace alone (its stdout stamped on arrival in the guest, same clock): writes median ${ms(pct(w, 0.5))} ms, p90 ${ms(pct(w, 0.9))} ms (n=${w.length}); `
+    + `all events median ${ms(pct(all, 0.5))} ms, p90 ${ms(pct(all, 0.9))} ms (n=${all.length})`);
+} catch (e) { say(`no bpftrace-alone measurement: ${e.message}`); }
 writeFileSync(`${dir}/report.txt`, `${out.join('\n')}\n`);
