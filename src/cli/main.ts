@@ -11,6 +11,7 @@ import { importCommand } from './import-command.js';
 import { policyLintCommand } from './policy-lint-command.js';
 import { reportCommand } from './report-command.js';
 import { replayCommand } from './replay-command.js';
+import { serveCommand } from './serve-command.js';
 
 export const EXIT_USAGE = 64;
 export const EXIT_DATA = 65;
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   policyLintCommand(program, io, result);
   bootArgsCommand(program, io, result);
   captureCommand(program, io, result);
+  serveCommand(program, io, result);
   return program;
 }
 
