@@ -10,7 +10,10 @@ import { SEVERITIES, type Severity } from '../policy/policy-types.js';
 import { LiveFindingsSink } from '../sinks/live-findings.js';
 import { probeBootTrace } from '../sources/boot-trace.js';
 import { preflight } from '../sources/capture-preflight.js';
+import { parseListen } from '../server/listen-address.js';
+import type { ServedEvent } from '../server/wire-message.js';
 import { runCapture } from './capture-run.js';
+import { serveLiveCapture } from './capture-serve.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
@@ -30,11 +33,20 @@ interface CaptureOptions {
   bootTrace: boolean;
   preflight: boolean;
   stopWait: number;
+  serve?: string;
+  token?: string;
+  serveRing?: number;
 }
 
 function parseSeconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds');
+  return n;
+}
+
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a whole number above 0');
   return n;
 }
 
@@ -65,29 +77,46 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
     .option('--probe <file>', 'probe script (output format: docs/bpftrace-output.md)', BUNDLED_PROBE)
     .option('--no-boot-trace', 'do not read the boot-time ftrace buffer first, even when boot-args set it up')
     .option('--no-preflight', 'skip the root and kernel checks: for a --bpftrace that replays recorded probe output (tests, demos on hosts without kprobes)')
+    .option('--serve <host:port>', 'also stream events and violations live to websocket clients and the web page (docs/protocol.md); non-loopback needs --token')
+    .option('--token <T>', 'token --serve clients must present (default: $CFGSCOPE_TOKEN)')
+    .option('--serve-ring <events>', 'recent events --serve keeps in memory for resuming clients (older ones are re-read from the capture file)', parseCount, 10_000)
     .option('--stop-wait <seconds>', 'after Ctrl-C/SIGTERM, how long to wait for bpftrace\'s END output before killing it', parseSeconds, 30)
     .action(async (opts: CaptureOptions) => {
       const args = probeArgs(opts.writesOnly ?? false, opts.device);
       const policySpecs = opts.policy ?? (opts.preserve ? ['luo-default'] : []);
-      const policy = policySpecs.length > 0 ? await policyForRun(policySpecs, opts.preserve ?? [], io, 'nothing was captured') : null;
+      // Served streams always go through the policy stage (an empty policy judges nothing), as `serve` does.
+      const policy = policySpecs.length > 0 || opts.serve ? await policyForRun(policySpecs, opts.preserve ?? [], io, 'nothing was captured') : null;
+      const listen = opts.serve !== undefined ? parseListen(opts.serve) : null;
       const say = (line: string): void => io.stderr(`cfgscope capture: ${line}\n`);
       const pre = opts.preflight ? preflight({ bpftrace: opts.bpftrace }) : null;
       say(`${pre ? `bpftrace ${pre.bpftraceVersion}, tracefs at ${pre.tracefs}` : 'preflight skipped (--no-preflight)'}, `
         + `running ${opts.bpftrace} ${opts.probe}${args.length ? ` ${args.join(' ')}` : ''}`);
       const boot = opts.bootTrace && pre ? probeBootTrace(pre.tracefs) : { present: false, reason: 'boot trace not read' };
       say(boot.reason);
+      const server = listen && policy
+        ? await serveLiveCapture({ listen, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, output: opts.output, policy, ringSize: opts.serveRing ?? 10_000 })
+        : null;
+      if (server) say(`serving on ${server.url}/ (websocket ${server.url.replace(/^http/, 'ws')}/ws)`);
       const live = new LiveFindingsSink(io.stdout, opts.expected ?? false);
       const failAt = SEVERITIES.indexOf(opts.failOn);
       let failing = 0;
       const onEvent = (e: PipelineEvent | CheckEvent): void => {
         if ((e.kind === 'finding' || e.kind === 'target') && e.verdict === 'violation' && SEVERITIES.indexOf(e.rule.severity) >= failAt) failing++;
         live.handle(e as CheckEvent);
+        server?.push(e as ServedEvent);
       };
-      const r = await runCapture({
-        bpftrace: { command: opts.bpftrace, args: [opts.probe, ...args], label: 'bpftrace:stdout' },
-        output: opts.output, bootTrace: boot.present && pre ? pre.tracefs : null, policy,
-        stopWaitMs: opts.stopWait * 1000, onEvent, say,
-      });
+      let r: Awaited<ReturnType<typeof runCapture>>;
+      try {
+        r = await runCapture({
+          bpftrace: { command: opts.bpftrace, args: [opts.probe, ...args], label: 'bpftrace:stdout' },
+          output: opts.output, bootTrace: boot.present && pre ? pre.tracefs : null, policy, keepAccesses: server !== null,
+          stopWaitMs: opts.stopWait * 1000, onEvent, say,
+        });
+        if (server && !r.complete) server.push({ kind: 'error', code: 'CAPTURE_TRACER_DIED', message: `bpftrace ended without its END output; ${opts.output} is incomplete` });
+      } finally {
+        // Clients get the last events (end, totals, or the error) before the server closes.
+        if (server) await server.finish();
+      }
       const c = r.counts;
       say(`${opts.output}: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes), ${c.stacks} stacks, ${c.phases} phases, `
         + `${c.lostEvents} lost events, ${c.nestedMerged} nested hits, ${c.skipped} lines skipped; trailer complete: ${r.complete}`);

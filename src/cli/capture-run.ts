@@ -5,7 +5,7 @@
 // and maps; whatever happens the file ends with a trailer, `complete: false` when the tracer died.
 
 import { hostname, release } from 'node:os';
-import { concat, defer, EMPTY, lastValueFrom, of, tap, type Observable } from 'rxjs';
+import { concat, defer, EMPTY, filter, lastValueFrom, of, tap, type Observable } from 'rxjs';
 import { reconcileCounts, type Reconciliation } from '../crosscheck/reconcile-counts.js';
 import { Inventory } from '../identity/inventory.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION, type CaptureCounts, type CaptureRecord, type HeaderRecord } from '../model/records.js';
@@ -13,6 +13,7 @@ import { StackTable } from '../model/stack-table.js';
 import type { ParseContext } from '../parsers/parser.js';
 import { checkPolicy, type CheckEvent } from '../pipeline/check-policy.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
+import { judgeAccesses } from '../pipeline/judge-accesses.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import type { Policy } from '../policy/policy-types.js';
 import { CaptureWriter } from '../sinks/capture-writer.js';
@@ -26,6 +27,8 @@ export interface CaptureRunOptions {
   /** tracefs holding a cfgscope boot trace to read first, or null. */
   bootTrace: string | null;
   policy: Policy | null;
+  /** Keep every access in the event stream, each before what the policy said of it (--serve). */
+  keepAccesses?: boolean;
   /** How long to wait for bpftrace's END output after SIGINT before killing it. */
   stopWaitMs: number;
   /** Every pipeline event (after the policy stage when there is one): live output, --serve. */
@@ -68,9 +71,10 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
     : EMPTY;
   const live$ = defer(() => { fromTracer = true; return tracer.records(bpftraceCtx); });
 
-  const onRecord = (r: CaptureRecord): void => {
-    writer.write(r);
-    if (!fromTracer) return;
+  /** Writes the record; the pipeline sees only what the file holds (so a re-read of it is the same stream). */
+  const onRecord = (r: CaptureRecord): boolean => {
+    const written = writer.write(r);
+    if (!fromTracer) return written;
     switch (r.t) {
       case 'access': printed.set(`${r.layer}, ${r.op}`, (printed.get(`${r.layer}, ${r.op}`) ?? 0) + 1); break;
       case 'nested': printed.set(`${r.layer}, nested`, (printed.get(`${r.layer}, nested`) ?? 0) + 1); break;
@@ -82,13 +86,15 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
         break;
       default: break;
     }
+    return written;
   };
 
-  const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label)), boot$, live$).pipe(tap(onRecord));
+  const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label)), boot$, live$).pipe(filter(onRecord));
   const inventory = new Inventory();
-  const events$: Observable<PipelineEvent | CheckEvent> = opts.policy
-    ? records$.pipe(enrichAccesses({ inventory }), checkPolicy(opts.policy, inventory))
-    : records$.pipe(enrichAccesses({ inventory }));
+  const enriched$ = records$.pipe(enrichAccesses({ inventory }));
+  const events$: Observable<PipelineEvent | CheckEvent> = !opts.policy ? enriched$
+    : opts.keepAccesses ? enriched$.pipe(judgeAccesses(opts.policy, inventory))
+      : enriched$.pipe(checkPolicy(opts.policy, inventory));
 
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals): void => {
