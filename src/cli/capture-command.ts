@@ -120,6 +120,10 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
       const c = r.counts;
       say(`${opts.output}: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes), ${c.stacks} stacks, ${c.phases} phases, `
         + `${c.lostEvents} lost events, ${c.nestedMerged} nested hits, ${c.skipped} lines skipped; trailer complete: ${r.complete}`);
+      // Events (accesses and nested hits) bpftrace printed, and how fast they went through: under
+      // a flood this is cfgscope's own rate, the number to compare with bpftrace's lost events.
+      const events = r.reconciliation.printed;
+      if (r.tracerMs > 0) say(`bpftrace's output: ${events} events (${r.tracerRecords} records) taken in ${(r.tracerMs / 1000).toFixed(2)} s from the first to the last, ${Math.round(events / (r.tracerMs / 1000))} events/s`);
       const rec = r.reconciliation;
       if (rec.status === 'balanced') say(`probe counts reconcile: ${rec.printed} printed + ${rec.lost} lost = ${rec.counted} counted in the kernel`);
       else if (rec.status === 'no-counts') say('no @count map from bpftrace (it did not run END): losses cannot be reconciled');

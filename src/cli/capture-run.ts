@@ -45,6 +45,9 @@ export interface CaptureRunResult {
   /** SIGINT/SIGTERM that stopped the run, if any. */
   signal: NodeJS.Signals | null;
   lost: number;
+  /** Records from bpftrace and the wall time between the first and the last (ms): the parse rate. */
+  tracerRecords: number;
+  tracerMs: number;
 }
 
 /** The live capture's own header: the host and kernel it ran on, bpftrace's clock (CLOCK_MONOTONIC). */
@@ -63,6 +66,9 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
   const printed = new Map<string, number>();
   let lost = 0;
   let fromTracer = false;
+  let tracerRecords = 0;
+  let firstAt = 0;
+  let lastAt = 0;
 
   const bpftraceCtx: ParseContext = { file: opts.bpftrace.label, stacks };
   const boot$: Observable<CaptureRecord> = opts.bootTrace
@@ -75,6 +81,8 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
   const onRecord = (r: CaptureRecord): boolean => {
     const written = writer.write(r);
     if (!fromTracer) return written;
+    lastAt = performance.now();
+    if (tracerRecords++ === 0) firstAt = lastAt;
     switch (r.t) {
       case 'access': printed.set(`${r.layer}, ${r.op}`, (printed.get(`${r.layer}, ${r.op}`) ?? 0) + 1); break;
       case 'nested': printed.set(`${r.layer}, nested`, (printed.get(`${r.layer}, nested`) ?? 0) + 1); break;
@@ -128,5 +136,5 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
   // Complete: bpftrace ran END (its maps are whole) and exited because it was asked to or on its own with 0.
   const complete = exit !== null && exit.sawEnd && !exit.killed && (exit.stoppedByUs || exit.code === 0);
   const counts = writer.finish(complete);
-  return { counts, complete, exit, reconciliation: reconcileCounts(printed, probeCounts, lost), signal, lost };
+  return { counts, complete, exit, reconciliation: reconcileCounts(printed, probeCounts, lost), signal, lost, tracerRecords, tracerMs: lastAt - firstAt };
 }

@@ -1,13 +1,15 @@
 #!/bin/busybox sh
 # /init of the live lab guest (run-live.sh): `cfgscope capture` itself runs in the guest, from the
 # repository shared read-only over 9p, with the host's /usr (node, bpftrace) as in guest-init.sh.
-#   1. live:  capture --preserve 0000:01:00.0 under live-relay.mjs (TCP :7878, hostfwd to the host),
+#   1. live:  capture --preserve 0000:01:00.0 --serve 0.0.0.0:7878 (websocket, hostfwd to the host) under
+#             live-relay.mjs (its stdout, stamped, on TCP :7879),
 #             waits for the host client, then 01:00.0 is rescanned and drivers are loaded while it runs; a config-read burst
 #             for the throughput number; SIGINT to cfgscope (its Ctrl-C path).
 #   2. kill:  capture again; bpftrace is killed with SIGKILL mid-capture (remove + rescan running).
 #   3. ceiling: how many events/s cfgscope itself parses and judges in this guest (recorded input).
 #   4. bpftrace alone under the relay: bpftrace's own share of the latency.
-# Captures and logs go to /out (a writable 9p share: run-live.sh's out dir); then poweroff.
+# Captures and logs are written to the guest's tmpfs (9p writes are slow under TCG and would be
+# measured too) and copied to /out (a writable 9p share: run-live.sh's out dir); then poweroff.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox mkdir -p /bin /sbin /proc /sys /dev /tmp
 /bin/busybox --install -s /bin
@@ -78,13 +80,16 @@ CAP="/usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/bin/cfgscope.j
 
 # ---- 1. live -----------------------------------------------------------------------------------
 rm -f $NR/out/live.*
-chroot $NR /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/test/lab/live-relay.mjs 7878 /tmp/init.progress /out/live.relay /tmp/capture.pid -- \
-    /usr/bin/node /repo/bin/cfgscope.js capture -o /out/live.ndjson --preserve 0000:01:00.0 --stop-wait 120 2>$NR/out/live.stderr &
+chroot $NR /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/test/lab/live-relay.mjs 7879 /tmp/init.progress /tmp/live.relay /tmp/capture.pid -- \
+    /usr/bin/node /repo/bin/cfgscope.js capture -o /tmp/live.ndjson --preserve 0000:01:00.0 --stop-wait 120 \
+    --serve 0.0.0.0:7878 --token lab-token 2>$NR/out/live.stderr &
 relay=$!
 RELAY=1
-wait_for $NR/out/live.relay 'bpftrace attached' 600 || { cat $NR/out/live.stderr; fail "capture did not start"; }
-say "capture attached; waiting for the host client"
-wait_for $NR/out/live.relay 'relay: client connected' 300 || fail "no host client"
+wait_for $NR/tmp/live.relay 'bpftrace attached' 600 || { cat $NR/out/live.stderr; fail "capture did not start"; }
+say "capture attached; waiting for the host clients"
+wait_for $NR/tmp/live.relay 'relay: client connected' 300 || fail "no host client"
+# The websocket client retries every second; whatever it misses it resumes from seq 1 anyway.
+sleep 2
 phase 0 live capture running
 # The preserved 0000:01:00.0 is rescanned first, so its violations (BAR sizing) cross to the host
 # while the drivers of the later phases are still probing.
@@ -107,11 +112,12 @@ say "SIGINT to cfgscope pid $cap"
 kill -INT "$cap"
 i=0; while ! exited $relay && [ $i -lt 400 ]; do sleep 0.5; i=$((i + 1)); done
 RELAY=
+cp $NR/tmp/live.relay $NR/tmp/live.ndjson $NR/out/
 echo "[init] live capture done: $(tail -n 4 $NR/out/live.stderr | tr '\n' '|')"
 
 # ---- 2. kill bpftrace mid-capture ----------------------------------------------------------------
 rm -f $NR/out/kill.*
-chroot $NR $CAP -o /out/kill.ndjson --preserve 0000:01:00.0 >$NR/out/kill.stdout 2>$NR/out/kill.stderr &
+chroot $NR $CAP -o /tmp/kill.ndjson --preserve 0000:01:00.0 >$NR/out/kill.stdout 2>$NR/out/kill.stderr &
 cappid=$!
 wait_for $NR/out/kill.stdout 'bpftrace attached' 600 || { cat $NR/out/kill.stderr; fail "second capture did not start"; }
 phase 7 remove 0000:01:00.0 + rescan, bpftrace killed meanwhile
@@ -122,6 +128,7 @@ bt=$(pidof bpftrace)
 say "SIGKILL to bpftrace pid $bt"
 kill -KILL $bt
 wait
+cp $NR/tmp/kill.ndjson $NR/out/
 echo "[init] kill capture done: $(tail -n 3 $NR/out/kill.stderr | tr '\n' '|')"
 # ---- 3. cfgscope's own ceiling under TCG: recorded probe output (40 x the lab's text fixture) fed
 # through the same live path by `--bpftrace cat`; a 1-event-block file gives the startup baseline.
@@ -136,15 +143,16 @@ done
 echo "[init] $(tr '\n' '|' <$NR/out/ceiling.txt)"
 # ---- 4. bpftrace alone, its stdout stamped by the relay (no client): how much of the latency is
 # bpftrace's own (perf buffer wakeups, kstack symbolisation under TCG), the same rescan as phase 1.
-chroot $NR /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/test/lab/live-relay.mjs 7879 /tmp/raw.progress /out/raw.relay /tmp/raw.pid -- \
+chroot $NR /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/test/lab/live-relay.mjs 7880 /tmp/raw.progress /tmp/raw.relay /tmp/raw.pid -- \
     /usr/bin/bpftrace /repo/probes/cfgscope.bt 2>$NR/out/raw.stderr &
-wait_for $NR/out/raw.relay 'cfgscope-bpftrace v1 start' 600 || fail "bpftrace alone did not start"
+wait_for $NR/tmp/raw.relay 'cfgscope-bpftrace v1 start' 600 || fail "bpftrace alone did not start"
 phase 8 bpftrace alone: remove 0000:01:00.0 + rescan
 echo 1 >/sys/bus/pci/devices/0000:01:00.0/remove
 echo 1 >/sys/class/pci_bus/0000:01/rescan
 sleep 3
 kill -INT "$(cat $NR/tmp/raw.pid)"
 wait
+cp $NR/tmp/raw.relay $NR/out/
 echo "[init] bpftrace alone done: $(grep -c ' ev op=' $NR/out/raw.relay) events"
 sync
 poweroff -f

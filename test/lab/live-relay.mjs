@@ -15,6 +15,8 @@ if (sep !== '--') throw new Error('usage: live-relay.mjs <port> <progress file> 
 const now = () => process.hrtime.bigint().toString();
 const pending = [];
 let client = null;
+// The copy goes to a local file (tmpfs): a synchronous write per line to a slow disk (the lab's 9p
+// share) would hold up the next line's stamp.
 const send = (line) => {
   const text = `${now()} ${line}\n`;
   appendFileSync(copy, text);

@@ -28,6 +28,25 @@ say(`kernel event -> out of cfgscope in the guest (guest CLOCK_MONOTONIC): media
 say(`guest -> host hop: ping RTT median ${ms(pct(rtts, 0.5))} ms, max ${ms(Math.max(...rtts))} ms (n=${rtts.length}); end to end ~ median ${ms(pct(inGuest, 0.5) + hop)} ms, p90 ${ms(pct(inGuest, 0.9) + hop)} ms`);
 for (const v of viol.slice(0, 3)) say(`  e.g. ${v.text.slice(0, 160)}`);
 
+// The websocket client (capture --serve): receipt times on the host clock, like the relay client's.
+try {
+  const doneHost = doneAt === -1 ? null : lines[doneAt].host;
+  const ws = readFileSync(`${dir}/ws.log`, 'utf8').trimEnd().split('\n').filter(Boolean)
+    .map((l) => { const sp = l.indexOf(' '); return { host: BigInt(l.slice(0, sp)), m: JSON.parse(l.slice(sp + 1)) }; });
+  const wsViol = ws.filter((x) => x.m.type === 'finding' && x.m.verdict === 'violation');
+  const before = doneHost === null ? 0 : wsViol.filter((x) => x.host < doneHost).length;
+  const seqs = ws.filter((x) => typeof x.m.seq === 'number' && !['hello', 'subscribed', 'caught-up', 'gap', 'heartbeat', 'pong'].includes(x.m.type)).map((x) => x.m.seq);
+  const inOrder = seqs.every((s, i) => s === i + 1);
+  // Same violation on both paths (matched by input line): websocket receipt minus relay receipt, both host clock.
+  const relayAt = new Map(viol.map((v) => [/input line (\d+)/.exec(v.text)?.[1], v.host]));
+  const d = wsViol.map((x) => relayAt.get(String(x.m.line))).map((h, i) => (h === undefined ? null : Number(wsViol[i].host - h) / 1e6)).filter((x) => x !== null);
+  say(`websocket client (capture --serve, hostfwd): ${ws.length} messages, events seq 1..${seqs.length} ${inOrder ? 'complete and in order' : 'NOT contiguous'}; `
+    + `${wsViol.length} violations, ${before} of them received before the guest said "probing done"; ${ws.filter((x) => x.m.type === 'gap').length} gaps`);
+  if (d.length) say(`  websocket vs the stdout relay for the same violation (host clock): median ${ms(pct(d, 0.5))} ms, max ${ms(Math.max(...d))} ms`);
+  const hello = ws.find((x) => x.m.type === 'hello');
+  if (hello) say(`  hello: ${JSON.stringify(hello.m).slice(0, 200)}`);
+} catch (e) { say(`no websocket log: ${e.message}`); }
+
 // Throughput: the burst (`cat` of 0000:02:00.0's config space, 8 x 1024 dword reads through sysfs).
 const recs = readFileSync(`${dir}/guest/live.ndjson`, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
 const burst = recs.filter((r) => r.t === 'access' && r.comm === 'cat' && r.layer === 'user' && r.bus === 2 && r.devfn === 0);
@@ -52,6 +71,8 @@ try {
     .map((l) => /ceiling (\w+) events=(\d+) seconds=([\d.]+)/.exec(l)).map((m) => [m[1], { n: Number(m[2]), s: Number(m[3]) }]));
   say(`cfgscope alone in the guest (recorded output via --bpftrace cat, --preserve, wall time by /proc/uptime): ${c.big.n} events in ${c.big.s} s, `
     + `${c.small.n} in ${c.small.s} s (startup) -> ${Math.round((c.big.n - c.small.n) / (c.big.s - c.small.s))} events/s`);
+  const own = /bpftrace's output: .*/.exec(readFileSync(`${dir}/guest/ceiling.big.stderr`, 'utf8'));
+  if (own) say(`  cfgscope's own count for that run: ${own[0]}`);
 } catch (e) { say(`no ceiling measurement: ${e.message}`); }
 try {
   const raw = readFileSync(`${dir}/guest/raw.relay`, 'utf8').trimEnd().split('\n').map((l) => /^(\d+) ev op=(\w) .* ns=(\d+) /.exec(l)).filter(Boolean)

@@ -25,8 +25,10 @@ cp "$LAB_CACHE"/modules/*.ko "$LAB_CACHE"/modules/*.order "$stage/lib/lab-module
 cp /etc/ld.so.cache "$stage/etc/ld.so.cache"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$LAB_CACHE/live.cpio.gz"
 
-node "$LAB_DIR/live-client.mjs" "$PORT" "$out/client.log" &
+node "$LAB_DIR/live-client.mjs" "$((PORT + 1))" "$out/client.log" &
 client=$!
+node "$LAB_DIR/live-ws-client.mjs" "ws://127.0.0.1:$PORT/ws?token=lab-token" "$out/ws.log" &
+wsclient=$!
 qemu=(
     qemu-system-x86_64
     -M q35 -accel tcg -cpu max -smp 2 -m 1G
@@ -45,10 +47,9 @@ qemu=(
     -device virtio-9p-pci,fsdev=repo,mount_tag=repo,bus=pcie.0,addr=0x8
     -fsdev local,id=out,path="$out/guest",security_model=none
     -device virtio-9p-pci,fsdev=out,mount_tag=out,bus=pcie.0,addr=0x9
-    -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-10.0.2.15:7878
+    -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-10.0.2.15:7878,hostfwd=tcp:127.0.0.1:$((PORT + 1))-10.0.2.15:7879
     -device virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x7,romfile=
 )
 lab_run_qemu "$out" qemu
-kill "$client" 2>/dev/null || true
-wait "$client" 2>/dev/null || true
+for p in "$client" "$wsclient"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 node "$LAB_DIR/live-report.mjs" "$out"
