@@ -12,6 +12,7 @@ import { policyLintCommand } from './policy-lint-command.js';
 import { reportCommand } from './report-command.js';
 import { replayCommand } from './replay-command.js';
 import { serveCommand } from './serve-command.js';
+import { watchCommand } from './watch-command.js';
 
 export const EXIT_USAGE = 64;
 export const EXIT_DATA = 65;
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   bootArgsCommand(program, io, result);
   captureCommand(program, io, result);
   serveCommand(program, io, result);
+  watchCommand(program, io, result);
   return program;
 }
 
