@@ -46,6 +46,13 @@ try {
   const hello = ws.find((x) => x.m.type === 'hello');
   if (hello) say(`  hello: ${JSON.stringify(hello.m).slice(0, 200)}`);
 } catch (e) { say(`no websocket log: ${e.message}`); }
+try {
+  const doneHost = doneAt === -1 ? null : lines[doneAt].host;
+  const w = readFileSync(`${dir}/watch.log`, 'utf8').trimEnd().split('\n').filter(Boolean)
+    .map((l) => { const sp = l.indexOf(' '); return { host: BigInt(l.slice(0, sp)), text: l.slice(sp + 1) }; });
+  const wv = w.filter((x) => /^#\d+ violation /.test(x.text));
+  say(`cfgscope watch (host, --violations-only): ${wv.length} violations, ${doneHost === null ? 0 : wv.filter((x) => x.host < doneHost).length} of them before "probing done"; last line: ${w.at(-1)?.text ?? '(none)'}`);
+} catch (e) { say(`no watch log: ${e.message}`); }
 
 // Throughput: the burst (`cat` of 0000:02:00.0's config space, 8 x 1024 dword reads through sysfs).
 const recs = readFileSync(`${dir}/guest/live.ndjson`, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));

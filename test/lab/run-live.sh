@@ -29,6 +29,10 @@ node "$LAB_DIR/live-client.mjs" "$((PORT + 1))" "$out/client.log" &
 client=$!
 node "$LAB_DIR/live-ws-client.mjs" "ws://127.0.0.1:$PORT/ws?token=lab-token" "$out/ws.log" &
 wsclient=$!
+# cfgscope's own terminal client too (plain lines when not a terminal), each line stamped on arrival.
+node "$REPO_DIR/bin/cfgscope.js" watch "ws://127.0.0.1:$PORT" --token lab-token --violations-only --until-end \
+    2>"$out/watch.stderr" > >(node "$LAB_DIR/stamp-lines.mjs" >"$out/watch.log") &
+watcher=$!
 qemu=(
     qemu-system-x86_64
     -M q35 -accel tcg -cpu max -smp 2 -m 1G
@@ -51,5 +55,7 @@ qemu=(
     -device virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x7,romfile=
 )
 lab_run_qemu "$out" qemu
-for p in "$client" "$wsclient"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+# watch exits by itself at the stream's end (--until-end); given 30 s, then it and the others are stopped.
+for _ in $(seq 30); do kill -0 "$watcher" 2>/dev/null || break; sleep 1; done
+for p in "$watcher" "$client" "$wsclient"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 node "$LAB_DIR/live-report.mjs" "$out"
