@@ -77,8 +77,18 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
     : EMPTY;
   const live$ = defer(() => { fromTracer = true; return tracer.records(bpftraceCtx); });
 
+  // Complete: bpftrace ran END (its maps are whole) and exited because it was asked to or on its own with 0.
+  const isComplete = (exit: BpftraceExit | null): boolean => exit !== null && exit.sawEnd && !exit.killed && (exit.stoppedByUs || exit.code === 0);
+  // Once bpftrace is gone the file is closed, and its trailer also ends the live stream, so the
+  // pipeline's end says complete or incomplete as a re-read of the file does.
+  const trailer$ = defer(() => {
+    const complete = isComplete(tracer.exit);
+    return of<CaptureRecord>({ t: 'trailer', counts: writer.finish(complete), complete });
+  });
+
   /** Writes the record; the pipeline sees only what the file holds (so a re-read of it is the same stream). */
   const onRecord = (r: CaptureRecord): boolean => {
+    if (r.t === 'trailer') return true; // already written by writer.finish
     const written = writer.write(r);
     if (!fromTracer) return written;
     lastAt = performance.now();
@@ -97,7 +107,7 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
     return written;
   };
 
-  const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label)), boot$, live$).pipe(filter(onRecord));
+  const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label)), boot$, live$, trailer$).pipe(filter(onRecord));
   const inventory = new Inventory();
   const enriched$ = records$.pipe(enrichAccesses({ inventory }));
   const events$: Observable<PipelineEvent | CheckEvent> = !opts.policy ? enriched$
@@ -133,8 +143,7 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
     process.off('SIGTERM', onTerm);
   }
   const exit = tracer.exit;
-  // Complete: bpftrace ran END (its maps are whole) and exited because it was asked to or on its own with 0.
-  const complete = exit !== null && exit.sawEnd && !exit.killed && (exit.stoppedByUs || exit.code === 0);
-  const counts = writer.finish(complete);
+  const complete = isComplete(exit);
+  const counts = writer.finish(complete); // already finished by trailer$; returns the counts
   return { counts, complete, exit, reconciliation: reconcileCounts(printed, probeCounts, lost), signal, lost, tracerRecords, tracerMs: lastAt - firstAt };
 }

@@ -48,6 +48,12 @@ export class BpftraceProcess {
    */
   records(ctx: ParseContext): Observable<CaptureRecord> {
     return new Observable<CaptureRecord>((subscriber) => {
+      if (this.stopRequested) {
+        // Stopped before it started (Ctrl-C while the boot trace was read): never attach.
+        this.exitInfo = { code: null, signal: null, stoppedByUs: true, killed: false, sawEnd: false };
+        subscriber.complete();
+        return undefined;
+      }
       const parser = bpftraceFormat.create(ctx, (r) => {
         if (r.t === 'phase' && r.label === 'bpftrace end') this.sawEnd = true;
         subscriber.next(r);
@@ -63,8 +69,10 @@ export class BpftraceProcess {
       child.stderr!.on('data', (chunk: string) => err.push(chunk));
       let stdoutClosed = false;
       let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+      let finished = false;
       const finish = (): void => {
-        if (!stdoutClosed || !exited) return;
+        if (finished || !stdoutClosed || !exited) return;
+        finished = true;
         if (this.killTimer) clearTimeout(this.killTimer);
         out.end();
         err.end();
@@ -92,7 +100,8 @@ export class BpftraceProcess {
   /** Asks bpftrace to stop (SIGINT: END runs, maps are printed); SIGKILL after `waitMs`. */
   stop(waitMs: number): void {
     const child = this.child;
-    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null || this.stopRequested) return;
+    if (!child) { this.stopRequested = true; return; }
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null || this.stopRequested) return;
     this.stopRequested = true;
     try { child.kill('SIGINT'); } catch { return; }
     this.killTimer = setTimeout(() => {
