@@ -57,6 +57,8 @@ describe('capture --serve', () => {
     expect(a.map((m) => m.seq)).toEqual(a.map((_, i) => i + 1));
     expect(b).toEqual(a);
     expect(a.filter((m) => m.type === 'finding' && m['verdict'] === 'violation')).toHaveLength(28);
+    // The stream ends with the capture file's trailer: bpftrace was stopped cleanly.
+    expect(a.at(-1)).toMatchObject({ type: 'end', trailer: 'complete' });
     // The capture file holds every access the clients saw.
     const accesses = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('{"t":"access"')).length;
     expect(a.filter((m) => m.type === 'access')).toHaveLength(accesses);
