@@ -97,17 +97,25 @@ export class BpftraceProcess {
     });
   }
 
-  /** Asks bpftrace to stop (SIGINT: END runs, maps are printed); SIGKILL after `waitMs`. */
+  /**
+   * Asks bpftrace to stop (SIGINT: END runs, maps are printed) and kills it with SIGKILL if it is
+   * still running `waitMs` later. Called again (a second Ctrl-C) with 0: kills it now.
+   */
   stop(waitMs: number): void {
     const child = this.child;
     if (!child) { this.stopRequested = true; return; }
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null || this.stopRequested) return;
-    this.stopRequested = true;
-    try { child.kill('SIGINT'); } catch { return; }
-    this.killTimer = setTimeout(() => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const kill = (): void => {
       this.killed = true;
       try { child.kill('SIGKILL'); } catch { /* already gone */ }
-    }, waitMs);
+    };
+    if (this.stopRequested) {
+      if (waitMs === 0) { if (this.killTimer) clearTimeout(this.killTimer); kill(); }
+      return;
+    }
+    this.stopRequested = true;
+    try { child.kill('SIGINT'); } catch { return; }
+    this.killTimer = setTimeout(kill, waitMs);
   }
 
   get pid(): number | undefined {

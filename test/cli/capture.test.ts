@@ -25,7 +25,7 @@ interface Live { code: number | null; stdout: string; stderr: string; out: strin
  * Runs `capture` on a recorded bpftrace output. `stopWhen` is polled on the capture file as it is
  * written; once true, cfgscope gets SIGINT (as from Ctrl-C). Without it the run ends on its own.
  */
-async function liveCapture(recording: string, extra: string[], stopWhen: ((text: string) => boolean) | null, env: NodeJS.ProcessEnv = {}): Promise<Live> {
+async function liveCapture(recording: string, extra: string[], stopWhen: ((text: string) => boolean) | null, env: NodeJS.ProcessEnv = {}, signals = 1): Promise<Live> {
   const dir = mkdtempSync(join(tmpdir(), 'cfgscope-cap-'));
   const out = join(dir, 'live.ndjson');
   const child = spawn(process.execPath, [bin, 'capture', '-o', out, '--no-preflight', '--bpftrace', recorded, '--probe', recording, ...extra],
@@ -42,6 +42,11 @@ async function liveCapture(recording: string, extra: string[], stopWhen: ((text:
       try { text = readFileSync(out, 'utf8'); } catch { text = ''; }
     }
     child.kill('SIGINT');
+    // A second Ctrl-C once cfgscope has said it is waiting for bpftrace.
+    for (let n = 1; n < signals; n++) {
+      for (let i = 0; i < 200 && !stderr.includes('stopping bpftrace'); i++) await sleep(50);
+      child.kill('SIGINT');
+    }
   }
   const code = await exited;
   return { code, stdout, stderr, out };
@@ -127,6 +132,28 @@ describe('capture: live bpftrace output through the import pipeline', () => {
     const check = spawnSync(process.execPath, [bin, 'check', '--policy', 'luo-default', '--preserve', '0000:01:00.0', run.out], { encoding: 'utf8' });
     expect([0, 1]).toContain(check.status);
     expect(check.stderr).not.toContain('skipped');
+  }, 60_000);
+});
+
+describe('capture: a tracer that does not stop', () => {
+  it('is killed after --stop-wait; the capture is closed as incomplete and check reads it', async () => {
+    const f = fixture('probe-phases.txt');
+    const run = await liveCapture(f, ['--stop-wait', '1'], (t) => accessesIn(t) >= eventsBeforeEnd(f), { RECORDED_IGNORE_SIGINT: '1' });
+    expect(run.code).toBe(65);
+    expect(run.stderr).toContain('CAPTURE_TRACER_DIED: bpftrace did not end within 1 s of SIGINT and was killed');
+    const recs = readRecords(run.out);
+    expect(recs.at(-1)).toMatchObject({ t: 'trailer', complete: false, counts: { accesses: eventsBeforeEnd(f) } });
+    const check = spawnSync(process.execPath, [bin, 'check', '--policy', 'luo-default', run.out], { encoding: 'utf8' });
+    expect(check.status).toBe(0);
+    expect(check.stderr).not.toContain('skipped');
+  }, 60_000);
+
+  it('a second Ctrl-C kills it at once instead of waiting', async () => {
+    const f = fixture('probe-phases.txt');
+    const run = await liveCapture(f, ['--stop-wait', '600'], (t) => accessesIn(t) >= eventsBeforeEnd(f), { RECORDED_IGNORE_SIGINT: '1' }, 2);
+    expect(run.code).toBe(65);
+    expect(run.stderr).toContain('SIGINT again: killing bpftrace now');
+    expect(readRecords(run.out).at(-1)).toMatchObject({ t: 'trailer', complete: false });
   }, 60_000);
 });
 

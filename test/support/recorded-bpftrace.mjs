@@ -4,7 +4,8 @@
 // It behaves like bpftrace towards its reader: the output up to the END banner is written as it
 // "happens" (in chunks, a few ms apart), then it waits; SIGINT makes it print the END banner and the
 // maps and exit 0, as bpftrace does. RECORDED_DIE_AFTER=N: print N lines, then die by SIGKILL
-// (a tracer that crashes mid-capture). `--version` answers like bpftrace 0.17.
+// (a tracer that crashes mid-capture). RECORDED_IGNORE_SIGINT=1: SIGINT does nothing (a tracer stuck
+// on exit, as bpftrace 0.17 was once seen in the lab). `--version` answers like bpftrace 0.17.
 import { readFileSync } from 'node:fs';
 
 if (process.argv[2] === '--version') { process.stdout.write('bpftrace v0.17.0\n'); process.exit(0); }
@@ -19,7 +20,7 @@ const CHUNK = 200;
 let i = 0;
 let stopping = false;
 const write = (ls) => new Promise((r) => { if (ls.length === 0) r(); else process.stdout.write(`${ls.join('\n')}\n`, r); });
-process.on('SIGINT', () => { stopping = true; });
+process.on('SIGINT', () => { if (!process.env.RECORDED_IGNORE_SIGINT) stopping = true; });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 while (i < head.length) {
