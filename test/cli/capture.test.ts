@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CfgscopeError } from '../../src/model/errors.js';
 import { parseBpftraceVersion, preflight } from '../../src/sources/capture-preflight.js';
 import { probeBootTrace } from '../../src/sources/boot-trace.js';
+import { probeArgs } from '../../src/cli/capture-command.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = `${root}bin/cfgscope.js`;
@@ -132,6 +133,19 @@ describe('capture: live bpftrace output through the import pipeline', () => {
     const check = spawnSync(process.execPath, [bin, 'check', '--policy', 'luo-default', '--preserve', '0000:01:00.0', run.out], { encoding: 'utf8' });
     expect([0, 1]).toContain(check.status);
     expect(check.stderr).not.toContain('skipped');
+  }, 60_000);
+});
+
+describe('capture: in-kernel filters', () => {
+  it('--writes-only and --device become the probe\'s positional parameters (probes/cfgscope.bt usage)', async () => {
+    expect(probeArgs(false, undefined)).toEqual([]);
+    expect(probeArgs(true, undefined)).toEqual(['1']);
+    expect(probeArgs(false, '0000:02:00.0')).toEqual(['0', '0', '2', '0']);
+    expect(probeArgs(true, '0001:3b:01.2')).toEqual(['1', '1', '59', '10']);
+    expect(() => probeArgs(true, '3b:1')).toThrow(/PCI address/);
+    // ...and reach the tracer's command line.
+    const run = await liveCapture(fixture('probe-lost.txt'), ['--writes-only', '--device', '0000:02:00.0'], (t) => t.includes('"t":"phase"'));
+    expect(run.stderr).toMatch(/running \S+recorded-bpftrace\.mjs \S+probe-lost\.txt 1 0 2 0\n/);
   }, 60_000);
 });
 
