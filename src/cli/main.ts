@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { isCfgscopeError } from '../model/errors.js';
 import { bootArgsCommand } from './boot-args-command.js';
+import { captureCommand } from './capture-command.js';
 import { checkCommand } from './check-command.js';
 import { crosscheckCommand } from './crosscheck-command.js';
 import { diffCommand } from './diff-command.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   diffCommand(program, io, result);
   policyLintCommand(program, io, result);
   bootArgsCommand(program, io, result);
+  captureCommand(program, io, result);
   serveCommand(program, io, result);
   watchCommand(program, io, result);
   crosscheckCommand(program, io, result);

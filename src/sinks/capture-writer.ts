@@ -11,16 +11,21 @@ export class CaptureWriter {
 
   constructor(private readonly out: SyncWriter) {}
 
-  /** Writes one record. An input's own trailer is dropped: this writer computes a new one. */
-  write(r: CaptureRecord): void {
-    if (r.t === 'trailer') return;
+  /**
+   * Writes one record; false when it is not part of the capture: an input's own trailer (this
+   * writer computes a new one) or a second header. A live reader of the capture (`capture --serve`)
+   * feeds on exactly the records written, so a re-read of the file gives the same stream.
+   */
+  write(r: CaptureRecord): boolean {
+    if (r.t === 'trailer') return false;
     if (r.t === 'header') {
-      if (this.headerSeen) return; // several inputs merged into one capture keep the first header
+      if (this.headerSeen) return false; // several inputs merged into one capture keep the first header
       this.headerSeen = true;
     }
     if (r.t === 'source-count' && r.key === 'ignored-console-lines') this.counts.ignoredLines += r.count;
     countRecord(this.counts, r);
     this.out.write(`${JSON.stringify(r)}\n`);
+    return true;
   }
 
   /** Ends the capture. `complete: false` says the run was interrupted (signal, dying tracer). */
