@@ -1,6 +1,6 @@
 // Where the lab's kernel debug info is (test/lab/setup-debug.sh extracts it from Debian's
 // linux-image-*-dbg), and whether it is there: tests that need it are skipped, with this
-// reason printed once, when it is not (CI runs setup-debug.sh first, see .ci/run).
+// reason printed once, when it is not (test/install-deps.sh, which .ci/run runs first, runs setup-debug.sh).
 import { existsSync } from 'node:fs';
 
 const root = new URL('../../', import.meta.url).pathname;
