@@ -9,6 +9,7 @@ import { evaluateWrite } from '../policy/evaluate-write.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
 import type { Policy, Rule } from '../policy/policy-types.js';
 import { RuleIndex } from '../policy/rule-index.js';
+import { CachedPlacement } from '../policy/rule-placement.js';
 import { checkTargets } from '../policy/check-targets.js';
 import type { AccessEvent, EndEvent, PipelineEvent } from './events.js';
 
@@ -33,6 +34,7 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
   return (source) => new Observable<CheckEvent>((subscriber) => {
     const roles = new RoleMap(inventory, policy.preserved);
     const index = new RuleIndex(policy.rules);
+    const placement = new CachedPlacement();
     const totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
     let phase = 'boot';
 
@@ -56,7 +58,7 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
       if (rules.length > 0) {
         if (role !== 'other') totals.protectedWrites++;
         const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
-        const found = evaluateWrite(rules, dev.identity(), role, e);
+        const found = evaluateWrite(rules, dev.identity(), role, e, placement);
         if (found.length === 0 && role !== 'other') totals.sameValue++;
         for (const f of found) {
           if (f.verdict === 'violation') totals.violations++; else totals.expected++;

@@ -31,12 +31,32 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
     let trailer: EndEvent['trailer'] = 'missing';
     const byLayer = new Map<string, number>();
     const countLayer = (key: string): void => { byLayer.set(key, (byLayer.get(key) ?? 0) + 1); };
+    /** `layer, op` keys made once per layer, not once per access. */
+    const layerKeys = new Map<string, { r: string; w: string }>();
+    const layerKey = (layer: string, op: 'r' | 'w'): string => {
+      let k = layerKeys.get(layer);
+      if (!k) {
+        k = { r: `${layer}, r`, w: `${layer}, w` };
+        layerKeys.set(layer, k);
+      }
+      return k[op];
+    };
+    /** Call site per stack id: a stack is defined once and shared by many accesses. */
+    const sites = new Map<number, string | null>();
+    const siteOf = (id: number, frames: readonly string[] | null): string | null => {
+      let s = sites.get(id);
+      if (s === undefined) {
+        s = callSite(frames);
+        sites.set(id, s);
+      }
+      return s;
+    };
 
     const onAccess = (a: AccessRecord): AccessEvent => {
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
       const ev: AccessEvent = {
         kind: 'access', index: index++, access: a, bdf: null, register: null, mnemonic: null,
-        old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: callSite(frames), stack: frames, phase,
+        old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
       };
       if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
         if (a.op === 'w') epoch++;
@@ -69,10 +89,10 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
         countRecord(counts, r);
         switch (r.t) {
           case 'access':
-            countLayer(`${r.layer}, ${r.op}`);
+            countLayer(layerKey(r.layer, r.op));
             subscriber.next(onAccess(r));
             break;
-          case 'stack': stacks.define(r.id, r.frames); break;
+          case 'stack': stacks.define(r.id, r.frames); sites.delete(r.id); break;
           case 'device': inventory.give(r); subscriber.next({ kind: 'device', device: r }); break;
           case 'phase':
             phase = { seq: phase.seq + 1, label: r.label, ts: r.ts };

@@ -2,14 +2,15 @@
 // rule protects changed (old -> new, RW1C clears understood as clears), and whether an expect
 // rule explains it. Pure: the caller supplies the device identity, role and the write's context.
 
-import { diffFields, rw1cMask } from '../registers/fields.js';
+import { diffFields } from '../registers/fields.js';
 import type { AccessEvent } from '../pipeline/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import { frameFunction } from '../parsers/accessors.js';
 import type { Role } from './device-roles.js';
 import type { Change, Finding } from './findings.js';
 import type { Rule } from './policy-types.js';
-import { project, registerRange } from './register-range.js';
+import { project } from './register-range.js';
+import { directPlacement, type Placement } from './rule-placement.js';
 
 export function ruleApplies(rule: Rule, role: Role): boolean {
   switch (rule.appliesTo) {
@@ -35,14 +36,13 @@ interface Hit {
   moved: number;
 }
 
-function hitOf(rule: Rule, range: [number, number], e: AccessEvent): Hit | null {
+function hitOf(rule: Rule, range: [number, number], e: AccessEvent, rw1c: number): Hit | null {
   const a = e.access;
   const [start, end] = range;
   if (a.off! >= end || a.off! + a.size <= start) return null;
   const written = project(a.val ?? 0, a.off!, a.size, start, end);
   const mask = (rule.mask & written.covered) >>> 0;
   if (mask === 0) return null;
-  const rw1c = rule.register.space === 'any' ? 0 : rw1cMask(rule.register.text);
   if (a.val === null) return { rule, start, end, old: null, new: written.value, after: null, mask, change: 'unknown-old', moved: mask };
   if (e.old === null) {
     // A 0 written to an RW1C bit leaves it alone whatever it was: only the rest may have moved.
@@ -59,14 +59,15 @@ function hitOf(rule: Rule, range: [number, number], e: AccessEvent): Hit | null 
 const callSiteMatches = (rule: Rule, e: AccessEvent): boolean =>
   !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(frameFunction(e.callSite).replace(/\..*$/, '')));
 
-/** Findings for one known write on one device. `rules` are those indexed for this write. */
-export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent): Finding[] {
+/** Findings for one known write on one device. `rules` are those indexed for this write;
+ *  `placement` may remember where rules sit on a device (the pipeline's cache) or not. */
+export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement = directPlacement): Finding[] {
   const hits: Hit[] = [];
   for (const rule of rules) {
     if (rule.kind === 'target' || !ruleApplies(rule, role)) continue;
-    const range = registerRange(rule.register, id);
+    const range = placement.range(rule, id);
     if (range === null) continue;
-    const hit = hitOf(rule, range === 'any' ? [e.access.off!, e.access.off! + e.access.size] : range, e);
+    const hit = hitOf(rule, range === 'any' ? [e.access.off!, e.access.off! + e.access.size] : range, e, placement.rw1c(rule));
     if (hit) hits.push(hit);
   }
   const expects = hits.filter((h) => h.rule.kind === 'expect' && callSiteMatches(h.rule, e));
