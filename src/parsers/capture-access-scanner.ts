@@ -55,24 +55,26 @@ const NINE = 0x39;
 const CLOSE = 0x7d;
 const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
 
-/** One scanner per capture parser: its cursor and intern table live in it, nothing global. */
+/** One scanner per capture parser: its scratch values and intern table live in it, nothing global.
+ *  Helpers take the cursor and return the next one, or -1 when the bytes are not what they read
+ *  (every later helper then returns -1 too); the value they read is left in `num` or `str`. */
 export class AccessLineScanner {
-  private b: Uint8Array = ACCESS;
-  private p = 0;
+  private b: Uint8Array = new Uint8Array(0);
   private end = 0;
-  /** Set when the scan met something it does not read; the caller then uses JSON.parse. */
-  private failed = false;
+  private num = 0;
+  private numNull = false;
+  private str: string | null = null;
   private readonly interned = new Map<number, string>();
 
   /** The record on bytes [start, end) of `buf` (no newline), or null when it is not exactly in
    *  the writer's access or nested shape. */
   scan(buf: Uint8Array, start: number, end: number): AccessRecord | NestedRecord | null {
     this.b = buf;
-    this.p = start;
     this.end = end;
-    this.failed = false;
-    if (this.lit(ACCESS)) return this.access();
-    if (this.lit(NESTED)) return this.nested();
+    let p = this.lit(start, ACCESS);
+    if (p !== -1) return this.access(p);
+    p = this.lit(start, NESTED);
+    if (p !== -1) return this.nested(p);
     return null;
   }
 
@@ -82,105 +84,132 @@ export class AccessLineScanner {
     return this.scan(bytes, 0, bytes.length);
   }
 
-  private access(): AccessRecord | null {
-    const ts = this.numOrNull();
-    const cpu = this.key(K_CPU) ? this.numOrNull() : null;
-    const pid = this.key(K_PID) ? this.numOrNull() : null;
-    const comm = this.key(K_COMM) ? this.strOrNull() : null;
-    const model = this.lit(K_MODEL) ? this.str() : undefined;
-    const op = this.key(K_OP) ? this.op() : 'r';
-    const seg = this.key(K_SEG) ? this.numOrNull() : null;
-    const bus = this.key(K_BUS) ? this.numOrNull() : null;
-    const devfn = this.key(K_DEVFN) ? this.numOrNull() : null;
-    const off = this.key(K_OFF) ? this.numOrNull() : null;
-    const size = this.key(K_SIZE) ? this.num() : 0;
-    const val = this.key(K_VAL) ? this.numOrNull() : null;
-    const ret = this.key(K_RET) ? this.numOrNull() : null;
-    const layer = this.key(K_LAYER) ? this.str() : undefined;
-    const fn = this.key(K_FN) ? this.strOrNull() : null;
-    const stack = this.key(K_STACK) ? this.numOrNull() : null;
-    const known = this.key(K_KNOWN) ? this.bool() : undefined;
-    if (this.failed || layer === undefined || known === undefined) return null;
+  private access(at: number): AccessRecord | null {
+    let p = this.numOrNull(at);
+    const ts = this.value();
+    p = this.numOrNull(this.lit(p, K_CPU));
+    const cpu = this.value();
+    p = this.numOrNull(this.lit(p, K_PID));
+    const pid = this.value();
+    p = this.strOrNull(this.lit(p, K_COMM));
+    const comm = this.str;
+    let model: string | undefined;
+    const m = this.lit(p, K_MODEL);
+    if (m !== -1) {
+      p = this.string(m);
+      model = this.str ?? undefined;
+    }
+    p = this.lit(p, K_OP);
+    let op: 'r' | 'w' = 'r';
+    if (p !== -1 && p + 3 <= this.end && this.b[p] === QUOTE && this.b[p + 2] === QUOTE && (this.b[p + 1] === 0x72 || this.b[p + 1] === 0x77)) {
+      op = this.b[p + 1] === 0x72 ? 'r' : 'w';
+      p += 3;
+    } else {
+      p = -1;
+    }
+    p = this.numOrNull(this.lit(p, K_SEG));
+    const seg = this.value();
+    p = this.numOrNull(this.lit(p, K_BUS));
+    const bus = this.value();
+    p = this.numOrNull(this.lit(p, K_DEVFN));
+    const devfn = this.value();
+    p = this.numOrNull(this.lit(p, K_OFF));
+    const off = this.value();
+    p = this.number(this.lit(p, K_SIZE));
+    const size = this.num;
+    p = this.numOrNull(this.lit(p, K_VAL));
+    const val = this.value();
+    p = this.numOrNull(this.lit(p, K_RET));
+    const ret = this.value();
+    p = this.string(this.lit(p, K_LAYER));
+    const layer = this.str;
+    p = this.strOrNull(this.lit(p, K_FN));
+    const fn = this.str;
+    p = this.numOrNull(this.lit(p, K_STACK));
+    const stack = this.value();
+    p = this.bool(this.lit(p, K_KNOWN));
+    const known = this.num === 1;
+    if (p === -1 || layer === null) return null;
     // Key order follows the line, so the record re-serialises to the same bytes.
     const r: AccessRecord = model === undefined
       ? { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size: size as 1 | 2 | 4, val, ret, layer: layer as Layer, fn, stack, known }
       : { t: 'access', ts, cpu, pid, comm, model, op, seg, bus, devfn, off, size: size as 1 | 2 | 4, val, ret, layer: layer as Layer, fn, stack, known };
     // The optional keys after `known`, each at most once, in the order they appear.
-    while (!this.failed && this.p < this.end - 1) {
-      if (r.line === undefined && this.lit(K_LINE)) r.line = this.num();
-      else if (r.attributed === undefined && this.lit(K_ATTRIBUTED)) r.attributed = this.str() as 'device-log';
-      else if (r.sizeGuessed === undefined && this.lit(K_SIZE_GUESSED)) r.sizeGuessed = this.bool();
-      else return null;
+    while (p !== -1 && p < this.end - 1) {
+      let q: number;
+      if (r.line === undefined && (q = this.lit(p, K_LINE)) !== -1) {
+        p = this.number(q);
+        r.line = this.num;
+      } else if (r.attributed === undefined && (q = this.lit(p, K_ATTRIBUTED)) !== -1) {
+        p = this.string(q);
+        r.attributed = this.str as 'device-log';
+      } else if (r.sizeGuessed === undefined && (q = this.lit(p, K_SIZE_GUESSED)) !== -1) {
+        p = this.bool(q);
+        r.sizeGuessed = this.num === 1;
+      } else {
+        return null;
+      }
     }
-    return this.closed() ? r : null;
+    return this.closed(p) ? r : null;
   }
 
-  private nested(): NestedRecord | null {
-    const layer = this.str();
-    const of = this.key(K_OF) ? this.numOrNull() : null;
-    const line = this.key(K_LINE) ? this.num() : 0;
-    if (layer === undefined) return null;
+  private nested(at: number): NestedRecord | null {
+    let p = this.string(at);
+    const layer = this.str;
+    p = this.numOrNull(this.lit(p, K_OF));
+    const of = this.value();
+    p = this.number(this.lit(p, K_LINE));
+    const line = this.num;
+    if (p === -1 || layer === null) return null;
     const r: NestedRecord = { t: 'nested', layer, of, line };
-    return this.closed() ? r : null;
+    return this.closed(p) ? r : null;
   }
 
-  private closed(): boolean {
-    return !this.failed && this.p === this.end - 1 && this.b[this.p] === CLOSE;
+  private closed(p: number): boolean {
+    return p !== -1 && p === this.end - 1 && this.b[p] === CLOSE;
   }
 
-  /** Consumes `k` when the bytes at the cursor are exactly it. */
-  private lit(k: Uint8Array): boolean {
+  private value(): number | null {
+    return this.numNull ? null : this.num;
+  }
+
+  /** The cursor past `k` when the bytes at `p` are exactly it, else -1. */
+  private lit(p: number, k: Uint8Array): number {
+    if (p === -1 || p + k.length > this.end) return -1;
     const b = this.b;
-    const p = this.p;
-    if (p + k.length > this.end) return false;
-    for (let i = 0; i < k.length; i++) if (b[p + i] !== k[i]) return false;
-    this.p = p + k.length;
-    return true;
+    for (let i = 0; i < k.length; i++) if (b[p + i] !== k[i]) return -1;
+    return p + k.length;
   }
 
-  /** A required key: its absence fails the scan. */
-  private key(k: Uint8Array): boolean {
-    if (this.failed) return false;
-    if (this.lit(k)) return true;
-    this.failed = true;
-    return false;
+  /** true or false; `num` is 1 or 0. */
+  private bool(p: number): number {
+    let q = this.lit(p, TRUE);
+    if (q !== -1) { this.num = 1; return q; }
+    q = this.lit(p, FALSE);
+    this.num = 0;
+    return q;
   }
 
-  private op(): 'r' | 'w' {
-    const b = this.b;
-    const p = this.p;
-    if (p + 3 <= this.end && b[p] === QUOTE && b[p + 2] === QUOTE) {
-      this.p = p + 3;
-      if (b[p + 1] === 0x72) return 'r';
-      if (b[p + 1] === 0x77) return 'w';
+  private numOrNull(p: number): number {
+    const q = this.lit(p, NULL);
+    if (q !== -1) {
+      this.numNull = true;
+      return q;
     }
-    this.failed = true;
-    return 'r';
-  }
-
-  private bool(): boolean | undefined {
-    if (this.lit(TRUE)) return true;
-    if (this.lit(FALSE)) return false;
-    this.failed = true;
-    return undefined;
-  }
-
-  private numOrNull(): number | null {
-    if (this.failed) return null;
-    return this.lit(NULL) ? null : this.num();
+    this.numNull = false;
+    return this.number(p);
   }
 
   /** A JSON number (RFC 8259 grammar, checked here). Exact: integers and decimals of up to 15
    *  digits are computed (m / 10^k is correctly rounded); anything longer goes through Number(). */
-  private num(): number {
-    if (this.failed) return 0;
+  private number(start: number): number {
+    if (start === -1) return -1;
     const b = this.b;
     const end = this.end;
-    const start = this.p;
     let i = start;
     const neg = b[i] === MINUS;
     if (neg) i++;
-    if (i >= end || !isDigit(b[i]!)) return this.fail();
+    if (i >= end || !isDigit(b[i]!)) return -1;
     let m = 0;
     let digits = 0;
     if (b[i] === ZERO) {
@@ -191,7 +220,7 @@ export class AccessLineScanner {
     let frac = 0;
     if (i < end && b[i] === DOT) {
       i++;
-      if (i >= end || !isDigit(b[i]!)) return this.fail();
+      if (i >= end || !isDigit(b[i]!)) return -1;
       while (i < end && isDigit(b[i]!)) { m = m * 10 + (b[i]! - ZERO); frac++; i++; }
       digits += frac;
     }
@@ -200,52 +229,59 @@ export class AccessLineScanner {
       exact = false;
       i++;
       if (i < end && (b[i] === PLUS || b[i] === MINUS)) i++;
-      if (i >= end || !isDigit(b[i]!)) return this.fail();
+      if (i >= end || !isDigit(b[i]!)) return -1;
       while (i < end && isDigit(b[i]!)) i++;
     }
-    this.p = i;
-    if (!exact) return Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1'));
-    const v = frac === 0 ? m : m / POW10[frac]!;
-    return neg ? -v : v;
+    if (!exact) {
+      this.num = Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1'));
+    } else {
+      const v = frac === 0 ? m : m / POW10[frac]!;
+      this.num = neg ? -v : v;
+    }
+    return i;
   }
 
-  private fail(): number {
-    this.failed = true;
-    return 0;
+  private strOrNull(p: number): number {
+    const q = this.lit(p, NULL);
+    if (q !== -1) {
+      this.str = null;
+      return q;
+    }
+    return this.string(p);
   }
 
-  private strOrNull(): string | null {
-    if (this.failed) return null;
-    return this.lit(NULL) ? null : this.str() ?? null;
-  }
-
-  /** A string of printable ASCII without escapes (anything else: not this scanner's job). */
-  private str(): string | undefined {
+  /** A string of printable ASCII without escapes (anything else: not this scanner's job).
+   *  `str` is null when it fails. */
+  private string(p: number): number {
+    this.str = null;
     const b = this.b;
-    if (this.failed || b[this.p] !== QUOTE) { this.failed = true; return undefined; }
-    const start = this.p + 1;
+    if (p === -1 || b[p] !== QUOTE) return -1;
+    const start = p + 1;
     let i = start;
     let h = 0;
     for (; i < this.end; i++) {
       const c = b[i]!;
       if (c === QUOTE) break;
-      if (c === BACKSLASH || c < 0x20 || c >= 0x7f) { this.failed = true; return undefined; }
+      if (c === BACKSLASH || c < 0x20 || c >= 0x7f) return -1;
       h = (Math.imul(h, 31) + c) | 0;
     }
-    if (i >= this.end) { this.failed = true; return undefined; }
-    this.p = i + 1;
+    if (i >= this.end) return -1;
     const len = i - start;
     const key = (h ^ Math.imul(len, 0x9e3779b1)) | 0;
     const known = this.interned.get(key);
     if (known !== undefined && known.length === len) {
       let same = true;
       for (let k = 0; k < len; k++) if (known.charCodeAt(k) !== b[start + k]) { same = false; break; }
-      if (same) return known;
+      if (same) {
+        this.str = known;
+        return i + 1;
+      }
     }
     const s = len <= 64
       ? String.fromCharCode.apply(null, b.subarray(start, i) as unknown as number[])
       : Buffer.from(b.buffer, b.byteOffset + start, len).toString('latin1');
     if (known === undefined && this.interned.size < INTERN_LIMIT) this.interned.set(key, s);
-    return s;
+    this.str = s;
+    return i + 1;
   }
 }

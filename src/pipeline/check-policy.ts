@@ -4,6 +4,7 @@
 
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Inventory } from '../identity/inventory.js';
+import type { DeviceRecord } from '../model/records.js';
 import { RoleMap, type Role } from '../policy/device-roles.js';
 import { evaluateWrite } from '../policy/evaluate-write.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
@@ -28,6 +29,10 @@ export interface CheckTotals {
 /** PRIMARY_BUS, SECONDARY_BUS, SUBORDINATE_BUS: 0x18-0x1a of a bridge's header. */
 const touchesBusNumbers = (e: AccessEvent): boolean => e.access.off !== null && e.access.off <= 0x1a && e.access.off + e.access.size > 0x18;
 
+/** Only a bridge (or a device whose header type is still unknown) has bus numbers there; on an
+ *  endpoint 0x18-0x1a is BASE_ADDRESS_2, which BAR sizing writes on every enumeration. */
+const mayBeBridge = (id: DeviceRecord): boolean => id.headerType === undefined || (id.headerType & 0x7f) === 1;
+
 export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;
 
 export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunction<PipelineEvent, CheckEvent> {
@@ -37,6 +42,11 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
     const placement = new CachedPlacement();
     const totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
     let phase = 'boot';
+
+    const movesBusNumbers = (e: AccessEvent): boolean => {
+      const a = e.access;
+      return touchesBusNumbers(e) && e.bdf !== null && mayBeBridge(inventory.state(a.seg!, a.bus!, a.devfn!).identity());
+    };
 
     const emitTargets = (at: 'end' | string): void => {
       for (const t of checkTargets(index.targets(at), inventory, roles)) {
@@ -67,7 +77,7 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
       }
       // A write to a bridge's bus numbers moves the set of depended devices: judged above by the
       // roles before it, it changes them for what follows.
-      if (touchesBusNumbers(e)) roles.refresh();
+      if (movesBusNumbers(e)) roles.refresh();
     };
 
     return source.subscribe({
@@ -75,7 +85,7 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
         switch (e.kind) {
           case 'access':
             if (e.access.op === 'w') onWrite(e);
-            else if (e.old === null && e.access.val !== null && touchesBusNumbers(e)) roles.refresh(); // first sight of a bridge's bus range
+            else if (e.old === null && e.access.val !== null && movesBusNumbers(e)) roles.refresh(); // first sight of a bridge's bus range
             return;
           case 'device':
             roles.refresh();

@@ -2,7 +2,6 @@
 // rule protects changed (old -> new, RW1C clears understood as clears), and whether an expect
 // rule explains it. Pure: the caller supplies the device identity, role and the write's context.
 
-import { diffFields } from '../registers/fields.js';
 import type { AccessEvent } from '../pipeline/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import { frameFunction } from '../parsers/accessors.js';
@@ -79,9 +78,9 @@ export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Ro
     // An expect rule explains the write when it covers every bit that (may have) moved.
     const bits = h.rule.kind === 'deny' ? h.mask : h.moved;
     const why = expects.find((x) => overlapsAll(x, h, bits));
-    out.push(finding(why ? 'expected' : 'violation', why ?? h, id, role, e, why ? h.rule.id : undefined));
+    out.push(finding(why ? 'expected' : 'violation', why ?? h, id, role, e, placement, why ? h.rule.id : undefined));
   }
-  for (const x of expects) if (!out.some((f) => f.rule.id === x.rule.id)) out.push(finding('expected', x, id, role, e));
+  for (const x of expects) if (!out.some((f) => f.rule.id === x.rule.id)) out.push(finding('expected', x, id, role, e, placement));
   return out;
 }
 
@@ -97,10 +96,10 @@ function overlapsAll(x: Hit, h: Hit, bits: number): boolean {
   return true;
 }
 
-function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Role, e: AccessEvent, overrides?: string): Finding {
+function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement, overrides?: string): Finding {
   const r = h.rule;
   const fields = h.old !== null && h.after !== null && r.register.space !== 'any'
-    ? diffFields(r.register.text, (h.old & h.mask) >>> 0, (h.after & h.mask) >>> 0).map((c) => c.text)
+    ? placement.changedFields(r, (h.old & h.mask) >>> 0, (h.after & h.mask) >>> 0)
     : r.fields;
   const f: Finding = {
     kind: 'finding', verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },

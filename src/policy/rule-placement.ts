@@ -4,7 +4,7 @@
 // when a device is learned better, so a new identity object simply misses the cache).
 
 import type { DeviceRecord } from '../model/records.js';
-import { rw1cMask } from '../registers/fields.js';
+import { diffFields, rw1cMask } from '../registers/fields.js';
 import type { Rule } from './policy-types.js';
 import { registerRange } from './register-range.js';
 
@@ -13,17 +13,22 @@ export type RuleRange = [number, number] | 'any' | null;
 export interface Placement {
   range(rule: Rule, id: DeviceRecord): RuleRange;
   rw1c(rule: Rule): number;
+  /** The rule register's fields that differ between two masked values (`MASTER 1->0`). */
+  changedFields(rule: Rule, old: number, after: number): string[];
 }
 
 /** Computes every time: what a one-off judgement (a test, a report) uses. */
 export const directPlacement: Placement = {
   range: (rule, id) => registerRange(rule.register, id),
   rw1c: (rule) => (rule.register.space === 'any' ? 0 : rw1cMask(rule.register.text)),
+  changedFields: (rule, old, after) => diffFields(rule.register.text, old, after).map((c) => c.text),
 };
 
 export class CachedPlacement implements Placement {
   private readonly ranges = new WeakMap<DeviceRecord, Map<Rule, RuleRange>>();
   private readonly masks = new Map<Rule, number>();
+  /** Per rule, old -> after -> field texts: findings repeat the same few transitions. */
+  private readonly changes = new Map<Rule, Map<number, Map<number, readonly string[]>>>();
 
   range(rule: Rule, id: DeviceRecord): RuleRange {
     let perRule = this.ranges.get(id);
@@ -46,5 +51,25 @@ export class CachedPlacement implements Placement {
       this.masks.set(rule, m);
     }
     return m;
+  }
+
+  changedFields(rule: Rule, old: number, after: number): string[] {
+    let byOld = this.changes.get(rule);
+    if (!byOld) {
+      byOld = new Map();
+      this.changes.set(rule, byOld);
+    }
+    let byAfter = byOld.get(old);
+    if (!byAfter) {
+      byAfter = new Map();
+      byOld.set(old, byAfter);
+    }
+    let texts = byAfter.get(after);
+    if (!texts) {
+      texts = directPlacement.changedFields(rule, old, after);
+      byAfter.set(after, texts);
+    }
+    // A copy: each finding owns its array.
+    return [...texts];
   }
 }
