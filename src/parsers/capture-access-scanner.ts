@@ -10,7 +10,7 @@
 
 import type { AccessRecord, Layer, NestedRecord } from '../model/records.js';
 
-const enc = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.charCodeAt(0)));
+const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
 const ACCESS = enc('{"t":"access","ts":');
 const NESTED = enc('{"t":"nested","layer":');
@@ -59,7 +59,7 @@ const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
  *  Helpers take the cursor and return the next one, or -1 when the bytes are not what they read
  *  (every later helper then returns -1 too); the value they read is left in `num` or `str`. */
 export class AccessLineScanner {
-  private b: Uint8Array = new Uint8Array(0);
+  private b: Uint8Array = Buffer.alloc(0);
   private end = 0;
   private num = 0;
   private numNull = false;
