@@ -10,6 +10,7 @@ import { importCommand } from './import-command.js';
 import { policyLintCommand } from './policy-lint-command.js';
 import { reportCommand } from './report-command.js';
 import { replayCommand } from './replay-command.js';
+import { serveCommand } from './serve-command.js';
 
 export const EXIT_USAGE = 64;
 export const EXIT_DATA = 65;
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   diffCommand(program, io, result);
   policyLintCommand(program, io, result);
   bootArgsCommand(program, io, result);
+  serveCommand(program, io, result);
   return program;
 }
 

@@ -1,0 +1,95 @@
+// `cfgscope serve <capture> [--policy ...] [--preserve bdf] [--listen host:port] [--token T]
+// [--speed N | --fast]`: replays a capture (any input format) to websocket clients and the page
+// in web/ (docs/protocol.md), at recorded speed, N times faster, or as fast as it reads; keeps
+// serving after the end so late clients can read it all. Ctrl-C or SIGTERM close it cleanly (exit 0).
+
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { firstValueFrom } from 'rxjs';
+import { CfgscopeError } from '../model/errors.js';
+import { captureHistory, replayCapture, type CaptureStreamOptions } from '../server/capture-stream.js';
+import { DEFAULT_LISTEN, parseListen } from '../server/listen-address.js';
+import { serveEvents } from '../server/serve-events.js';
+import { resolveFormat } from '../sources/records-from-file.js';
+import { onInterrupt } from './interrupt.js';
+import type { CliIo, CliResult } from './main.js';
+import { parseBdfArg, policyForRun } from './policy-options.js';
+import { repeatable } from './repeatable.js';
+
+interface ServeOptions {
+  policy?: string[];
+  preserve?: string[];
+  devices?: string[];
+  format?: string;
+  listen?: string;
+  token?: string;
+  speed?: string;
+  fast?: boolean;
+  heartbeat?: string;
+}
+
+function parseSpeed(opts: ServeOptions): number {
+  if (opts.fast) return 0;
+  if (opts.speed === undefined) return 1;
+  const n = Number(opts.speed);
+  if (!Number.isFinite(n) || n <= 0) throw new CfgscopeError('SERVE_BAD_SPEED', `--speed ${JSON.stringify(opts.speed)}: a number above 0 (or --fast)`);
+  return n;
+}
+
+function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a whole number above 0');
+  return n;
+}
+
+/** Same file (path, size, mtime), same policy and devices: same events, same seq. */
+async function streamId(file: string, policy: unknown, devices: readonly string[]): Promise<string> {
+  const st = await stat(file);
+  return createHash('sha256').update(JSON.stringify([resolve(file), st.size, st.mtimeMs, policy, devices])).digest('hex').slice(0, 16);
+}
+
+export function serveCommand(program: Command, io: CliIo, _result: CliResult): void {
+  program.command('serve')
+    .description('replay a capture to websocket clients and the browser page (docs/protocol.md)')
+    .argument('<capture>', 'capture file or raw trace')
+    .option('-p, --policy <file|builtin>', 'policy file or builtin; repeat to compose, in order (none: accesses only)', repeatable)
+    .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
+    .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
+    .option('-f, --format <kind>', 'input format instead of detecting it')
+    .option('--listen <host:port>', `where to listen (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; non-loopback needs --token)`)
+    .option('--token <T>', 'token clients must present (default: $CFGSCOPE_TOKEN)')
+    .option('--speed <N>', 'replay N times faster than recorded (default 1: recorded speed)')
+    .option('--fast', 'replay as fast as possible')
+    .option('--heartbeat <ms>', 'heartbeat interval in milliseconds (default 5000)', parsePositiveInt)
+    .action(async (file: string, opts: ServeOptions) => {
+      const speed = parseSpeed(opts);
+      const listen = opts.listen !== undefined ? parseListen(opts.listen) : DEFAULT_LISTEN;
+      const token = opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null;
+      const policy = await policyForRun(opts.policy ?? [], opts.preserve ?? [], io, 'nothing was served');
+      const format = await resolveFormat(file, opts);
+      const devices = opts.devices ?? [];
+      const stream: CaptureStreamOptions = { file, format, policy, devices };
+      const interrupt = onInterrupt();
+      const server = await serveEvents({
+        source: replayCapture(stream, speed),
+        history: captureHistory(stream),
+        meta: {
+          id: await streamId(file, { sources: policy.sources, preserved: policy.preserved }, devices),
+          kind: 'replay', file, format: format.kind, speed,
+          policy: { sources: policy.sources, rules: policy.rules.length, preserved: policy.preserved },
+        },
+        listen,
+        token,
+        ...(opts.heartbeat !== undefined ? { heartbeatMs: Number(opts.heartbeat) } : {}),
+      });
+      io.stderr(`cfgscope serve: listening on ${server.url}/ (websocket ${server.url.replace(/^http/, 'ws')}/ws)${token !== null ? ', token required' : ''}\n`);
+      void server.ended.then(() => {
+        io.stderr(`cfgscope serve: ${file} replayed, ${server.stats().head} events; still serving (Ctrl-C to stop)\n`);
+      });
+      await firstValueFrom(interrupt.signal$);
+      await server.close();
+      io.stderr(`cfgscope serve: ${interrupt.received ?? 'signal'}: closed\n`);
+    });
+}
