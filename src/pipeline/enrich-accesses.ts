@@ -31,23 +31,31 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
     let trailer: EndEvent['trailer'] = 'missing';
     const byLayer = new Map<string, number>();
     const countLayer = (key: string): void => { byLayer.set(key, (byLayer.get(key) ?? 0) + 1); };
-    /** `layer, op` keys made once per layer, not once per access. */
-    const layerKeys = new Map<string, { r: string; w: string }>();
-    const layerKey = (layer: string, op: 'r' | 'w'): string => {
-      let k = layerKeys.get(layer);
-      if (!k) {
-        k = { r: `${layer}, r`, w: `${layer}, w` };
-        layerKeys.set(layer, k);
+    /** Per layer, the `layer, r` and `layer, w` counters: one lookup per access instead of a key
+     *  built and hashed; folded into byLayer (in first-seen order) when the stream ends. */
+    const accessCounts = new Map<string, { r: number; w: number }>();
+    const seenOrder: [string, 'r' | 'w'][] = [];
+    const countAccess = (layer: string, op: 'r' | 'w'): void => {
+      let c = accessCounts.get(layer);
+      if (!c) {
+        c = { r: 0, w: 0 };
+        accessCounts.set(layer, c);
       }
-      return k[op];
+      if (c[op]++ === 0) {
+        seenOrder.push([layer, op]);
+        byLayer.set(`${layer}, ${op}`, 0); // holds the key's place in first-seen order
+      }
     };
-    /** Call site per stack id: a stack is defined once and shared by many accesses. */
-    const sites = new Map<number, string | null>();
+    const foldCounts = (): void => {
+      for (const [layer, op] of seenOrder) byLayer.set(`${layer}, ${op}`, accessCounts.get(layer)![op]);
+    };
+    /** Call site per stack id (ids are small integers): a stack is shared by many accesses. */
+    const sites: (string | null | undefined)[] = [];
     const siteOf = (id: number, frames: readonly string[] | null): string | null => {
-      let s = sites.get(id);
+      let s = sites[id];
       if (s === undefined) {
         s = callSite(frames);
-        sites.set(id, s);
+        sites[id] = s;
       }
       return s;
     };
@@ -89,10 +97,10 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
         countRecord(counts, r);
         switch (r.t) {
           case 'access':
-            countLayer(layerKey(r.layer, r.op));
+            countAccess(r.layer, r.op);
             subscriber.next(onAccess(r));
             break;
-          case 'stack': stacks.define(r.id, r.frames); sites.delete(r.id); break;
+          case 'stack': stacks.define(r.id, r.frames); sites[r.id] = undefined; break;
           case 'device': inventory.give(r); subscriber.next({ kind: 'device', device: r }); break;
           case 'phase':
             phase = { seq: phase.seq + 1, label: r.label, ts: r.ts };
@@ -111,6 +119,7 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
       },
       error: (e: unknown) => subscriber.error(e),
       complete() {
+        foldCounts();
         subscriber.next({ kind: 'end', counts, trailer, byLayer });
         subscriber.complete();
       },

@@ -50,8 +50,12 @@ function load(file, segment, stackBase) {
   return { header, head, body, maxStack, span: Math.ceil(span) + 1 };
 }
 
-/** Writes the capture; returns how many accesses it holds. */
-export function makeLargeCapture(want, out, sources = MIX_SOURCES) {
+/**
+ * Writes the capture; returns how many accesses it holds. `rate` (accesses per second) re-times
+ * the body evenly instead: access n at `leadIn + n / rate` seconds (the first at 0), so a replay at
+ * recorded speed feeds exactly that rate after a pause of `leadIn` seconds (the serve bench).
+ */
+export function makeLargeCapture(want, out, sources = MIX_SOURCES, { rate = null, leadIn = 0 } = {}) {
   const loaded = [];
   let stackBase = 0;
   for (const [i, f] of sources.entries()) {
@@ -72,7 +76,8 @@ export function makeLargeCapture(want, out, sources = MIX_SOURCES) {
     const s = loaded[round % loaded.length];
     for (const r of s.body) {
       if (r.t === 'access') { if (n >= want) break; n++; }
-      put(typeof r.ts === 'number' ? { ...r, ts: usec(r.ts + base) } : r);
+      if (rate !== null) put(typeof r.ts === 'number' ? { ...r, ts: n <= 1 ? 0 : usec(leadIn + (n - 1) / rate) } : r);
+      else put(typeof r.ts === 'number' ? { ...r, ts: usec(r.ts + base) } : r);
     }
     base += s.span;
   }

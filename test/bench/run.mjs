@@ -6,7 +6,7 @@
 // Options: --quick (100k/1M instead of 1M/10M, fewer runs: to try the bench itself), --keep.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { makeLargeCapture, MIX_SOURCES } from './make-large-capture.mjs';
 import { makeBpftraceText, makeFtraceText } from './make-raw-text.mjs';
 import { repeat } from './measure.mjs';
 import { protectedOffsets } from './protected-offsets.mjs';
+import { serveRun } from './serve-bench.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/cfgscope.js');
@@ -112,7 +113,18 @@ async function main() {
     checkVsAwkSameCapture: +(large.cpuS / awkLarge.cpuS).toFixed(2),
     checkVsAwkOnRawFtrace: +((large.cpuS / LARGE) / (awkFtraceRow.cpuS / nFtrace)).toFixed(2),
   };
-  const serve = { note: 'not measured: the serve command is not on this branch (see test/bench/README.md)' };
+  const serve = existsSync(join(ROOT, 'dist/cli/serve-command.js')) ? { runs: [] } : { note: 'not measured: no serve command in this build' };
+  if (serve.runs) {
+    log('serve (websocket clients, luo-default)');
+    const policyArgs = ['--policy', POLICY, ...PRESERVED.flatMap((b) => ['--preserve', b])];
+    for (const rate of [100_000, 500_000]) {
+      for (const clients of [1, 50]) {
+        const r = await serveRun({ dir, rate, seconds: quick ? 0.5 : rate > 100_000 ? 1 : 2, clients, policyArgs });
+        serve.runs.push(r);
+        log(`  serve ${rate}/s to ${clients}: ${r.deliveredPerClientPerS}/s per client, ${r.missedEvents} missed, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`);
+      }
+    }
+  }
   const targets = {
     checkAccessesPerCpuS: { want: 2_000_000, got: large.accessesPerCpuS, met: large.accessesPerCpuS >= 2_000_000 },
     peakRssMbAtLarge: { want: 300, got: large.maxRssMb, met: large.maxRssMb < 300 },
@@ -137,7 +149,14 @@ function printTable(r) {
   console.log(`\ncfgscope check / awk on the same capture: ${r.ratio.checkVsAwkSameCapture} (time per access; < 1 means cfgscope is faster)`);
   console.log(`cfgscope check on a capture / awk on raw ftrace text: ${r.ratio.checkVsAwkOnRawFtrace}`);
   for (const [k, t] of Object.entries(r.targets)) console.log(`target ${k}: want ${t.want}, got ${t.got}: ${t.met ? 'met' : 'NOT met'}`);
-  console.log(`serve: ${r.serve.note ?? ''}`);
+  if (r.serve.note) console.log(`serve: ${r.serve.note}`);
+  else {
+    console.log('\nserve: feed (accesses/s)  clients  delivered/s per client  missed events  latency p50 / p99 (ms)');
+    for (const x of r.serve.runs) {
+      const ms = (v) => (v === null ? '-' : v.toFixed(0));
+      console.log(`       ${String(x.feedPerS).padStart(17)}  ${String(x.clients).padStart(7)}  ${String(x.deliveredPerClientPerS).padStart(22)}  ${String(x.missedEvents).padStart(13)}  ${ms(x.latencyMs.p50).padStart(9)} / ${ms(x.latencyMs.p99)}`);
+    }
+  }
   console.log(`(${r.benchSeconds} s; results in test/bench/results.json)`);
 }
 
