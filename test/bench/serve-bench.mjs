@@ -18,6 +18,7 @@ const CLI = join(ROOT, 'bin/cfgscope.js');
 const LEAD_IN = 2; // seconds before the paced part: time for 50 clients to connect
 const SAMPLE_EVERY = 16; // latency of every 16th live access per client (parsing each costs the client)
 
+const round1 = (v) => (v === null ? null : Math.round(v * 10) / 10);
 const percentile = (xs, p) => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -91,8 +92,9 @@ export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
   const stoppers = [];
   const done = Promise.all(Array.from({ length: clients }, () => client(server.url, server.startedAt, stoppers)));
   // A client whose `end` was dropped in a gap is closed once the replay is over and it has had
-  // nothing for a second; one the server never catches up with is cut off after a minute.
-  const deadline = Date.now() + (LEAD_IN + seconds + 60) * 1000;
+  // nothing for a second; one the server never catches up with is cut off 20 s after the feed
+  // ends (its counts so far still count, and clientsEnded says it was cut off).
+  const deadline = Date.now() + (LEAD_IN + seconds + 20) * 1000;
   const timeout = setInterval(() => {
     for (const { st, stop } of stoppers) if (Date.now() > deadline || (server.replayed && Date.now() - st.lastMessage > 1000)) stop();
   }, 250);
@@ -109,6 +111,6 @@ export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
     receivedAccesses: results.reduce((a, r) => a + r.accesses, 0),
     missedEvents: results.reduce((a, r) => a + r.missed, 0),
     clientsEnded: results.filter((r) => r.ended).length,
-    latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length },
+    latencyMs: { p50: round1(percentile(lat, 50)), p99: round1(percentile(lat, 99)), samples: lat.length },
   };
 }
