@@ -65,6 +65,9 @@ export class AccessLineScanner {
   private numNull = false;
   private str: string | null = null;
   private readonly interned = new Map<number, string>();
+  /** The last string read in each field (comm, layer, fn, ...): consecutive records mostly repeat
+   *  them, and comparing against it needs no hashing. */
+  private readonly last: string[] = ['', '', '', '', '', ''];
 
   /** The record on bytes [start, end) of `buf` (no newline), or null when it is not exactly in
    *  the writer's access or nested shape. */
@@ -91,12 +94,12 @@ export class AccessLineScanner {
     const cpu = this.value();
     p = this.numOrNull(this.lit(p, K_PID));
     const pid = this.value();
-    p = this.strOrNull(this.lit(p, K_COMM));
+    p = this.strOrNull(this.lit(p, K_COMM), 0);
     const comm = this.str;
     let model: string | undefined;
     const m = this.lit(p, K_MODEL);
     if (m !== -1) {
-      p = this.string(m);
+      p = this.string(m, 1);
       model = this.str ?? undefined;
     }
     p = this.lit(p, K_OP);
@@ -121,9 +124,9 @@ export class AccessLineScanner {
     const val = this.value();
     p = this.numOrNull(this.lit(p, K_RET));
     const ret = this.value();
-    p = this.string(this.lit(p, K_LAYER));
+    p = this.string(this.lit(p, K_LAYER), 2);
     const layer = this.str;
-    p = this.strOrNull(this.lit(p, K_FN));
+    p = this.strOrNull(this.lit(p, K_FN), 3);
     const fn = this.str;
     p = this.numOrNull(this.lit(p, K_STACK));
     const stack = this.value();
@@ -141,7 +144,7 @@ export class AccessLineScanner {
         p = this.number(q);
         r.line = this.num;
       } else if (r.attributed === undefined && (q = this.lit(p, K_ATTRIBUTED)) !== -1) {
-        p = this.string(q);
+        p = this.string(q, 4);
         r.attributed = this.str as 'device-log';
       } else if (r.sizeGuessed === undefined && (q = this.lit(p, K_SIZE_GUESSED)) !== -1) {
         p = this.bool(q);
@@ -154,7 +157,7 @@ export class AccessLineScanner {
   }
 
   private nested(at: number): NestedRecord | null {
-    let p = this.string(at);
+    let p = this.string(at, 5);
     const layer = this.str;
     p = this.numOrNull(this.lit(p, K_OF));
     const of = this.value();
@@ -241,22 +244,33 @@ export class AccessLineScanner {
     return i;
   }
 
-  private strOrNull(p: number): number {
+  private strOrNull(p: number, slot: number): number {
     const q = this.lit(p, NULL);
     if (q !== -1) {
       this.str = null;
       return q;
     }
-    return this.string(p);
+    return this.string(p, slot);
   }
 
   /** A string of printable ASCII without escapes (anything else: not this scanner's job).
    *  `str` is null when it fails. */
-  private string(p: number): number {
+  private string(p: number, slot: number): number {
     this.str = null;
     const b = this.b;
     if (p === -1 || b[p] !== QUOTE) return -1;
     const start = p + 1;
+    // The field's previous value, if these bytes are exactly it (it was checked when first read).
+    const prev = this.last[slot]!;
+    const n = prev.length;
+    if (start + n < this.end && b[start + n] === QUOTE) {
+      let k = 0;
+      while (k < n && b[start + k] === prev.charCodeAt(k)) k++;
+      if (k === n) {
+        this.str = prev;
+        return start + n + 1;
+      }
+    }
     let i = start;
     let h = 0;
     for (; i < this.end; i++) {
@@ -274,6 +288,7 @@ export class AccessLineScanner {
       for (let k = 0; k < len; k++) if (known.charCodeAt(k) !== b[start + k]) { same = false; break; }
       if (same) {
         this.str = known;
+        this.last[slot] = known;
         return i + 1;
       }
     }
@@ -282,6 +297,7 @@ export class AccessLineScanner {
       : Buffer.from(b.buffer, b.byteOffset + start, len).toString('latin1');
     if (known === undefined && this.interned.size < INTERN_LIMIT) this.interned.set(key, s);
     this.str = s;
+    this.last[slot] = s;
     return i + 1;
   }
 }
