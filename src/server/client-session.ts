@@ -43,10 +43,12 @@ export class ClientSession {
   private sent = 0;
   private dropped = 0;
   private gaps = 0;
-  /** Answered the last ping (or its send buffer shrank since: it reads, the ping waits behind data). */
+  /** Answered a ping since the last heartbeat (set by the server on pong). */
   alive = true;
+  /** Heartbeats in a row at which the client had neither answered a ping nor read anything. */
+  private silent = 0;
   /** The send buffer's size at the last heartbeat. */
-  lastBuffered = 0;
+  private lastBuffered = 0;
 
   constructor(readonly id: number, private readonly ws: WebSocket, private readonly stream: StreamView, private readonly bufferBytes: number) {}
 
@@ -59,14 +61,18 @@ export class ClientSession {
     return { id: this.id, mode: this.mode, cursor: this.cursor, sent: this.sent, dropped: this.dropped, gaps: this.gaps };
   }
 
-  /** At each heartbeat: false when the client neither answered the last ping nor read anything since. */
+  /**
+   * At each heartbeat: false when, for two heartbeats in a row, the client neither answered a ping
+   * nor read anything (its send buffer did not shrink: a ping may wait behind data it is reading).
+   * Two, so that a client whose event loop was busy for one interval is not cut off.
+   */
   checkAlive(): boolean {
     const buffered = this.ws.bufferedAmount;
     const reading = buffered < this.lastBuffered;
     this.lastBuffered = buffered;
-    const alive = this.alive || reading;
+    this.silent = this.alive || reading ? 0 : this.silent + 1;
     this.alive = false;
-    return alive;
+    return this.silent < 2;
   }
 
   private hasRoom(): boolean {
@@ -162,10 +168,7 @@ export class ClientSession {
       const reread = this.stream.reread(next);
       if (reread === null) {
         // Nothing to re-read (a live stream without its file): say what is gone, go on from memory.
-        const first = this.stream.recentFirst();
-        this.cursor = first - 1;
-        this.gaps++;
-        this.sendText(JSON.stringify({ type: 'gap', seq: this.cursor, from: next, to: first - 1, count: null, reason: 'expired' }));
+        this.expired(next);
         continue;
       }
       for await (const e of reread) {
@@ -174,12 +177,16 @@ export class ClientSession {
         if (e.seq > this.stream.head() || this.stream.recent(e.seq)) break;
         if (!(await this.deliver(gen, e))) return;
       }
-      if (this.cursor + 1 === next) {
-        // The re-read had nothing at `next` (a source shorter than the stream): give up on it.
-        this.sendText(JSON.stringify({ type: 'gap', seq: this.stream.recentFirst() - 1, from: next, to: this.stream.recentFirst() - 1, count: null, reason: 'expired' }));
-        this.cursor = this.stream.recentFirst() - 1;
-      }
+      // The re-read had nothing at `next` (a growing file not written that far yet): give up on it.
+      if (this.cursor + 1 === next) this.expired(next);
     }
+  }
+
+  /** Events from `from` up to the oldest in memory cannot be had: a gap, then on from memory. */
+  private expired(from: number): void {
+    this.cursor = this.stream.recentFirst() - 1;
+    this.gaps++;
+    this.sendControl({ type: 'gap', from, to: this.cursor, count: null, reason: 'expired' });
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 // A client that stops reading does not slow the stream or the other clients: its events are
 // dropped for it alone, and once it reads again it gets a `gap` that covers exactly what it
 // missed. The stream is the real capture's events, passed again and again (a long live run).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Subject } from 'rxjs';
 import { capturePass } from '../../src/server/capture-stream.js';
@@ -9,6 +9,9 @@ import { serveEvents } from '../../src/server/serve-events.js';
 import type { ServedEvent } from '../../src/server/wire-message.js';
 import { captureStream, QEMU_BASIC, wsUrl } from './capture-server.js';
 import { TestClient } from './test-client.js';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 describe('a stalled client', () => {
   it('is dropped alone, and told exactly which seq range it missed', async () => {
@@ -19,6 +22,8 @@ describe('a stalled client', () => {
     const server = await serveEvents({
       source, meta: { id: 'stall-test', kind: 'live', policy: null },
       listen: { host: '127.0.0.1', port: 0 }, bufferBytes: 64 * 1024, ringSize: 1000,
+      // The staller answers no ping while paused: no liveness cut-off during this test, however slow the machine.
+      heartbeatMs: 600_000,
     });
     const reader = new TestClient(wsUrl(server));
     const staller = new TestClient(wsUrl(server));

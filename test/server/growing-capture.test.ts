@@ -1,13 +1,16 @@
 // The history of a live run is its capture file, still being written. A pass over it stops at
 // the last complete line: what it gives is exactly the start of the finished file's stream, with
 // no end-of-stream events and nothing made of a half-written line.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capturePass } from '../../src/server/capture-stream.js';
 import { wireEvent, type ServedEvent } from '../../src/server/wire-message.js';
 import { captureStream, QEMU_BASIC } from './capture-server.js';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 async function texts(events: AsyncIterable<ServedEvent[]>): Promise<string[]> {
   const out: string[] = [];

@@ -1,10 +1,13 @@
 // --listen parsing and which addresses count as loopback (no token needed), and a real IPv6
 // loopback bind without a token.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EMPTY } from 'rxjs';
 import { isLoopback, parseListen } from '../../src/server/listen-address.js';
 import { serveEvents } from '../../src/server/serve-events.js';
 import { TestClient } from './test-client.js';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 describe('--listen', () => {
   it('reads host:port, with IPv6 in brackets', () => {

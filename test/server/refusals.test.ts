@@ -1,13 +1,16 @@
 // What the server refuses, and that refusing one client never stops it serving the others:
 // a non-loopback bind without a token, a bad token, malformed, unknown, invalid and oversized
 // client messages (each with the close code docs/protocol.md lists).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CfgscopeError } from '../../src/model/errors.js';
 import { serveEvents, type ServeHandle } from '../../src/server/serve-events.js';
 import { runCli } from '../cli/run-cli.js';
 import { QEMU_BASIC, serveCapture, wsUrl } from './capture-server.js';
 import { TestClient } from './test-client.js';
 import { EMPTY } from 'rxjs';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 /** A client that reads the whole stream: proof the server still serves. */
 async function servesWhole(s: ServeHandle, query = ''): Promise<void> {

@@ -1,13 +1,16 @@
 // A client that disconnects midway and comes back with `from` = its last seq + 1 loses nothing:
 // the union of what it got is the whole stream, event for event. Events older than the server's
 // memory come from re-reading the capture file, with the same seq and the same content.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Subject } from 'rxjs';
 import { captureHistory, capturePass } from '../../src/server/capture-stream.js';
 import { serveEvents, type ServeHandle } from '../../src/server/serve-events.js';
 import type { ServedEvent } from '../../src/server/wire-message.js';
 import { captureStream, LAB_KEXEC, QEMU_BASIC, serveCapture, wsUrl } from './capture-server.js';
 import { TestClient, type Msg } from './test-client.js';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 async function connect(s: ServeHandle, subscribe: Record<string, unknown>): Promise<TestClient> {
   const c = new TestClient(wsUrl(s));

@@ -1,10 +1,13 @@
 // `cfgscope serve` as a real process: prints where it listens, replays the capture (paced), keeps
 // serving after the end, and closes cleanly on SIGINT (clients see 1001, exit status 0). A
 // restarted server replaying the same file says the same stream id, so clients may resume.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { checkJson, QEMU_BASIC, root } from './capture-server.js';
 import { TestClient } from './test-client.js';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 interface Running { child: ChildProcess; url: string; stderr: () => string; exit: Promise<number | null> }
 

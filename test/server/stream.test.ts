@@ -1,10 +1,13 @@
 // A client that subscribes to everything gets hello, then every event of the capture with seq
 // 1, 2, 3... and no hole; its findings are exactly what `cfgscope check --json` says of the
 // same capture, each after the access it judges; filters keep exactly what they promise.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServeHandle } from '../../src/server/serve-events.js';
 import { checkJson, LAB_KEXEC, QEMU_BASIC, serveCapture, wsUrl } from './capture-server.js';
 import { TestClient, type Msg } from './test-client.js';
+
+// Real servers and sockets on a machine shared with other jobs: generous limits, never timing assertions.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 /** A server message as `check --json` prints the same event: without seq and the copied-up keys. */
 function asCheckLine(m: Msg): Record<string, unknown> {
