@@ -83,6 +83,8 @@ function stripUndefined(r: DeviceRecord): Partial<DeviceRecord> {
 
 export class Inventory {
   private readonly devices = new Map<number, DeviceState>();
+  /** all()'s answer, kept while no device is added (devices are never removed). */
+  private sorted: DeviceState[] | null = null;
 
   state(seg: number, bus: number, devfn: number): DeviceState {
     const key = bdfKey(seg, bus, devfn);
@@ -90,6 +92,7 @@ export class Inventory {
     if (!s) {
       s = new DeviceState(bdfFromKey(key));
       this.devices.set(key, s);
+      this.sorted = null;
     }
     return s;
   }
@@ -102,7 +105,9 @@ export class Inventory {
     return s;
   }
 
-  all(): DeviceState[] {
-    return [...this.devices.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+  /** Every device, by segment, bus and devfn. The same array until a device is added: do not modify it. */
+  all(): readonly DeviceState[] {
+    this.sorted ??= [...this.devices.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    return this.sorted;
   }
 }

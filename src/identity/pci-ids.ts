@@ -2,8 +2,9 @@
 // as hwdata). Format, per its own header comment: a vendor line `vvvv  name`, its devices indented
 // by one tab `\tdddd  name`, their subsystems by two `\t\tssss ssss  name`; after the `C cc  name`
 // class lines, one tab is a subclass and two a programming interface. `#` starts a comment.
-// openPciIds() only looks for the file; the ~1.3 MB parse happens on the first lookup, once, into
-// the returned object (the caller keeps it: nothing is cached at module level). Without a file
+// openPciIds() only looks for the file; it is read on the first lookup and each vendor or class
+// block parsed when first asked for, into the returned object (the caller keeps it: nothing is
+// cached at module level). Without a file
 // every lookup answers undefined and `available` is false, so the CLI can say so once.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -71,14 +72,60 @@ export function parsePciIds(text: string): Tables {
   return { vendors, classes };
 }
 
+/**
+ * The database split into its top-level blocks (a vendor with its devices, or a class with its
+ * subclasses), each parsed by parsePciIds only when a lookup needs it: a run names a handful of
+ * devices, and parsing all ~40k lines cost more than a small check. A block starts at every line
+ * that parsePciIds would read as a vendor or class (the same pattern), so a block parsed alone
+ * gives exactly what parsing the whole file gives for its id; a repeated id keeps the last block,
+ * as the whole-file parse does.
+ */
+function lazyTables(text: string): Tables {
+  const vendorBlocks = new Map<number, [number, number]>();
+  const classBlocks = new Map<number, [number, number]>();
+  // `map` null: a top-level line parsePciIds reads but keeps nothing under (a vendor id that is not
+  // 4 digits); it still ends the block before it.
+  let open: { map: Map<number, [number, number]> | null; id: number; start: number } | null = null;
+  const close = (end: number): void => { if (open?.map) open.map.set(open.id, [open.start, end]); };
+  for (let at = 0; at < text.length;) {
+    let nl = text.indexOf('\n', at);
+    if (nl === -1) nl = text.length;
+    const c = text.charCodeAt(at);
+    if (nl > at && c !== 0x09 && c !== 0x23) { // not indented, not a comment
+      const m = ENTRY.exec(text.slice(at, nl).trimEnd());
+      if (m && m[1] === '') {
+        close(at);
+        const isClass = m[2] !== undefined;
+        const map = isClass ? classBlocks : m[3]!.length === 4 ? vendorBlocks : null;
+        open = { map, id: parseInt(m[3]!, 16), start: at };
+      }
+    }
+    at = nl + 1;
+  }
+  close(text.length);
+  const lazy = (blocks: Map<number, [number, number]>, pick: (t: Tables) => Map<number, Top>): Map<number, Top> => {
+    const parsed = new Map<number, Top | undefined>();
+    const one = (id: number): Top | undefined => {
+      if (!parsed.has(id)) {
+        const b = blocks.get(id);
+        parsed.set(id, b ? pick(parsePciIds(text.slice(b[0], b[1]))).get(id) : undefined);
+      }
+      return parsed.get(id);
+    };
+    // Only get() is used by the lookups below.
+    return { get: one } as unknown as Map<number, Top>;
+  };
+  return { vendors: lazy(vendorBlocks, (t) => t.vendors), classes: lazy(classBlocks, (t) => t.classes) };
+}
+
 export function openPciIds(opts: { paths?: readonly string[] } = {}): PciIds {
   const path = (opts.paths ?? DEFAULT_PCI_IDS_PATHS).find((p) => existsSync(p));
-  let tables: Tables | null | undefined; // undefined: not parsed yet; null: unreadable
+  let tables: Tables | null | undefined; // undefined: not read yet; null: unreadable
   const load = (): Tables | null => {
     if (tables !== undefined) return tables;
     try {
       const raw = readFileSync(path!);
-      tables = parsePciIds((path!.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'));
+      tables = lazyTables((path!.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'));
     } catch {
       tables = null;
     }

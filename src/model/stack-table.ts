@@ -5,9 +5,9 @@ export class StackTable {
   private readonly ids = new Map<string, number>();
   private readonly frames: string[][] = [];
 
-  /** Returns the id of `frames` and whether this call defined it (so the caller emits a StackRecord). */
-  intern(frames: readonly string[]): { id: number; isNew: boolean } {
-    const key = frames.join('\n');
+  /** Returns the id of `frames` and whether this call defined it (so the caller emits a StackRecord).
+   *  `key` is `frames.join('\n')` when the caller has it already (it is the table's key). */
+  intern(frames: readonly string[], key = frames.join('\n')): { id: number; isNew: boolean } {
     const known = this.ids.get(key);
     if (known !== undefined) return { id: known, isNew: false };
     const id = this.frames.length + 1;

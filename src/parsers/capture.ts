@@ -6,6 +6,7 @@ import type { CaptureRecord, RecordType } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
 import { CfgscopeError } from '../model/errors.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
+import { AccessLineScanner } from './capture-access-scanner.js';
 
 const HEADER_PREFIX = `{"t":"header","format":"${CAPTURE_FORMAT}"`;
 
@@ -40,6 +41,7 @@ const typeOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null 
 class CaptureParser implements LineParser {
   private sawHeader = false;
   private lineNo = 0;
+  private readonly scanner = new AccessLineScanner();
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {}
 
@@ -57,6 +59,19 @@ class CaptureParser implements LineParser {
     const r = rec as CaptureRecord;
     if (r.t === 'stack') this.ctx.stacks.define(r.id, r.frames);
     this.emit(r);
+  }
+
+  /** Fast path: an access or nested line in the writer's own shape is read from its bytes (the
+   *  scanner checks types as it reads); any other line is decoded and parsed as JSON. */
+  bytes(buf: Buffer, start: number, end: number, no: number): void {
+    if (this.sawHeader) {
+      const r = this.scanner.scan(buf, start, end);
+      if (r) {
+        this.lineNo = no;
+        return this.emit(r);
+      }
+    }
+    this.line(buf.toString('utf8', start, end), no);
   }
 
   end(): void {}

@@ -15,7 +15,13 @@ import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser
 
 const TRACER_HEADER = /^# tracer: (\S+)/;
 const ENTRIES_HEADER = /^# entries-in-buffer\/entries-written: (\d+)\/(\d+)/;
-const STACK_FRAME = /^ => (.+)$/;
+/** ` => frame`: what the regex /^ => (.+)$/ matches, without a match object per line (most lines
+ *  of a trace with stacks are frames). */
+function stackFrame(text: string): string | null {
+  if (text.length <= 4 || !text.startsWith(' => ')) return null;
+  const f = text.slice(4);
+  return f.includes('\n') || f.includes('\r') || f.includes('\u2028') || f.includes('\u2029') ? null : f;
+}
 const DMESG_LINE = /^\[\s*\d+\.\d+\]/;
 const LINUX_VERSION = /Linux version (\S+)/;
 const CMDLINE = /(?:^|\] )(?:Kernel )?[Cc]ommand line: (.*)$/;
@@ -63,9 +69,9 @@ class FtraceParser implements LineParser {
 
   line(raw: string, no: number): void {
     const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const frame = STACK_FRAME.exec(text);
-    if (frame && this.stackCpu !== null) {
-      this.pending.get(this.stackCpu)?.frames.push(frame[1]!);
+    const frame = stackFrame(text);
+    if (frame !== null && this.stackCpu !== null) {
+      this.pending.get(this.stackCpu)?.frames.push(frame);
       return;
     }
     this.endStackBlock();
@@ -197,7 +203,7 @@ class FtraceParser implements LineParser {
     }
     if (p.via === 'kprobe' && a.op === 'w') this.lastKprobeWrite.set(cpu, { fn: a.fn!, pid: a.pid!, stack: stackKey, line: a.line! });
     if (frames.length > 0) {
-      const { id, isNew } = this.ctx.stacks.intern(frames);
+      const { id, isNew } = this.ctx.stacks.intern(frames, stackKey);
       if (isNew) this.send({ t: 'stack', id, frames });
       a.stack = id;
     }

@@ -17,6 +17,12 @@ export type RecordSink = (record: CaptureRecord) => void;
 export interface LineParser {
   /** One input line without its newline; `lineNo` is 1-based. */
   line(text: string, lineNo: number): void;
+  /**
+   * Optional: the same line as undecoded UTF-8 bytes [start, end) of `buf`. A parser that has it
+   * is fed bytes instead of text by file sources (to skip decoding lines a byte scanner can read);
+   * it must behave exactly as line() on the decoded text.
+   */
+  bytes?(buf: Buffer, start: number, end: number, lineNo: number): void;
   /** End of input: flush whatever is pending (a stack still being collected, the header...). */
   end(): void;
 }

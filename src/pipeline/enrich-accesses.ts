@@ -31,12 +31,40 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
     let trailer: EndEvent['trailer'] = 'missing';
     const byLayer = new Map<string, number>();
     const countLayer = (key: string): void => { byLayer.set(key, (byLayer.get(key) ?? 0) + 1); };
+    /** Per layer, the `layer, r` and `layer, w` counters: one lookup per access instead of a key
+     *  built and hashed; folded into byLayer (in first-seen order) when the stream ends. */
+    const accessCounts = new Map<string, { r: number; w: number }>();
+    const seenOrder: [string, 'r' | 'w'][] = [];
+    const countAccess = (layer: string, op: 'r' | 'w'): void => {
+      let c = accessCounts.get(layer);
+      if (!c) {
+        c = { r: 0, w: 0 };
+        accessCounts.set(layer, c);
+      }
+      if (c[op]++ === 0) {
+        seenOrder.push([layer, op]);
+        byLayer.set(`${layer}, ${op}`, 0); // holds the key's place in first-seen order
+      }
+    };
+    const foldCounts = (): void => {
+      for (const [layer, op] of seenOrder) byLayer.set(`${layer}, ${op}`, accessCounts.get(layer)![op]);
+    };
+    /** Call site per stack id (ids are small integers): a stack is shared by many accesses. */
+    const sites: (string | null | undefined)[] = [];
+    const siteOf = (id: number, frames: readonly string[] | null): string | null => {
+      let s = sites[id];
+      if (s === undefined) {
+        s = callSite(frames);
+        sites[id] = s;
+      }
+      return s;
+    };
 
     const onAccess = (a: AccessRecord): AccessEvent => {
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
       const ev: AccessEvent = {
         kind: 'access', index: index++, access: a, bdf: null, register: null, mnemonic: null,
-        old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: callSite(frames), stack: frames, phase,
+        old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
       };
       if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
         if (a.op === 'w') epoch++;
@@ -69,10 +97,10 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
         countRecord(counts, r);
         switch (r.t) {
           case 'access':
-            countLayer(`${r.layer}, ${r.op}`);
+            countAccess(r.layer, r.op);
             subscriber.next(onAccess(r));
             break;
-          case 'stack': stacks.define(r.id, r.frames); break;
+          case 'stack': stacks.define(r.id, r.frames); sites[r.id] = undefined; break;
           case 'device': inventory.give(r); subscriber.next({ kind: 'device', device: r }); break;
           case 'phase':
             phase = { seq: phase.seq + 1, label: r.label, ts: r.ts };
@@ -91,6 +119,7 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
       },
       error: (e: unknown) => subscriber.error(e),
       complete() {
+        foldCounts();
         subscriber.next({ kind: 'end', counts, trailer, byLayer });
         subscriber.complete();
       },

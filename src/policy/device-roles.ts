@@ -3,7 +3,7 @@
 // its root port), and the PF of a preserved VF. Recomputed only when identity or bus numbers change.
 
 import type { Inventory, DeviceState } from '../identity/inventory.js';
-import { parseBdf } from '../model/bdf.js';
+import { parseBdf, type Bdf } from '../model/bdf.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { DeviceSelector } from './policy-types.js';
 
@@ -25,6 +25,8 @@ export function matchesSelector(sel: DeviceSelector, d: DeviceRecord): boolean {
 
 export class RoleMap {
   private roles: Map<string, Role> | null = null;
+  /** Parsed addresses by BDF text: derive() runs on every bridge bus-number change. */
+  private readonly addresses = new Map<string, Bdf>();
 
   constructor(private readonly inventory: Inventory, private readonly preserved: readonly DeviceSelector[]) {}
 
@@ -48,16 +50,25 @@ export class RoleMap {
     const preserved = devices.filter((s) => this.preserved.some((sel) => matchesSelector(sel, ids.get(s.bdf)!)));
     for (const p of preserved) out.set(p.bdf, 'preserved');
     for (const p of preserved) {
-      const at = parseBdf(p.bdf)!;
+      const at = this.address(p.bdf);
       for (const b of devices) {
         if (out.get(b.bdf) === 'preserved' || !isBridge(ids.get(b.bdf)!)) continue;
         const range = busRange(b);
-        if (range && parseBdf(b.bdf)!.seg === at.seg && at.bus >= range[0] && at.bus <= range[1]) out.set(b.bdf, 'depended');
+        if (range && this.address(b.bdf).seg === at.seg && at.bus >= range[0] && at.bus <= range[1]) out.set(b.bdf, 'depended');
       }
       const pf = physicalFunctionOf(p, devices);
       if (pf && out.get(pf.bdf) !== 'preserved') out.set(pf.bdf, 'depended');
     }
     return out;
+  }
+
+  private address(bdf: string): Bdf {
+    let a = this.addresses.get(bdf);
+    if (!a) {
+      a = parseBdf(bdf)!;
+      this.addresses.set(bdf, a);
+    }
+    return a;
   }
 }
 

@@ -2,7 +2,6 @@
 // rule protects changed (old -> new, RW1C clears understood as clears), and whether an expect
 // rule explains it. Pure: the caller supplies the device identity, role and the write's context.
 
-import { diffFields, rw1cMask } from '../registers/fields.js';
 import type { AccessEvent } from '../pipeline/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import { frameFunction } from '../parsers/accessors.js';
@@ -10,7 +9,8 @@ import type { Role } from './device-roles.js';
 import type { Change, Finding } from './findings.js';
 import { writeContextOf } from './findings.js';
 import type { Rule } from './policy-types.js';
-import { project, registerRange } from './register-range.js';
+import { project } from './register-range.js';
+import { directPlacement, type Placement } from './rule-placement.js';
 
 export function ruleApplies(rule: Rule, role: Role): boolean {
   switch (rule.appliesTo) {
@@ -36,14 +36,13 @@ interface Hit {
   moved: number;
 }
 
-function hitOf(rule: Rule, range: [number, number], e: AccessEvent): Hit | null {
+function hitOf(rule: Rule, range: [number, number], e: AccessEvent, rw1c: number): Hit | null {
   const a = e.access;
   const [start, end] = range;
   if (a.off! >= end || a.off! + a.size <= start) return null;
   const written = project(a.val ?? 0, a.off!, a.size, start, end);
   const mask = (rule.mask & written.covered) >>> 0;
   if (mask === 0) return null;
-  const rw1c = rule.register.space === 'any' ? 0 : rw1cMask(rule.register.text);
   if (a.val === null) return { rule, start, end, old: null, new: written.value, after: null, mask, change: 'unknown-old', moved: mask };
   if (e.old === null) {
     // A 0 written to an RW1C bit leaves it alone whatever it was: only the rest may have moved.
@@ -60,14 +59,15 @@ function hitOf(rule: Rule, range: [number, number], e: AccessEvent): Hit | null 
 const callSiteMatches = (rule: Rule, e: AccessEvent): boolean =>
   !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(frameFunction(e.callSite).replace(/\..*$/, '')));
 
-/** Findings for one known write on one device. `rules` are those indexed for this write. */
-export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent): Finding[] {
+/** Findings for one known write on one device. `rules` are those indexed for this write;
+ *  `placement` may remember where rules sit on a device (the pipeline's cache) or not. */
+export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement = directPlacement): Finding[] {
   const hits: Hit[] = [];
   for (const rule of rules) {
     if (rule.kind === 'target' || !ruleApplies(rule, role)) continue;
-    const range = registerRange(rule.register, id);
+    const range = placement.range(rule, id);
     if (range === null) continue;
-    const hit = hitOf(rule, range === 'any' ? [e.access.off!, e.access.off! + e.access.size] : range, e);
+    const hit = hitOf(rule, range === 'any' ? [e.access.off!, e.access.off! + e.access.size] : range, e, placement.rw1c(rule));
     if (hit) hits.push(hit);
   }
   const expects = hits.filter((h) => h.rule.kind === 'expect' && callSiteMatches(h.rule, e));
@@ -79,9 +79,9 @@ export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Ro
     // An expect rule explains the write when it covers every bit that (may have) moved.
     const bits = h.rule.kind === 'deny' ? h.mask : h.moved;
     const why = expects.find((x) => overlapsAll(x, h, bits));
-    out.push(finding(why ? 'expected' : 'violation', why ?? h, id, role, e, why ? h.rule.id : undefined));
+    out.push(finding(why ? 'expected' : 'violation', why ?? h, id, role, e, placement, why ? h.rule.id : undefined));
   }
-  for (const x of expects) if (!out.some((f) => f.rule.id === x.rule.id)) out.push(finding('expected', x, id, role, e));
+  for (const x of expects) if (!out.some((f) => f.rule.id === x.rule.id)) out.push(finding('expected', x, id, role, e, placement));
   return out;
 }
 
@@ -97,10 +97,10 @@ function overlapsAll(x: Hit, h: Hit, bits: number): boolean {
   return true;
 }
 
-function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Role, e: AccessEvent, overrides?: string): Finding {
+function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement, overrides?: string): Finding {
   const r = h.rule;
   const fields = h.old !== null && h.after !== null && r.register.space !== 'any'
-    ? diffFields(r.register.text, (h.old & h.mask) >>> 0, (h.after & h.mask) >>> 0).map((c) => c.text)
+    ? placement.changedFields(r, (h.old & h.mask) >>> 0, (h.after & h.mask) >>> 0)
     : r.fields;
   const f: Finding = {
     kind: 'finding', verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },

@@ -13,6 +13,8 @@ export class RuleIndex {
   private readonly targetRules: Rule[] = [];
   /** Per capability name, the list handed out (header + any + that capability's), built once. */
   private readonly lists = new Map<string, readonly Rule[]>();
+  /** Capability part of a register name (`CAP_EXP` of `CAP_EXP+0x8`), per name seen. */
+  private readonly capOfName = new Map<string, string | null>();
 
   constructor(rules: readonly Rule[]) {
     for (const r of rules) {
@@ -27,7 +29,11 @@ export class RuleIndex {
    *  capability's rules; a header or unnamed write meets header rules. `*` rules meet all. */
   candidates(e: AccessEvent): readonly Rule[] {
     const name = e.register ?? '';
-    const cap = /^(E?CAP[^+@]*)/.exec(name)?.[1];
+    let cap = this.capOfName.get(name);
+    if (cap === undefined) {
+      cap = /^(E?CAP[^+@]*)/.exec(name)?.[1] ?? null;
+      this.capOfName.set(name, cap);
+    }
     const key = cap ?? (e.access.off! < HEADER_END ? '<header>' : '<other>');
     let list = this.lists.get(key);
     if (!list) {

@@ -10,6 +10,7 @@ import { StackTable } from '../model/stack-table.js';
 import { detectFormat, formatByKind } from '../parsers/index.js';
 import { HEAD_LINES, type InputFormat } from '../parsers/parser.js';
 import { readHead } from './file-head.js';
+import { ByteLineSplitter } from './byte-line-splitter.js';
 import { LineSplitter } from './line-splitter.js';
 
 export interface FileSourceOptions {
@@ -24,15 +25,20 @@ export async function resolveFormat(file: string, opts: FileSourceOptions = {}):
 
 export function recordsFromFile(file: string, format: InputFormat): Observable<CaptureRecord> {
   return new Observable<CaptureRecord>((subscriber) => {
-    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
     let closed = false;
     const parser = format.create({ file, stacks: new StackTable() }, (r) => subscriber.next(r));
-    const splitter = new LineSplitter((text, no) => parser.line(text, no));
+    // A parser that reads bytes gets them undecoded; the others get decoded text lines.
+    const byBytes = parser.bytes !== undefined;
+    const stream = createReadStream(file, { encoding: byBytes ? undefined : 'utf8', highWaterMark: 1 << 20 });
+    const splitter = byBytes
+      ? new ByteLineSplitter((buf, start, end, no) => parser.bytes!(buf, start, end, no))
+      : new LineSplitter((text, no) => parser.line(text, no));
     (async () => {
       try {
         for await (const chunk of stream) {
           if (closed) return;
-          splitter.push(chunk as string);
+          if (byBytes) (splitter as ByteLineSplitter).push(chunk as Buffer);
+          else (splitter as LineSplitter).push(chunk as string);
         }
         splitter.end();
         parser.end();

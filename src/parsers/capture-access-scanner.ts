@@ -1,0 +1,303 @@
+// A hand-written reader for the lines that make up nearly all of a capture: access (and nested)
+// records exactly as CaptureWriter emits them (JSON.stringify of the parsers' records: fixed key
+// order, no whitespace, ASCII strings without escapes). It reads the line's bytes straight from
+// the file buffer: no UTF-8 decoding of the line, no JSON.parse, no shape check afterwards, and
+// the short strings (comm, fn, layer) come from a small intern table instead of a new string each.
+// It is strict on purpose: anything it does not recognise exactly (another key order, an unknown
+// key, whitespace, an escape or a non-ASCII byte, a number it cannot convert exactly) makes it
+// answer null, and the caller decodes the line and uses JSON.parse, so what a capture means never
+// depends on which path read it (test/parsers/capture-access-scanner.test.ts holds it to that).
+
+import type { AccessRecord, Layer, NestedRecord } from '../model/records.js';
+
+const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+
+const ACCESS = enc('{"t":"access","ts":');
+const NESTED = enc('{"t":"nested","layer":');
+const K_CPU = enc(',"cpu":');
+const K_PID = enc(',"pid":');
+const K_COMM = enc(',"comm":');
+const K_MODEL = enc(',"model":');
+const K_OP = enc(',"op":');
+const K_SEG = enc(',"seg":');
+const K_BUS = enc(',"bus":');
+const K_DEVFN = enc(',"devfn":');
+const K_OFF = enc(',"off":');
+const K_SIZE = enc(',"size":');
+const K_VAL = enc(',"val":');
+const K_RET = enc(',"ret":');
+const K_LAYER = enc(',"layer":');
+const K_FN = enc(',"fn":');
+const K_STACK = enc(',"stack":');
+const K_KNOWN = enc(',"known":');
+const K_LINE = enc(',"line":');
+const K_OF = enc(',"of":');
+const K_ATTRIBUTED = enc(',"attributed":');
+const K_SIZE_GUESSED = enc(',"sizeGuessed":');
+const NULL = enc('null');
+const TRUE = enc('true');
+const FALSE = enc('false');
+
+/** Integers, and decimal mantissas, up to this many digits are exact in a double. */
+const MAX_EXACT_DIGITS = 15;
+/** Powers of ten that are exact doubles: m / 10^k is then correctly rounded, as JSON.parse's. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Distinct short strings kept; beyond this a string is decoded each time (memory stays bounded). */
+const INTERN_LIMIT = 4096;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const CLOSE = 0x7d;
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+
+/** One scanner per capture parser: its scratch values and intern table live in it, nothing global.
+ *  Helpers take the cursor and return the next one, or -1 when the bytes are not what they read
+ *  (every later helper then returns -1 too); the value they read is left in `num` or `str`. */
+export class AccessLineScanner {
+  private b: Uint8Array = Buffer.alloc(0);
+  private end = 0;
+  private num = 0;
+  private numNull = false;
+  private str: string | null = null;
+  private readonly interned = new Map<number, string>();
+  /** The last string read in each field (comm, layer, fn, ...): consecutive records mostly repeat
+   *  them, and comparing against it needs no hashing. */
+  private readonly last: string[] = ['', '', '', '', '', ''];
+
+  /** The record on bytes [start, end) of `buf` (no newline), or null when it is not exactly in
+   *  the writer's access or nested shape. */
+  scan(buf: Uint8Array, start: number, end: number): AccessRecord | NestedRecord | null {
+    this.b = buf;
+    this.end = end;
+    let p = this.lit(start, ACCESS);
+    if (p !== -1) return this.access(p);
+    p = this.lit(start, NESTED);
+    if (p !== -1) return this.nested(p);
+    return null;
+  }
+
+  /** For text already decoded (tests, a live pipe): same answer as scan() on its UTF-8 bytes. */
+  scanText(text: string): AccessRecord | NestedRecord | null {
+    const bytes = Buffer.from(text, 'utf8');
+    return this.scan(bytes, 0, bytes.length);
+  }
+
+  private access(at: number): AccessRecord | null {
+    let p = this.numOrNull(at);
+    const ts = this.value();
+    p = this.numOrNull(this.lit(p, K_CPU));
+    const cpu = this.value();
+    p = this.numOrNull(this.lit(p, K_PID));
+    const pid = this.value();
+    p = this.strOrNull(this.lit(p, K_COMM), 0);
+    const comm = this.str;
+    let model: string | undefined;
+    const m = this.lit(p, K_MODEL);
+    if (m !== -1) {
+      p = this.string(m, 1);
+      model = this.str ?? undefined;
+    }
+    p = this.lit(p, K_OP);
+    let op: 'r' | 'w' = 'r';
+    if (p !== -1 && p + 3 <= this.end && this.b[p] === QUOTE && this.b[p + 2] === QUOTE && (this.b[p + 1] === 0x72 || this.b[p + 1] === 0x77)) {
+      op = this.b[p + 1] === 0x72 ? 'r' : 'w';
+      p += 3;
+    } else {
+      p = -1;
+    }
+    p = this.numOrNull(this.lit(p, K_SEG));
+    const seg = this.value();
+    p = this.numOrNull(this.lit(p, K_BUS));
+    const bus = this.value();
+    p = this.numOrNull(this.lit(p, K_DEVFN));
+    const devfn = this.value();
+    p = this.numOrNull(this.lit(p, K_OFF));
+    const off = this.value();
+    p = this.number(this.lit(p, K_SIZE));
+    const size = this.num;
+    p = this.numOrNull(this.lit(p, K_VAL));
+    const val = this.value();
+    p = this.numOrNull(this.lit(p, K_RET));
+    const ret = this.value();
+    p = this.string(this.lit(p, K_LAYER), 2);
+    const layer = this.str;
+    p = this.strOrNull(this.lit(p, K_FN), 3);
+    const fn = this.str;
+    p = this.numOrNull(this.lit(p, K_STACK));
+    const stack = this.value();
+    p = this.bool(this.lit(p, K_KNOWN));
+    const known = this.num === 1;
+    if (p === -1 || layer === null) return null;
+    // Key order follows the line, so the record re-serialises to the same bytes.
+    const r: AccessRecord = model === undefined
+      ? { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size: size as 1 | 2 | 4, val, ret, layer: layer as Layer, fn, stack, known }
+      : { t: 'access', ts, cpu, pid, comm, model, op, seg, bus, devfn, off, size: size as 1 | 2 | 4, val, ret, layer: layer as Layer, fn, stack, known };
+    // The optional keys after `known`, each at most once, in the order they appear.
+    while (p !== -1 && p < this.end - 1) {
+      let q: number;
+      if (r.line === undefined && (q = this.lit(p, K_LINE)) !== -1) {
+        p = this.number(q);
+        r.line = this.num;
+      } else if (r.attributed === undefined && (q = this.lit(p, K_ATTRIBUTED)) !== -1) {
+        p = this.string(q, 4);
+        r.attributed = this.str as 'device-log';
+      } else if (r.sizeGuessed === undefined && (q = this.lit(p, K_SIZE_GUESSED)) !== -1) {
+        p = this.bool(q);
+        r.sizeGuessed = this.num === 1;
+      } else {
+        return null;
+      }
+    }
+    return this.closed(p) ? r : null;
+  }
+
+  private nested(at: number): NestedRecord | null {
+    let p = this.string(at, 5);
+    const layer = this.str;
+    p = this.numOrNull(this.lit(p, K_OF));
+    const of = this.value();
+    p = this.number(this.lit(p, K_LINE));
+    const line = this.num;
+    if (p === -1 || layer === null) return null;
+    const r: NestedRecord = { t: 'nested', layer, of, line };
+    return this.closed(p) ? r : null;
+  }
+
+  private closed(p: number): boolean {
+    return p !== -1 && p === this.end - 1 && this.b[p] === CLOSE;
+  }
+
+  private value(): number | null {
+    return this.numNull ? null : this.num;
+  }
+
+  /** The cursor past `k` when the bytes at `p` are exactly it, else -1. */
+  private lit(p: number, k: Uint8Array): number {
+    if (p === -1 || p + k.length > this.end) return -1;
+    const b = this.b;
+    for (let i = 0; i < k.length; i++) if (b[p + i] !== k[i]) return -1;
+    return p + k.length;
+  }
+
+  /** true or false; `num` is 1 or 0. */
+  private bool(p: number): number {
+    let q = this.lit(p, TRUE);
+    if (q !== -1) { this.num = 1; return q; }
+    q = this.lit(p, FALSE);
+    this.num = 0;
+    return q;
+  }
+
+  private numOrNull(p: number): number {
+    const q = this.lit(p, NULL);
+    if (q !== -1) {
+      this.numNull = true;
+      return q;
+    }
+    this.numNull = false;
+    return this.number(p);
+  }
+
+  /** A JSON number (RFC 8259 grammar, checked here). Exact: integers and decimals of up to 15
+   *  digits are computed (m / 10^k is correctly rounded); anything longer goes through Number(). */
+  private number(start: number): number {
+    if (start === -1) return -1;
+    const b = this.b;
+    const end = this.end;
+    let i = start;
+    const neg = b[i] === MINUS;
+    if (neg) i++;
+    if (i >= end || !isDigit(b[i]!)) return -1;
+    let m = 0;
+    let digits = 0;
+    if (b[i] === ZERO) {
+      i++;
+    } else {
+      while (i < end && isDigit(b[i]!)) { m = m * 10 + (b[i]! - ZERO); digits++; i++; }
+    }
+    let frac = 0;
+    if (i < end && b[i] === DOT) {
+      i++;
+      if (i >= end || !isDigit(b[i]!)) return -1;
+      while (i < end && isDigit(b[i]!)) { m = m * 10 + (b[i]! - ZERO); frac++; i++; }
+      digits += frac;
+    }
+    let exact = digits <= MAX_EXACT_DIGITS;
+    if (i < end && (b[i] === 0x65 || b[i] === 0x45)) {
+      exact = false;
+      i++;
+      if (i < end && (b[i] === PLUS || b[i] === MINUS)) i++;
+      if (i >= end || !isDigit(b[i]!)) return -1;
+      while (i < end && isDigit(b[i]!)) i++;
+    }
+    if (!exact) {
+      this.num = Number(Buffer.from(b.buffer, b.byteOffset + start, i - start).toString('latin1'));
+    } else {
+      const v = frac === 0 ? m : m / POW10[frac]!;
+      this.num = neg ? -v : v;
+    }
+    return i;
+  }
+
+  private strOrNull(p: number, slot: number): number {
+    const q = this.lit(p, NULL);
+    if (q !== -1) {
+      this.str = null;
+      return q;
+    }
+    return this.string(p, slot);
+  }
+
+  /** A string of printable ASCII without escapes (anything else: not this scanner's job).
+   *  `str` is null when it fails. */
+  private string(p: number, slot: number): number {
+    this.str = null;
+    const b = this.b;
+    if (p === -1 || b[p] !== QUOTE) return -1;
+    const start = p + 1;
+    // The field's previous value, if these bytes are exactly it (it was checked when first read).
+    const prev = this.last[slot]!;
+    const n = prev.length;
+    if (start + n < this.end && b[start + n] === QUOTE) {
+      let k = 0;
+      while (k < n && b[start + k] === prev.charCodeAt(k)) k++;
+      if (k === n) {
+        this.str = prev;
+        return start + n + 1;
+      }
+    }
+    let i = start;
+    let h = 0;
+    for (; i < this.end; i++) {
+      const c = b[i]!;
+      if (c === QUOTE) break;
+      if (c === BACKSLASH || c < 0x20 || c >= 0x7f) return -1;
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    if (i >= this.end) return -1;
+    const len = i - start;
+    const key = (h ^ Math.imul(len, 0x9e3779b1)) | 0;
+    const known = this.interned.get(key);
+    if (known !== undefined && known.length === len) {
+      let same = true;
+      for (let k = 0; k < len; k++) if (known.charCodeAt(k) !== b[start + k]) { same = false; break; }
+      if (same) {
+        this.str = known;
+        this.last[slot] = known;
+        return i + 1;
+      }
+    }
+    const s = len <= 64
+      ? String.fromCharCode.apply(null, b.subarray(start, i) as unknown as number[])
+      : Buffer.from(b.buffer, b.byteOffset + start, len).toString('latin1');
+    if (known === undefined && this.interned.size < INTERN_LIMIT) this.interned.set(key, s);
+    this.str = s;
+    this.last[slot] = s;
+    return i + 1;
+  }
+}

@@ -1,0 +1,75 @@
+// Where each rule's register sits on a device, and which of its bits are RW1C, worked out once
+// per device identity instead of once per write: `check` judges millions of writes against a
+// handful of devices. One instance per pipeline run (identities are replaced, never mutated,
+// when a device is learned better, so a new identity object simply misses the cache).
+
+import type { DeviceRecord } from '../model/records.js';
+import { diffFields, rw1cMask } from '../registers/fields.js';
+import type { Rule } from './policy-types.js';
+import { registerRange } from './register-range.js';
+
+export type RuleRange = [number, number] | 'any' | null;
+
+export interface Placement {
+  range(rule: Rule, id: DeviceRecord): RuleRange;
+  rw1c(rule: Rule): number;
+  /** The rule register's fields that differ between two masked values (`MASTER 1->0`). */
+  changedFields(rule: Rule, old: number, after: number): string[];
+}
+
+/** Computes every time: what a one-off judgement (a test, a report) uses. */
+export const directPlacement: Placement = {
+  range: (rule, id) => registerRange(rule.register, id),
+  rw1c: (rule) => (rule.register.space === 'any' ? 0 : rw1cMask(rule.register.text)),
+  changedFields: (rule, old, after) => diffFields(rule.register.text, old, after).map((c) => c.text),
+};
+
+export class CachedPlacement implements Placement {
+  private readonly ranges = new WeakMap<DeviceRecord, Map<Rule, RuleRange>>();
+  private readonly masks = new Map<Rule, number>();
+  /** Per rule, old -> after -> field texts: findings repeat the same few transitions. */
+  private readonly changes = new Map<Rule, Map<number, Map<number, readonly string[]>>>();
+
+  range(rule: Rule, id: DeviceRecord): RuleRange {
+    let perRule = this.ranges.get(id);
+    if (!perRule) {
+      perRule = new Map();
+      this.ranges.set(id, perRule);
+    }
+    let r = perRule.get(rule);
+    if (r === undefined) {
+      r = directPlacement.range(rule, id);
+      perRule.set(rule, r);
+    }
+    return r;
+  }
+
+  rw1c(rule: Rule): number {
+    let m = this.masks.get(rule);
+    if (m === undefined) {
+      m = directPlacement.rw1c(rule);
+      this.masks.set(rule, m);
+    }
+    return m;
+  }
+
+  changedFields(rule: Rule, old: number, after: number): string[] {
+    let byOld = this.changes.get(rule);
+    if (!byOld) {
+      byOld = new Map();
+      this.changes.set(rule, byOld);
+    }
+    let byAfter = byOld.get(old);
+    if (!byAfter) {
+      byAfter = new Map();
+      byOld.set(old, byAfter);
+    }
+    let texts = byAfter.get(after);
+    if (!texts) {
+      texts = directPlacement.changedFields(rule, old, after);
+      byAfter.set(after, texts);
+    }
+    // A copy: each finding owns its array.
+    return [...texts];
+  }
+}
