@@ -149,6 +149,11 @@ export class AccessLineScanner {
       } else if (r.sizeGuessed === undefined && (q = this.lit(p, K_SIZE_GUESSED)) !== -1) {
         p = this.bool(q);
         r.sizeGuessed = this.num === 1;
+      } else if (r.model === undefined && (q = this.lit(p, K_MODEL)) !== -1) {
+        // Device-side writes added by `import --attribute` name the emulated model last.
+        p = this.string(q, 1);
+        if (this.str === null) return null;
+        r.model = this.str;
       } else {
         return null;
       }
