@@ -111,6 +111,8 @@ while read -r name fixtures replays kind command; do
     [[ -n "$only" && ",$only," != *",$name,"* ]] && continue
     fx="$fresh/fixtures/$fixtures"
     [[ $overwrite == 1 ]] && fx="test/fixtures/$fixtures"
+    # `-`: a scenario without fixtures (live): its command still gets a folder, a fresh one.
+    [[ "$fixtures" == - ]] && fx="$fresh/fixtures/$name"
     mkdir -p "$fx"
     ok=0
     for attempt in 1 2; do

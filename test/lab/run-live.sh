@@ -2,7 +2,10 @@
 # Live lab: `cfgscope capture` runs in the guest (real bpftrace, real kprobes) while drivers probe;
 # a host-side client receives its violations through QEMU's user-net port forwarding while the guest
 # is still probing; a second capture has its bpftrace killed. Host side then checks both captures
-# and prints throughput and latency (test/lab/live-report.mjs). README.md: "Live capture".
+# and prints throughput and latency (test/lab/live-report.mjs), failing the run when a host client
+# (ws client, `cfgscope watch`, headless Chromium on the served page) saw no violation before the guest
+# said "probing done", when the clients disagree, or when a capture is not read whole. README.md:
+# "Live capture".
 #   bash test/lab/run-live.sh            (root; after setup-host.sh; QEMU_TIMEOUT, LIVE_PORT)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
@@ -33,6 +36,9 @@ wsclient=$!
 node "$REPO_DIR/bin/cfgscope.js" watch "ws://127.0.0.1:$PORT" --token lab-token --violations-only --until-end \
     2>"$out/watch.stderr" > >(node "$LAB_DIR/stamp-lines.mjs" >"$out/watch.log") &
 watcher=$!
+# Headless Chromium on the page capture --serve serves: every findings row it adds, stamped on arrival.
+node "$LAB_DIR/live-browser-client.mjs" "http://127.0.0.1:$PORT/?token=lab-token" "$out/browser.log" 2>"$out/browser.stderr" &
+browser=$!
 qemu=(
     qemu-system-x86_64
     -M q35 -accel tcg -cpu max -smp 2 -m 1G
@@ -55,7 +61,8 @@ qemu=(
     -device virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x7,romfile=
 )
 lab_run_qemu "$out" qemu
-# watch exits by itself at the stream's end (--until-end); given 30 s, then it and the others are stopped.
-for _ in $(seq 30); do kill -0 "$watcher" 2>/dev/null || break; sleep 1; done
-for p in "$watcher" "$client" "$wsclient"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+# watch and the browser client exit by themselves at the stream's end (--until-end; the page's end);
+# given 30 s together (run-all.sh allows a scenario 60 s past its QEMU limit), then all are stopped.
+for _ in $(seq 30); do kill -0 "$watcher" 2>/dev/null || kill -0 "$browser" 2>/dev/null || break; sleep 1; done
+for p in "$watcher" "$browser" "$client" "$wsclient"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 node "$LAB_DIR/live-report.mjs" "$out"
