@@ -60,7 +60,7 @@ describe('cfgscope watch', () => {
   }, 60_000);
 
   it('continues without loss or repeats after the server is killed mid-stream and restarted', async () => {
-    const first = await serve(0, '--speed', '2');
+    const first = await serve(0, '--speed', '1');
     const w = runWatch([ws(first), '--until-end']);
     await w.waitFor(/^#\d+ violation /m);
     expect(w.stdout()).not.toMatch(/^# end:/m);
@@ -68,7 +68,7 @@ describe('cfgscope watch', () => {
     expect(before).toBeLessThan(judged.length);
     await kill(first);
     await w.waitFor(/^# connection closed .* resuming from seq \d+/m);
-    const second = await serve(first.port, '--speed', '2');
+    const second = await serve(first.port, '--speed', '1');
     expect(await w.exit).toBe(0);
     const out = w.stdout();
     const lines = findingLines(out);
