@@ -1,6 +1,7 @@
 // The websocket's event messages (docs/protocol.md): one JSON object per pipeline or check event,
-// numbered by the server. Built once per event and sent as the same text to every client, so the
-// filter keys (type, device, severity, verdict) are kept beside the text instead of re-parsed.
+// numbered by the server. Built once per event and sent as the same bytes to every client (one
+// UTF-8 Buffer: the socket writes it as it is, with no per-client encoding), so the filter keys
+// (type, device, severity, verdict) are kept beside it instead of re-parsed.
 
 import type { AccessEvent } from '../pipeline/events.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
@@ -31,6 +32,8 @@ export interface WireEvent {
   severity: Severity | null;
   verdict: string | null;
   text: string;
+  /** `text` encoded once, shared by every client's frame. */
+  data: Buffer;
 }
 
 type Body = Record<string, unknown>;
@@ -86,10 +89,11 @@ function bdfOf(e: ServedEvent): string | null {
 export function wireEvent(seq: number, e: ServedEvent): WireEvent {
   const type = typeOf(e);
   const isJudged = e.kind === 'finding' || e.kind === 'target';
+  const text = JSON.stringify({ type, seq, ...body(e) });
   return {
     seq, type, bdf: bdfOf(e),
     severity: isJudged ? e.rule.severity : null,
     verdict: isJudged ? e.verdict : e.kind === 'unattributed' ? 'unexplained' : null,
-    text: JSON.stringify({ type, seq, ...body(e) }),
+    text, data: Buffer.from(text),
   };
 }
