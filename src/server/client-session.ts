@@ -13,12 +13,6 @@ import { ALL, matches, type Filter } from './subscription.js';
 import type { WireEvent } from './wire-message.js';
 import { WriteBatch } from './write-batch.js';
 
-/** Event data is a Buffer (shared by all clients); ws would send a Buffer as a binary frame. */
-const TEXT_FRAME = { binary: false } as const;
-
-/** Bytes a frame of `n` payload bytes adds to the send buffer (unmasked: server to client). */
-const frameBytes = (n: number): number => n + (n < 126 ? 2 : n < 65536 ? 4 : 10);
-
 /** What the session needs of the stream it follows (owned by serveEvents). */
 export interface StreamView {
   /** seq of the newest event (0 before the first). */
@@ -65,7 +59,7 @@ export class ClientSession {
 
   /** `socket` is the connection `ws` writes to: corked per turn, so a batch is one write. */
   constructor(readonly id: number, private readonly ws: WebSocket, socket: Duplex, private readonly stream: StreamView, private readonly bufferBytes: number) {
-    this.writes = new WriteBatch(socket, () => ws.bufferedAmount);
+    this.writes = new WriteBatch(socket, ws, this.onWritten);
   }
 
   /** The seq a control message carries: everything matching at or below it was sent or reported in a gap. */
@@ -83,7 +77,7 @@ export class ClientSession {
    * Two, so that a client whose event loop was busy for one interval is not cut off.
    */
   checkAlive(): boolean {
-    const buffered = this.ws.bufferedAmount;
+    const buffered = this.writes.buffered();
     const reading = buffered < this.lastBuffered;
     this.lastBuffered = buffered;
     this.silent = this.alive || reading ? 0 : this.silent + 1;
@@ -93,7 +87,7 @@ export class ClientSession {
 
   /** Bytes the send buffer may still take (negative: over the limit): paces history. */
   private room(): number {
-    return this.bufferBytes - this.ws.bufferedAmount;
+    return this.bufferBytes - this.writes.buffered();
   }
 
   /** Whether the client is keeping up, for live events: what it left unread of earlier turns. */
@@ -113,10 +107,9 @@ export class ClientSession {
     for (const wake of w) wake();
   };
 
-  private sendText(text: string | Buffer): void {
+  private sendText(text: string): void {
     if (this.mode === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
-    this.writes.hold();
-    this.ws.send(text, TEXT_FRAME, this.onWritten);
+    this.writes.message(text);
   }
 
   sendControl(msg: Record<string, unknown>): void {
@@ -125,9 +118,9 @@ export class ClientSession {
 
   /** Sends one event; returns the bytes it added to the send buffer. */
   private sendEvent(e: WireEvent): number {
-    this.sendText(e.data);
+    if (this.mode !== 'closed' && this.ws.readyState === this.ws.OPEN) this.writes.frame(e.frame);
     this.sent++;
-    return frameBytes(e.data.length);
+    return e.frame.length;
   }
 
   /** Sends the pending gap report when the client has room for it (heartbeat, writes completing). */
@@ -248,7 +241,9 @@ export class ClientSession {
     this.sendControl({ type: 'gap', from, to: this.cursor, count: null, reason: 'expired' });
   }
 
+  /** Before the server closes the connection: what was queued this turn goes first. */
   close(): void {
+    this.writes.flush();
     this.generation++;
     this.mode = 'closed';
     const w = this.waiters;

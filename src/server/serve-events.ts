@@ -39,7 +39,7 @@ import { EventRing } from './event-ring.js';
 import { DEFAULT_LISTEN, isLoopback, type ListenAddress } from './listen-address.js';
 import { sendStatic } from './static-files.js';
 import { BadField, parseSubscribe } from './subscription.js';
-import { wireEvent, type ServedEvent, type WireEvent } from './wire-message.js';
+import { wireEvent, wireEvents, type ServedEvent } from './wire-message.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -122,16 +122,17 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
 
   /** Each event is serialised once; every client gets the batch at once (one write per client). */
   const publish = (batch: ServedEvent | readonly ServedEvent[]): void => {
-    const wired: WireEvent[] = [];
+    const events: ServedEvent[] = [];
     for (const e of Array.isArray(batch) ? batch as readonly ServedEvent[] : [batch as ServedEvent]) {
       if (state.ended) break;
-      const w = wireEvent(++state.head, e);
       if (e.kind === 'header') { const { t: _t, ...h } = e.header; state.header = h; }
       if (e.kind === 'error') state.ended = true;
-      ring.push(w);
-      wired.push(w);
+      events.push(e);
     }
-    if (wired.length === 0) return;
+    if (events.length === 0) return;
+    const wired = wireEvents(state.head + 1, events);
+    state.head += wired.length;
+    for (const w of wired) ring.push(w);
     for (const s of sessions.values()) s.offer(wired);
   };
 
@@ -169,7 +170,8 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     }
   };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload });
+  // No compression: event frames are built once for every client (text-frames.ts, write-batch.ts).
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
   const onConnection = (ws: WebSocket, req: IncomingMessage, socket: Duplex): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!authorized(token, req, url)) {
