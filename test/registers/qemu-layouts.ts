@@ -1,5 +1,5 @@
 // Capability layouts of three devices of a real boot, derived by hand from QEMU's own config
-// access log: /work/shared/fixtures/qemu-6.1-q35-basic/qemu-trace.log (QEMU 7.2, q35, Debian 6.1
+// access log: test/fixtures/qemu-6.1-q35-basic/qemu-trace.log (QEMU 7.2, q35, Debian 6.1
 // kernel; see that directory's README.md). Each number below is a value QEMU returned to a read;
 // the line numbers are that file's. Standard list: the pointer at 0x34, then per capability the
 // word at its offset (id in the low byte, next pointer in the high byte). Extended list: the dword

@@ -8,7 +8,7 @@ import { afterWrite, describeFields, diffFields, rw1cMask } from '../../src/regi
 import { compileLayout } from '../../src/registers/layout.js';
 import { E1000E_01, NVME_02, ROOT_PORT_03 } from './qemu-layouts.js';
 
-const LOG = '/work/shared/fixtures/qemu-6.1-q35-basic/qemu-trace.log';
+const LOG = new URL('../fixtures/qemu-6.1-q35-basic/qemu-trace.log', import.meta.url);
 const lines = readFileSync(LOG, 'utf8').split('\n');
 const logLine = (n: number): string => lines[n - 1] ?? '';
 

@@ -1,5 +1,5 @@
 // `luo-default`: what the Live Update preservation series protect today, one rule per register
-// and reason (facts: /work/shared/docs/domain.md, "What the preservation series actually
+// and reason (facts: the domain primer the project was started from, "What the preservation series actually
 // preserve"), plus the writes reviewers call expected: MSI/MSI-X disabled at init and set up
 // again by the new driver, and RW1C status clears, which change no state. Field names are the
 // ones in src/registers/fields-*.ts; the RW1C field lists are taken from those tables, so they
