@@ -3,15 +3,10 @@
 // paced by the client (the server waits while its send buffer is full; nothing is lost).
 // Live: events as they happen; when the send buffer is over the limit the event is dropped for
 // this client only and counted into a pending `gap`, sent as soon as the buffer has room again.
-// Events come in batches (what the stream emitted in one go, or a run of history from memory):
-// the send buffer is read once per batch and what the batch adds is counted, and the batch's
-// frames leave in one socket write (WriteBatch).
 
-import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ALL, matches, type Filter } from './subscription.js';
 import type { WireEvent } from './wire-message.js';
-import { WriteBatch } from './write-batch.js';
 
 /** What the session needs of the stream it follows (owned by serveEvents). */
 export interface StreamView {
@@ -55,12 +50,7 @@ export class ClientSession {
   /** The send buffer's size at the last heartbeat. */
   private lastBuffered = 0;
 
-  private readonly writes: WriteBatch;
-
-  /** `socket` is the connection `ws` writes to: corked per turn, so a batch is one write. */
-  constructor(readonly id: number, private readonly ws: WebSocket, socket: Duplex, private readonly stream: StreamView, private readonly bufferBytes: number) {
-    this.writes = new WriteBatch(socket, ws, this.onWritten);
-  }
+  constructor(readonly id: number, private readonly ws: WebSocket, private readonly stream: StreamView, private readonly bufferBytes: number) {}
 
   /** The seq a control message carries: everything matching at or below it was sent or reported in a gap. */
   controlSeq(): number {
@@ -77,7 +67,7 @@ export class ClientSession {
    * Two, so that a client whose event loop was busy for one interval is not cut off.
    */
   checkAlive(): boolean {
-    const buffered = this.writes.buffered();
+    const buffered = this.ws.bufferedAmount;
     const reading = buffered < this.lastBuffered;
     this.lastBuffered = buffered;
     this.silent = this.alive || reading ? 0 : this.silent + 1;
@@ -85,18 +75,8 @@ export class ClientSession {
     return this.silent < 2;
   }
 
-  /** Bytes the send buffer may still take (negative: over the limit): paces history. */
-  private room(): number {
-    return this.bufferBytes - this.writes.buffered();
-  }
-
-  /** Whether the client is keeping up, for live events: what it left unread of earlier turns. */
-  private keepingUp(): boolean {
-    return this.writes.backlog() <= this.bufferBytes;
-  }
-
   private hasRoom(): boolean {
-    return this.room() >= 0;
+    return this.ws.bufferedAmount <= this.bufferBytes;
   }
 
   private readonly onWritten = (): void => {
@@ -109,58 +89,41 @@ export class ClientSession {
 
   private sendText(text: string): void {
     if (this.mode === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
-    this.writes.message(text);
+    this.ws.send(text, this.onWritten);
   }
 
   sendControl(msg: Record<string, unknown>): void {
     this.sendText(JSON.stringify({ ...msg, seq: this.controlSeq() }));
   }
 
-  /** Sends one event; returns the bytes it added to the send buffer. */
-  private sendEvent(e: WireEvent): number {
-    if (this.mode !== 'closed' && this.ws.readyState === this.ws.OPEN) this.writes.frame(e.frame);
+  private sendEvent(e: WireEvent): void {
+    this.sendText(e.text);
     this.sent++;
-    return e.frame.length;
   }
 
   /** Sends the pending gap report when the client has room for it (heartbeat, writes completing). */
   flushGap(): void {
-    if (this.gap && this.hasRoom()) this.sendGap();
-  }
-
-  private sendGap(): void {
-    const g = this.gap!;
+    if (!this.gap || !this.hasRoom()) return;
+    const g = this.gap;
     this.gap = null;
     this.gaps++;
     this.sendControl({ type: 'gap', from: g.from, to: g.to, count: g.count, reason: 'slow' });
   }
 
-  /**
-   * New events of the stream, in seq order. While catching up, the catch-up loop will take them
-   * from memory. Whether the client keeps up is decided once per batch: nothing it reads can
-   * change during the loop, and the batch's own frames leave together after it.
-   */
-  offer(events: readonly WireEvent[]): void {
-    if (this.mode !== 'live') return;
-    const keepingUp = this.keepingUp();
-    for (const e of events) {
-      if (e.seq <= this.cursor) continue;
-      if (!matches(this.filter, e)) {
-        this.cursor = e.seq;
-        continue;
-      }
-      if (!keepingUp) {
-        this.gap ??= { from: e.seq, to: e.seq, count: 0 };
-        this.gap.to = e.seq;
-        this.gap.count++;
-        this.dropped++;
-        this.cursor = e.seq;
-        continue;
-      }
-      if (this.gap) this.sendGap(); // keeping up again: first say what was missed
-      this.sendEvent(e);
-      this.cursor = e.seq;
+  /** A new event of the stream. While catching up, the catch-up loop will take it from memory. */
+  offer(e: WireEvent): void {
+    if (this.mode !== 'live' || e.seq <= this.cursor) return;
+    this.cursor = e.seq;
+    if (!matches(this.filter, e)) return;
+    if (!this.hasRoom()) {
+      this.gap ??= { from: e.seq, to: e.seq, count: 0 };
+      this.gap.to = e.seq;
+      this.gap.count++;
+      this.dropped++;
+      return;
     }
+    this.flushGap(); // room again: first say what was missed
+    this.sendEvent(e);
   }
 
   subscribe(from: number, filter: Filter): void {
@@ -197,10 +160,9 @@ export class ClientSession {
         this.sendControl({ type: 'caught-up' });
         return;
       }
-      if (this.stream.recent(next)) {
-        await this.waitForRoom();
-        if (gen !== this.generation) return;
-        this.sendFromMemory();
+      const fromMemory = this.stream.recent(next);
+      if (fromMemory) {
+        if (!(await this.deliver(gen, fromMemory))) return;
         continue;
       }
       const reread = this.stream.reread(next);
@@ -220,20 +182,6 @@ export class ClientSession {
     }
   }
 
-  /**
-   * History held in memory, from the cursor on, as much as the client has room for: one batch.
-   * Stops at the first seq no longer (or not yet) in memory; the catch-up loop goes on from there.
-   */
-  private sendFromMemory(): void {
-    let room = this.room();
-    for (let seq = this.cursor + 1; room >= 0 && seq <= this.stream.head(); seq++) {
-      const e = this.stream.recent(seq);
-      if (!e) return;
-      this.cursor = seq;
-      if (matches(this.filter, e)) room -= this.sendEvent(e);
-    }
-  }
-
   /** Events from `from` up to the oldest in memory cannot be had: a gap, then on from memory. */
   private expired(from: number): void {
     this.cursor = this.stream.recentFirst() - 1;
@@ -241,9 +189,7 @@ export class ClientSession {
     this.sendControl({ type: 'gap', from, to: this.cursor, count: null, reason: 'expired' });
   }
 
-  /** Before the server closes the connection: what was queued this turn goes first. */
   close(): void {
-    this.writes.flush();
     this.generation++;
     this.mode = 'closed';
     const w = this.waiters;

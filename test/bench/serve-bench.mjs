@@ -8,7 +8,6 @@
 // Clients run in this process: on a 2-core machine the server has one core, the clients the other.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -25,21 +24,6 @@ const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-
-/**
- * CPU seconds (user + system) a running process has used, from /proc/<pid>/stat (utime, stime;
- * USER_HZ 100); null where there is no /proc. On a shared machine the server may wait for a core,
- * so its CPU time per delivered event says more about its own cost than the wall-clock rate.
- */
-function cpuSecondsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 function startServer(capture, policyArgs) {
   return new Promise((resolve, reject) => {
@@ -105,7 +89,6 @@ export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
   const accesses = Math.round(rate * seconds) + 1;
   makeLargeCapture(accesses, capture, undefined, { rate, leadIn: LEAD_IN });
   const server = await startServer(capture, policyArgs);
-  const clientsCpu0 = process.cpuUsage();
   const stoppers = [];
   const done = Promise.all(Array.from({ length: clients }, () => client(server.url, server.startedAt, stoppers)));
   // A client whose `end` was dropped in a gap is closed once the replay is over and it has had
@@ -117,8 +100,6 @@ export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
   }, 250);
   const results = await done;
   clearInterval(timeout);
-  const serverCpuS = cpuSecondsOf(server.pid);
-  const clientsCpu = process.cpuUsage(clientsCpu0);
   server.kill('SIGINT');
   await new Promise((r) => server.once('exit', r));
   const lat = results.flatMap((r) => r.latencies);
@@ -131,37 +112,5 @@ export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
     missedEvents: results.reduce((a, r) => a + r.missed, 0),
     clientsEnded: results.filter((r) => r.ended).length,
     latencyMs: { p50: round1(percentile(lat, 50)), p99: round1(percentile(lat, 99)), samples: lat.length },
-    // The whole run (start-up, lead-in, replay, end): what the server and the clients cost.
-    serverCpuS: serverCpuS === null ? null : Math.round(serverCpuS * 100) / 100,
-    clientsCpuS: Math.round((clientsCpu.user + clientsCpu.system) / 1e4) / 100,
-    receivedPerServerCpuS: serverCpuS ? Math.round(results.reduce((a, r) => a + r.accesses, 0) / serverCpuS) : null,
   };
 }
-
-/**
- * Run directly (`node test/bench/serve-bench.mjs [--quick]`, after `npm run build`): only the
- * serve rows of `npm run bench`, same configurations and policy, printed (results.json is
- * `npm run bench`'s to write). For measuring the server alone.
- */
-async function main() {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir, loadavg } = await import('node:os');
-  const { MIX_SOURCES } = await import('./make-large-capture.mjs');
-  const quick = process.argv.includes('--quick');
-  const policyArgs = ['--policy', 'luo-default', ...MIX_SOURCES.flatMap((_, i) => ['--preserve', `000${i}:02:00.0`])];
-  const dir = mkdtempSync(join(tmpdir(), 'cfgscope-serve-bench-'));
-  try {
-    console.log(`serve bench: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (before)`);
-    for (const rate of [100_000, 500_000]) {
-      for (const clients of [1, 50]) {
-        const r = await serveRun({ dir, rate, seconds: quick ? 0.5 : rate > 100_000 ? 1 : 2, clients, policyArgs });
-        console.log(`serve ${rate}/s to ${clients}: ${r.deliveredPerClientPerS}/s per client (${r.deliveredTotalPerS}/s in all), ${r.missedEvents} missed, ${r.clientsEnded}/${clients} saw the end, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms; server ${r.serverCpuS} cpu-s (${r.receivedPerServerCpuS} accesses received per server cpu-s), clients ${r.clientsCpuS} cpu-s`);
-      }
-    }
-    console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (after)`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
