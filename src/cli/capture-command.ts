@@ -15,7 +15,7 @@ import type { ServedEvent } from '../server/wire-message.js';
 import { runCapture } from './capture-run.js';
 import { serveLiveCapture } from './capture-serve.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
-import { parseBdfArg, policyForRun } from './policy-options.js';
+import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 
 export const BUNDLED_PROBE = fileURLToPath(new URL('../../probes/cfgscope.bt', import.meta.url));
@@ -48,11 +48,6 @@ function parseCount(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a whole number above 0');
   return n;
-}
-
-function parseSeverity(v: string): Severity {
-  if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`);
-  return v as Severity;
 }
 
 /** The probe's positional parameters (probes/cfgscope.bt): `$1` writes only, `$2..$4` one function. */

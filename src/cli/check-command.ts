@@ -2,7 +2,7 @@
 // against the composed policy. Exit status 1 when a violation at or above --fail-on is found, so
 // it can gate CI; 65 when the input or the policy is bad.
 
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { lastValueFrom, tap, type OperatorFunction } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
@@ -15,7 +15,7 @@ import { CheckTextSink } from '../sinks/check-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import type { CliIo, CliResult } from './main.js';
-import { parseBdfArg, policyForRun } from './policy-options.js';
+import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
@@ -32,11 +32,6 @@ interface CheckOptions extends SymbolOptions {
   preserve?: string[];
 }
 
-
-function parseSeverity(v: string): Severity {
-  if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`);
-  return v as Severity;
-}
 
 export function checkCommand(program: Command, io: CliIo, result: CliResult): void {
   const cmd = program.command('check')

@@ -6,7 +6,7 @@ import { formatBdf, parseBdf } from '../model/bdf.js';
 import { CfgscopeError } from '../model/errors.js';
 import { loadPolicies } from '../policy/load-policy.js';
 import { formatProblem } from '../policy/policy-explain.js';
-import type { Policy } from '../policy/policy-types.js';
+import { SEVERITIES, type Policy, type Severity } from '../policy/policy-types.js';
 import type { CliIo } from './main.js';
 
 /** commander option parser for a repeatable `--preserve 0000:3b:00.0`. */
@@ -24,4 +24,10 @@ export async function policyForRun(specs: readonly string[], preserve: readonly 
   const errors = problems.filter((p) => p.level === 'error');
   if (errors.length > 0) throw new CfgscopeError('POLICY_INVALID', `${errors.length} error(s) in the policy; ${notDone}`, { file: errors[0]!.file, path: errors[0]!.path });
   return policy;
+}
+
+/** `--fail-on <severity>`: one of the policy severities. */
+export function parseSeverity(v: string): Severity {
+  if (!(SEVERITIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${SEVERITIES.join(', ')}`);
+  return v as Severity;
 }
