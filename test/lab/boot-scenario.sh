@@ -33,16 +33,11 @@ if [[ $scenario == sriov ]]; then
 fi
 
 qemu=(
-    qemu-system-x86_64
-    -M q35 -accel tcg -cpu max -smp 2 -m 1G
-    -nodefaults -nographic -no-reboot
-    -serial stdio
+    "${LAB_MACHINE[@]}"
     -kernel "$LAB_CACHE/vmlinuz"
     -initrd "$LAB_CACHE/scenario.cpio.gz"
     -append "$append"
-    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x3
-    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x4
-    -device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x5
+    "${LAB_ROOT_PORTS[@]}"
     -device e1000e,bus=rp1,romfile=
     "${nvme[@]}"
     -device virtio-net-pci,bus=rp3,romfile=

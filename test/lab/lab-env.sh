@@ -21,6 +21,21 @@ KERNEL_META="${KERNEL_META:-linux-image-amd64}"
 # Wall-clock limit of one QEMU run (seconds).
 QEMU_TIMEOUT="${QEMU_TIMEOUT:-600}"
 
+# The guest machine every lab boot uses: q35 under TCG, serial console on stdio, three PCIe root
+# ports (00:03.0-00:05.0) for e1000e 01:00.0, nvme 02:00.0 and virtio-net 03:00.0. The scripts add
+# their kernel, initramfs, command line, the nvme device (plain, or with SR-IOV) and their traces.
+LAB_MACHINE=(
+    qemu-system-x86_64
+    -M q35 -accel tcg -cpu max -smp 2 -m 1G
+    -nodefaults -nographic -no-reboot
+    -serial stdio
+)
+LAB_ROOT_PORTS=(
+    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x3
+    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x4
+    -device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x5
+)
+
 # Host packages the lab needs (Debian bookworm).
 HOST_PACKAGES=(qemu-system-x86 busybox-static bpftrace bpftool xz-utils binutils)
 

@@ -40,14 +40,10 @@ watcher=$!
 node "$LAB_DIR/live-browser-client.mjs" "http://127.0.0.1:$PORT/?token=lab-token" "$out/browser.log" 2>"$out/browser.stderr" &
 browser=$!
 qemu=(
-    qemu-system-x86_64
-    -M q35 -accel tcg -cpu max -smp 2 -m 1G
-    -nodefaults -nographic -no-reboot -serial stdio
+    "${LAB_MACHINE[@]}"
     -kernel "$LAB_CACHE/vmlinuz" -initrd "$LAB_CACHE/live.cpio.gz"
     -append "console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr $boot_args"
-    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x3
-    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x4
-    -device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x5
+    "${LAB_ROOT_PORTS[@]}"
     -device e1000e,bus=rp1,romfile=
     -device nvme,bus=rp2,serial=cfgscope-nvme0
     -device virtio-net-pci,bus=rp3,romfile=
