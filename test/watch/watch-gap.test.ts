@@ -4,15 +4,10 @@
 // The long run is the real capture's events passed several times (as test/server does), so that
 // it outgrows what the kernel's socket buffers hold for a stopped reader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Subject } from 'rxjs';
-import { loadPolicies } from '../../src/policy/load-policy.js';
-import { capturePass, type CaptureStreamOptions } from '../../src/server/capture-stream.js';
-import { serveEvents, type ServeHandle } from '../../src/server/serve-events.js';
-import type { ServedEvent } from '../../src/server/wire-message.js';
-import { resolveFormat } from '../../src/sources/records-from-file.js';
-import { checkJson, judgedWrites, PRESERVE, QEMU_BASIC, valueChange, type Judged } from '../support/serve-process.js';
+import type { ServeHandle } from '../../src/server/serve-events.js';
+import { longLiveRun } from '../support/long-live-run.js';
+import { checkJson, judgedWrites, valueChange, type Judged } from '../support/serve-process.js';
 import { findingLines, runWatch, type WatchLine } from './watch-process.js';
 
 const PASSES = 8;
@@ -32,32 +27,14 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 
 describe('a watch client that stalls', () => {
   it('is told its gap, re-requests it, and misses nothing', async () => {
-    const { policy } = await loadPolicies(['luo-default']);
-    policy.preserved.push({ bdf: PRESERVE });
-    const stream: CaptureStreamOptions = { file: QEMU_BASIC, format: await resolveFormat(QEMU_BASIC), policy, devices: [] };
-    const pass: ServedEvent[] = [];
-    for await (const batch of capturePass(stream)) pass.push(...batch);
-    // Only the last pass ends the stream.
-    const middle = pass.filter((e) => e.kind !== 'end');
-
-    const source = new Subject<ServedEvent>();
-    server = await serveEvents({
-      source, meta: { id: 'watch-gap', kind: 'live', policy: null },
-      listen: { host: '127.0.0.1', port: 0 }, bufferBytes: 16 * 1024, ringSize: PASSES * pass.length,
-    });
-    const s = server;
+    const run = await longLiveRun('watch-gap', PASSES);
+    const s = run.server;
+    server = s;
     const w = runWatch([s.url.replace(/^http/, 'ws'), '--until-end']);
     await until(() => s.stats().clients.some((c) => c.mode === 'live'), 'the client is live');
     w.child.kill('SIGSTOP');
     try {
-      for (let p = 0; p < PASSES; p++) {
-        const events = p + 1 < PASSES ? middle : pass;
-        for (let i = 0; i < events.length; i += 100) {
-          for (const e of events.slice(i, i + 100)) source.next(e);
-          await nextTurn();
-        }
-      }
-      source.complete();
+      await run.feed();
       expect(s.stats().clients[0]!.dropped).toBeGreaterThan(0);
     } finally {
       w.child.kill('SIGCONT');

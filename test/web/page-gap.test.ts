@@ -6,15 +6,10 @@
 // the test into the server library (src/server), as in test/server's stalled-client test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { chromium, type Browser } from 'playwright-core';
-import { Subject } from 'rxjs';
-import { loadPolicies } from '../../src/policy/load-policy.js';
-import { capturePass, type CaptureStreamOptions } from '../../src/server/capture-stream.js';
-import { serveEvents, type ServeHandle } from '../../src/server/serve-events.js';
-import type { ServedEvent } from '../../src/server/wire-message.js';
-import { resolveFormat } from '../../src/sources/records-from-file.js';
-import { checkJson, judgedWrites, PRESERVE, QEMU_BASIC, type Judged } from '../support/serve-process.js';
+import type { ServeHandle } from '../../src/server/serve-events.js';
+import { longLiveRun } from '../support/long-live-run.js';
+import { checkJson, judgedWrites, type Judged } from '../support/serve-process.js';
 
 const PASSES = 8;
 let judged: Judged[];
@@ -34,19 +29,9 @@ afterAll(async () => {
 
 describe('a stalled page', () => {
   it('is told its gap, re-requests it, and shows every finding once', async () => {
-    const { policy } = await loadPolicies(['luo-default']);
-    policy.preserved.push({ bdf: PRESERVE });
-    const stream: CaptureStreamOptions = { file: QEMU_BASIC, format: await resolveFormat(QEMU_BASIC), policy, devices: [] };
-    const pass: ServedEvent[] = [];
-    for await (const batch of capturePass(stream)) pass.push(...batch);
-    const middle = pass.filter((e) => e.kind !== 'end');
-
-    const source = new Subject<ServedEvent>();
-    server = await serveEvents({
-      source, meta: { id: 'page-gap', kind: 'live', policy: null },
-      listen: { host: '127.0.0.1', port: 0 }, bufferBytes: 16 * 1024, ringSize: PASSES * pass.length,
-    });
-    const s = server;
+    const run = await longLiveRun('page-gap', PASSES);
+    const s = run.server;
+    server = s;
     // Answers the page's synchronous request only when the test ends it: the page's thread waits in it.
     let held: ServerResponse | null = null;
     let entered!: () => void;
@@ -66,14 +51,7 @@ describe('a stalled page', () => {
     const stalled = page.evaluate((url) => { const x = new XMLHttpRequest(); x.open('GET', url, false); x.send(); }, blockUrl);
     await waiting;
     try {
-      for (let p = 0; p < PASSES; p++) {
-        const events = p + 1 < PASSES ? middle : pass;
-        for (let i = 0; i < events.length; i += 100) {
-          for (const e of events.slice(i, i + 100)) source.next(e);
-          await nextTurn();
-        }
-      }
-      source.complete();
+      await run.feed();
       expect(s.stats().clients[0]!.dropped).toBeGreaterThan(0);
     } finally {
       (held as ServerResponse | null)?.end('ok');
