@@ -1,11 +1,11 @@
 // `cfgscope import <raw trace> -o <capture>`: any supported input -> a capture file.
 
 import { lastValueFrom, takeUntil, tap } from 'rxjs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { deviceWrites, WriteAttributor } from '../crosscheck/attribute-writes.js';
 import { loadDeviceRecords } from '../identity/device-records.js';
 import type { CaptureRecord, DeviceRecord } from '../model/records.js';
-import { CaptureWriter } from '../sinks/capture-writer.js';
+import { CAPTURE_ENCODINGS, CaptureWriter, encodingFor, type CaptureEncoding } from '../sinks/capture-writer.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { readAll, recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
@@ -19,14 +19,21 @@ interface ImportOptions {
   devices?: string[];
   attribute?: string;
   strict?: boolean;
+  encoding?: CaptureEncoding;
+}
+
+function parseEncoding(v: string): CaptureEncoding {
+  if (!(CAPTURE_ENCODINGS as readonly string[]).includes(v)) throw new InvalidArgumentError(`not a capture encoding; one of: ${CAPTURE_ENCODINGS.join(', ')}`);
+  return v as CaptureEncoding;
 }
 
 export function importCommand(program: Command, io: CliIo, result: CliResult): void {
   program.command('import')
     .description('convert a raw trace (ftrace text or serial console, QEMU pci_cfg log, cfgscope bpftrace output, a capture) into a capture file')
     .argument('<input>', 'raw trace file')
-    .requiredOption('-o, --output <capture>', 'capture file to write (NDJSON)')
-    .option('-f, --format <kind>', 'input format instead of detecting it: ftrace, qemu, bpftrace, capture')
+    .requiredOption('-o, --output <capture>', 'capture file to write (NDJSON; packed when it ends in .cfgcap)')
+    .option('--encoding <ndjson|packed>', 'capture encoding, whatever the file name (packed: a quarter of the size, read several times faster)', parseEncoding)
+    .option('-f, --format <kind>', 'input format instead of detecting it: ftrace, qemu, bpftrace, capture, packed')
     .option('-d, --devices <source>', 'add device identity: a device-side trace of the same run (e.g. QEMU\'s log), a capture, or sysfs[:path] (repeatable)', repeatable)
     .option('-a, --attribute <device trace>', 'give early-boot writes (function tracer, no arguments) their target and value by aligning with a device-side trace of the same run')
     .option('--strict', 'exit non-zero when any input line was skipped')
@@ -35,7 +42,7 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
       const devices: DeviceRecord[] = [];
       for (const spec of opts.devices ?? []) devices.push(...await loadDeviceRecords(spec));
       const attributor = opts.attribute ? new WriteAttributor(deviceWrites(await readAll(opts.attribute))) : null;
-      const writer = new CaptureWriter(SyncWriter.toFile(opts.output));
+      const writer = new CaptureWriter(SyncWriter.toFile(opts.output), encodingFor(opts.output, opts.encoding));
       const skipped = new SkipTally();
       let headerDone = false;
       const write = (r: CaptureRecord): void => {

@@ -9,7 +9,7 @@ export const CAPTURE_VERSION = 1;
  *  `raw` = raw_pci_* / ACPI, `early` = x86 early quirks, `device` = the device side (QEMU). */
 export type Layer = 'bus' | 'user' | 'raw' | 'acpi' | 'early' | 'device';
 export type Op = 'r' | 'w';
-export type SourceKind = 'ftrace' | 'qemu' | 'bpftrace' | 'capture';
+export type SourceKind = 'ftrace' | 'qemu' | 'bpftrace' | 'capture' | 'packed';
 
 export interface HeaderRecord {
   t: 'header';

@@ -1,14 +1,16 @@
-// The registry of input formats. Order matters: the most specific detectors come first
-// (a capture's header line, the bpftrace banner), ftrace last because console logs are noisy.
+// The registry of input formats. Order matters: the most specific detectors come first (a packed
+// capture's magic line, a capture's header line, the bpftrace banner), ftrace last because
+// console logs are noisy.
 
 import { CfgscopeError } from '../model/errors.js';
 import { bpftraceFormat } from './bpftrace.js';
 import { captureFormat } from './capture.js';
 import { ftraceFormat } from './ftrace.js';
 import type { InputFormat } from './parser.js';
+import { packedFormat } from './packed.js';
 import { qemuFormat } from './qemu.js';
 
-export const FORMATS: readonly InputFormat[] = [captureFormat, bpftraceFormat, qemuFormat, ftraceFormat];
+export const FORMATS: readonly InputFormat[] = [packedFormat, captureFormat, bpftraceFormat, qemuFormat, ftraceFormat];
 
 export function formatByKind(kind: string): InputFormat {
   const f = FORMATS.find((x) => x.kind === kind);

@@ -23,6 +23,11 @@ export interface LineParser {
    * it must behave exactly as line() on the decoded text.
    */
   bytes?(buf: Buffer, start: number, end: number, lineNo: number): void;
+  /**
+   * Optional: the input's raw bytes, chunk after chunk, for a binary encoding that frames its
+   * records itself (the packed capture). A parser that has it is fed chunks, never lines.
+   */
+  chunk?(buf: Buffer): void;
   /** End of input: flush whatever is pending (a stack still being collected, the header...). */
   end(): void;
 }

@@ -1,15 +1,26 @@
-// Writes capture records as NDJSON (docs/capture-format.md) and closes the file with a trailer
-// whose counts are computed from what was written, never copied from the input.
+// Writes capture records (docs/capture-format.md), as NDJSON or in the packed encoding, and
+// closes the file with a trailer whose counts are computed from what was written, never copied
+// from the input.
 
 import { countRecord, emptyCounts, type CaptureCounts, type CaptureRecord } from '../model/records.js';
+import { PackedEncoder } from './packed-encoder.js';
 import { SyncWriter } from './sync-writer.js';
+
+export type CaptureEncoding = 'ndjson' | 'packed';
+export const CAPTURE_ENCODINGS: readonly CaptureEncoding[] = ['ndjson', 'packed'];
+
+/** A file named `*.cfgcap` is written packed unless an encoding is asked for. */
+export const encodingFor = (path: string, asked?: CaptureEncoding): CaptureEncoding => asked ?? (path.endsWith('.cfgcap') ? 'packed' : 'ndjson');
 
 export class CaptureWriter {
   private readonly counts: CaptureCounts = emptyCounts();
   private headerSeen = false;
   private finished = false;
+  private readonly packed: PackedEncoder | null;
 
-  constructor(private readonly out: SyncWriter) {}
+  constructor(private readonly out: SyncWriter, encoding: CaptureEncoding = 'ndjson') {
+    this.packed = encoding === 'packed' ? new PackedEncoder(out) : null;
+  }
 
   /**
    * Writes one record; false when it is not part of the capture: an input's own trailer (this
@@ -24,7 +35,8 @@ export class CaptureWriter {
     }
     if (r.t === 'source-count' && r.key === 'ignored-console-lines') this.counts.ignoredLines += r.count;
     countRecord(this.counts, r);
-    this.out.write(`${JSON.stringify(r)}\n`);
+    if (this.packed) this.packed.record(r);
+    else this.out.write(`${JSON.stringify(r)}\n`);
     return true;
   }
 
@@ -32,7 +44,13 @@ export class CaptureWriter {
   finish(complete: boolean): CaptureCounts {
     if (!this.finished) {
       this.finished = true;
-      this.out.write(`${JSON.stringify({ t: 'trailer', counts: this.counts, complete })}\n`);
+      const trailer: CaptureRecord = { t: 'trailer', counts: this.counts, complete };
+      if (this.packed) {
+        this.packed.record(trailer);
+        this.packed.flush();
+      } else {
+        this.out.write(`${JSON.stringify(trailer)}\n`);
+      }
       this.out.close();
     }
     return this.counts;

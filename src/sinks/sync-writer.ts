@@ -26,11 +26,21 @@ export class SyncWriter {
     if (this.size >= FLUSH_AT) this.flush();
   }
 
+  /** Bytes (a binary encoding's frames), written after any text still pending. */
+  writeBytes(data: Uint8Array): void {
+    this.flush();
+    this.writeAll(data);
+  }
+
   flush(): void {
     if (this.size === 0) return;
     const data = Buffer.from(this.buf.join(''), 'utf8');
     this.buf = [];
     this.size = 0;
+    this.writeAll(data);
+  }
+
+  private writeAll(data: Uint8Array): void {
     let off = 0;
     while (off < data.length) {
       try {

@@ -1,14 +1,14 @@
 // A raw trace or capture file as an async sequence of record batches, one batch per chunk read.
 // Unlike recordsFromFile (an Observable that reads as fast as it can), the next chunk is read only
 // when the consumer asks for it: a paced replay and a resume re-read hold one chunk in memory,
-// however slowly they are consumed. Same parser and line splitter, so the records are identical.
+// however slowly they are consumed. Same parser and feed (./parser-feed.ts), so the records are identical.
 
 import { createReadStream } from 'node:fs';
 import { CfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
 import type { InputFormat } from '../parsers/parser.js';
-import { LineSplitter } from './line-splitter.js';
+import { parserFeed } from './parser-feed.js';
 
 /**
  * `growing`: the file is still being written (a live capture): stop at its last complete line,
@@ -17,22 +17,22 @@ import { LineSplitter } from './line-splitter.js';
 export async function* recordChunks(file: string, format: InputFormat, opts: { growing?: boolean; chunkBytes?: number } = {}): AsyncGenerator<CaptureRecord[]> {
   let batch: CaptureRecord[] = [];
   const parser = format.create({ file, stacks: new StackTable() }, (r) => batch.push(r));
-  const splitter = new LineSplitter((text, no) => parser.line(text, no));
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: opts.chunkBytes ?? 1 << 16 });
+  const feed = parserFeed(parser);
+  const stream = createReadStream(file, { encoding: feed.encoding, highWaterMark: opts.chunkBytes ?? 1 << 16 });
   const take = (): CaptureRecord[] => { const b = batch; batch = []; return b; };
   try {
     for await (const chunk of stream) {
-      splitter.push(chunk as string);
+      feed.push(chunk as Buffer | string);
       if (batch.length > 0) yield take();
     }
   } catch (e) {
-    throw e instanceof CfgscopeError ? e : new CfgscopeError('INPUT_READ_FAILED', (e as Error).message, { file, line: splitter.lines });
+    throw e instanceof CfgscopeError ? e : new CfgscopeError('INPUT_READ_FAILED', (e as Error).message, { file, line: feed.lines });
   } finally {
     // The consumer stopped early (a resume that reached memory, Ctrl-C): stop reading.
     stream.destroy();
   }
   if (opts.growing) return;
-  splitter.end();
+  feed.end();
   parser.end();
   if (batch.length > 0) yield take();
 }

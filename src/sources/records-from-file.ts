@@ -10,8 +10,7 @@ import { StackTable } from '../model/stack-table.js';
 import { detectFormat, formatByKind } from '../parsers/index.js';
 import { HEAD_LINES, type InputFormat } from '../parsers/parser.js';
 import { readHead } from './file-head.js';
-import { ByteLineSplitter } from './byte-line-splitter.js';
-import { LineSplitter } from './line-splitter.js';
+import { parserFeed } from './parser-feed.js';
 
 export interface FileSourceOptions {
   /** Force a format instead of detecting it. */
@@ -27,24 +26,19 @@ export function recordsFromFile(file: string, format: InputFormat): Observable<C
   return new Observable<CaptureRecord>((subscriber) => {
     let closed = false;
     const parser = format.create({ file, stacks: new StackTable() }, (r) => subscriber.next(r));
-    // A parser that reads bytes gets them undecoded; the others get decoded text lines.
-    const byBytes = parser.bytes !== undefined;
-    const stream = createReadStream(file, { encoding: byBytes ? undefined : 'utf8', highWaterMark: 1 << 20 });
-    const splitter = byBytes
-      ? new ByteLineSplitter((buf, start, end, no) => parser.bytes!(buf, start, end, no))
-      : new LineSplitter((text, no) => parser.line(text, no));
+    const feed = parserFeed(parser);
+    const stream = createReadStream(file, { encoding: feed.encoding, highWaterMark: 1 << 20 });
     (async () => {
       try {
         for await (const chunk of stream) {
           if (closed) return;
-          if (byBytes) (splitter as ByteLineSplitter).push(chunk as Buffer);
-          else (splitter as LineSplitter).push(chunk as string);
+          feed.push(chunk as Buffer | string);
         }
-        splitter.end();
+        feed.end();
         parser.end();
         subscriber.complete();
       } catch (e) {
-        const err = e instanceof CfgscopeError ? e : new CfgscopeError('INPUT_READ_FAILED', (e as Error).message, { file, line: splitter.lines });
+        const err = e instanceof CfgscopeError ? e : new CfgscopeError('INPUT_READ_FAILED', (e as Error).message, { file, line: feed.lines });
         subscriber.error(err);
       }
     })();

@@ -73,7 +73,7 @@ describe('bad input through the CLI', () => {
     writeFileSync(f, 'hello\nworld\n');
     const r = await runCli('import', f, '-o', `${f}.ndjson`);
     expect(r.code).toBe(65);
-    expect(r.stderr).toBe(`cfgscope: ${f}:1: INPUT_UNKNOWN_FORMAT: not a format cfgscope reads (capture, bpftrace, qemu, ftrace); see docs/capture-format.md\n`);
+    expect(r.stderr).toBe(`cfgscope: ${f}:1: INPUT_UNKNOWN_FORMAT: not a format cfgscope reads (packed, capture, bpftrace, qemu, ftrace); see docs/capture-format.md\n`);
   });
 
   it('reports skipped lines with file:line and fails with --strict', async () => {

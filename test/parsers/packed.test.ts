@@ -1,0 +1,178 @@
+// The packed encoding holds the same records as the NDJSON form: every bundled capture, packed by
+// the real writer (`cfgscope import -o x.cfgcap`) and read back by the real file source, gives the
+// records the NDJSON capture gives, key order included; cut and damaged files lose nothing silently.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CaptureRecord } from '../../src/model/records.js';
+import { StackTable } from '../../src/model/stack-table.js';
+import { packedFormat } from '../../src/parsers/packed.js';
+import { ACCESS_SHAPES, PACKED_MAGIC_BYTES, TAG_ACCESS, TAG_JSON, TAG_NESTED } from '../../src/parsers/packed-layout.js';
+import { CaptureWriter } from '../../src/sinks/capture-writer.js';
+import { SyncWriter } from '../../src/sinks/sync-writer.js';
+import { runCli } from '../cli/run-cli.js';
+import { readRecords } from '../support/read-records.js';
+
+const replays = new URL('../../replays/', import.meta.url).pathname;
+const captures = readdirSync(replays, { withFileTypes: true }).filter((d) => d.isDirectory())
+  .flatMap((d) => readdirSync(join(replays, d.name)).filter((f) => f.endsWith('.ndjson')).map((f) => join(replays, d.name, f)));
+const dir = mkdtempSync(join(tmpdir(), 'cfgscope-packed-'));
+const lines = (rs: CaptureRecord[]): string[] => rs.map((r) => JSON.stringify(r));
+
+async function pack(src: string, name: string): Promise<string> {
+  const out = join(dir, name);
+  const r = await runCli('import', src, '-o', out);
+  expect(r.code, r.stderr).toBe(0);
+  return out;
+}
+
+/** Records of a packed file fed to the parser in chunks of `size` bytes (frames cut anywhere). */
+function parseInChunks(bytes: Buffer, size: number): CaptureRecord[] {
+  const out: CaptureRecord[] = [];
+  const p = packedFormat.create({ file: 'x.cfgcap', stacks: new StackTable() }, (r) => out.push(r));
+  for (let i = 0; i < bytes.length; i += size) p.chunk!(bytes.subarray(i, i + size));
+  p.end();
+  return out;
+}
+
+describe('a packed capture reads back as the NDJSON capture it was made from', () => {
+  for (const file of captures) {
+    it(file.slice(replays.length), async () => {
+      const packed = await pack(file, `${file.slice(replays.length).replace('/', '-')}.cfgcap`);
+      const want = await readRecords(file);
+      const got = await readRecords(packed);
+      expect(lines(got)).toEqual(lines(want));
+      // Smaller: device records stay JSON, so the small captures shrink less than large ones.
+      expect(readFileSync(packed).length).toBeLessThan(readFileSync(file).length * 0.75);
+      // And back: import of the packed file writes the NDJSON capture byte for byte.
+      const again = join(dir, `${file.slice(replays.length).replace('/', '-')}.again.ndjson`);
+      expect((await runCli('import', packed, '-o', again)).code).toBe(0);
+      expect(readFileSync(again, 'utf8')).toBe(readFileSync(file, 'utf8'));
+    });
+  }
+
+  it('the bundled captures use every access shape, and nearly all their accesses are packed frames', async () => {
+    const seen = new Set<string>();
+    let accesses = 0;
+    let accessFrames = 0;
+    for (const file of captures) {
+      for (const r of await readRecords(file)) if (r.t === 'access') { seen.add(Object.keys(r).join(',')); accesses++; }
+      const bytes = readFileSync(await pack(file, 'count.cfgcap'));
+      accessFrames += countFrames(bytes, TAG_ACCESS);
+    }
+    expect([...seen].sort()).toEqual([...ACCESS_SHAPES].sort());
+    expect(accessFrames).toBe(accesses);
+  });
+
+  it('gives the same records however the file is cut into chunks', async () => {
+    const bytes = readFileSync(await pack(join(replays, 'lab-kexec/kernel.capture.ndjson'), 'chunks.cfgcap'));
+    const whole = lines(parseInChunks(bytes, bytes.length));
+    for (const size of [1, 7, 63, 64, 65, 4096]) expect(lines(parseInChunks(bytes, size))).toEqual(whole);
+  });
+});
+
+/** Walks the frames (the test's own reading of the layout) and counts those with `tag`. */
+function countFrames(b: Buffer, tag: number): number {
+  let p = PACKED_MAGIC_BYTES.length;
+  let n = 0;
+  while (p < b.length) {
+    const t = b[p]!;
+    if (t === tag) n++;
+    if (t === TAG_ACCESS) p += 64;
+    else if (t === TAG_NESTED) p += 16;
+    else if (t === TAG_JSON) p += 5 + b.readUInt32LE(p + 1);
+    else p += 3 + b.readUInt16LE(p + 1);
+  }
+  return n;
+}
+
+describe('records the fixed frames cannot hold exactly are kept as JSON frames', () => {
+  const header: CaptureRecord = { t: 'header', format: 'cfgscope-capture', version: 1, source: { kind: 'ftrace' }, clock: 'global' };
+  const base = { t: 'access', ts: 1.5, cpu: 0, pid: 1, comm: 'init', op: 'w', seg: 0, bus: 0, devfn: 8, off: 4, size: 2, val: 6, ret: null, layer: 'bus', fn: 'pci_bus_write_config_word', stack: null, known: true, line: 7 } as const;
+  const odd: CaptureRecord[] = [
+    { ...base, val: 1.5 }, // not an integer
+    { ...base, val: 2 ** 32 }, // past u32
+    { ...base, seg: 70000 }, // past the frame's u16 segment
+    { ...base, line: 3, sizeGuessed: true, attributed: 'device-log' } as CaptureRecord, // a key order no parser makes
+    { ...base, ts: -0 }, // -0 is 0 once written, in both encodings
+    { t: 'nested', layer: 'function', of: null, line: 9 },
+    { t: 'nested', line: 9, layer: 'function', of: 3 } as CaptureRecord,
+  ];
+
+  it('and read back equal to the NDJSON form of the same records', async () => {
+    const write = (file: string, packed: boolean): void => {
+      const w = new CaptureWriter(SyncWriter.toFile(file), packed ? 'packed' : 'ndjson');
+      for (const r of [header, base as CaptureRecord, ...odd]) w.write(r);
+      w.finish(true);
+    };
+    write(join(dir, 'odd.cfgcap'), true);
+    write(join(dir, 'odd.ndjson'), false);
+    const packed = await readRecords(join(dir, 'odd.cfgcap'));
+    expect(lines(packed)).toEqual(lines(await readRecords(join(dir, 'odd.ndjson'))));
+    expect(packed.filter((r) => r.t === 'skipped')).toEqual([]);
+    const bytes = readFileSync(join(dir, 'odd.cfgcap'));
+    expect(countFrames(bytes, TAG_ACCESS)).toBe(2); // base and the -0 one
+    expect(countFrames(bytes, TAG_NESTED)).toBe(1);
+  });
+});
+
+describe('a cut or damaged packed capture', () => {
+  const src = join(replays, 'lab-resets/kernel.capture.ndjson');
+
+  it('cut anywhere: every whole frame is read, the cut one is a PACKED_TRUNCATED skip, nothing else is lost', async () => {
+    const bytes = readFileSync(await pack(src, 'cut.cfgcap'));
+    const whole = parseInChunks(bytes, 1 << 20).filter((r) => r.t !== 'trailer');
+    for (const at of [bytes.length - 1, bytes.length - 40, Math.floor(bytes.length / 2) + 3]) {
+      const file = join(dir, `cut-${at}.cfgcap`);
+      writeFileSync(file, bytes.subarray(0, at));
+      const got = await readRecords(file);
+      const skipped = got.filter((r) => r.t === 'skipped');
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]).toMatchObject({ code: 'PACKED_TRUNCATED' });
+      const kept = got.filter((r) => r.t !== 'skipped');
+      expect(lines(kept)).toEqual(lines(whole.slice(0, kept.length)));
+      expect(kept.length).toBeGreaterThan(100);
+    }
+  });
+
+  it('check reads a cut packed capture whole and says the trailer is missing', async () => {
+    const bytes = readFileSync(await pack(src, 'cut-check.cfgcap'));
+    const file = join(dir, 'cut-check-short.cfgcap');
+    writeFileSync(file, bytes.subarray(0, bytes.length - 10));
+    const r = await runCli('check', '--policy', 'luo-default', '--preserve', '0000:02:00.0', file);
+    expect(r.stderr).toMatch(/PACKED_TRUNCATED/);
+    expect(r.stderr).toMatch(/violation\(s\) at or above error/); // judged, not refused
+    expect(r.code).toBe(1);
+  });
+
+  it('an unknown frame tag stops the reading with PACKED_BAD_FRAME and its byte offset', () => {
+    const bytes = Buffer.from(readFileSync(join(dir, 'cut.cfgcap')));
+    let p = PACKED_MAGIC_BYTES.length;
+    for (let k = 0; k < 50; k++) p += bytes[p] === TAG_ACCESS ? 64 : bytes[p] === TAG_NESTED ? 16 : bytes[p] === TAG_JSON ? 5 + bytes.readUInt32LE(p + 1) : 3 + bytes.readUInt16LE(p + 1);
+    bytes[p] = 0x7a;
+    const before = parseInChunks(bytes.subarray(0, p), 4096); // the 50 frames' records (string frames make none)
+    const got = parseInChunks(bytes, 4096);
+    const last = got[got.length - 1]!;
+    expect(last).toMatchObject({ t: 'skipped', code: 'PACKED_BAD_FRAME', line: 52 });
+    expect((last as { message: string }).message).toContain(`unknown frame tag 0x7a at byte ${p}`);
+    expect(lines(got.slice(0, -1))).toEqual(lines(before)); // nothing after it
+  });
+
+  it('a string number the file never defined is a CAPTURE_BAD_RECORD skip, and reading goes on', () => {
+    const bytes = Buffer.from(readFileSync(join(dir, 'cut.cfgcap')));
+    let p = PACKED_MAGIC_BYTES.length;
+    while (bytes[p] !== TAG_ACCESS) p += bytes[p] === TAG_NESTED ? 16 : bytes[p] === TAG_JSON ? 5 + bytes.readUInt32LE(p + 1) : 3 + bytes.readUInt16LE(p + 1);
+    bytes.writeUInt32LE(999999, p + 44); // the fn string
+    const good = parseInChunks(readFileSync(join(dir, 'cut.cfgcap')), 1 << 20);
+    const got = parseInChunks(bytes, 1 << 20);
+    expect(got).toHaveLength(good.length);
+    expect(got.filter((r) => r.t === 'skipped')).toEqual([expect.objectContaining({ code: 'CAPTURE_BAD_RECORD' })]);
+  });
+
+  it('--format packed on a file that is not packed is PACKED_BAD_MAGIC at line 1', async () => {
+    const r = await runCli('check', '--policy', 'luo-default', '--format', 'packed', src);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(`${src}:1: PACKED_BAD_MAGIC`);
+  });
+});
