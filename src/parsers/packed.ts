@@ -21,6 +21,13 @@ export const packedFormat: InputFormat = {
 };
 
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+/** Little-endian integers read inline: Buffer's read methods check their arguments on every call. */
+const u32 = (b: Buffer, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+const i32 = (b: Buffer, p: number): number => b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const INCOMPLETE = -1;
+const UNFRAMED = -2;
+const STOPPED = -3;
 
 class PackedParser implements LineParser {
   private carry: Buffer | null = null;
@@ -34,6 +41,9 @@ class PackedParser implements LineParser {
   private readonly strings: string[] = [];
   private readonly json: LineParser;
   private readonly hasModel = ACCESS_SHAPES.map((_, i) => shapeKeys(i).model);
+  /** A double is read by copying its 8 bytes here (frames are not 8-byte aligned in the file). */
+  private readonly f64 = new Float64Array(1);
+  private readonly f64Bytes = new Uint8Array(this.f64.buffer);
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
     this.json = captureFormat.create(ctx, (r) => {
@@ -49,56 +59,70 @@ class PackedParser implements LineParser {
 
   chunk(data: Buffer): void {
     if (this.stopped) return;
-    let b = data;
-    if (this.carry) {
-      b = Buffer.concat([this.carry, data]);
-      this.carry = null;
-    }
     let p = 0;
-    if (!this.magicSeen) {
-      const m = PACKED_MAGIC_BYTES.length;
-      if (b.length < m) { this.carry = Buffer.from(b); return; }
-      if (!b.subarray(0, m).equals(PACKED_MAGIC_BYTES)) {
-        throw new CfgscopeError('PACKED_BAD_MAGIC', `not a packed capture: the first line is not "${PACKED_MAGIC}"`, { file: this.ctx.file, line: 1 });
+    if (this.carry) {
+      // Only the frame that straddles the two chunks is joined, never the whole chunk.
+      const c = this.carry;
+      const head = c.length >= JSON_HEAD ? c : Buffer.concat([c, data.subarray(0, JSON_HEAD - c.length)]);
+      const len = this.frameLength(head, 0);
+      if (len === UNFRAMED) return this.unframed(0, head);
+      if (len === INCOMPLETE || c.length + data.length < len) {
+        this.carry = Buffer.concat([c, data]);
+        return;
       }
-      this.magicSeen = true;
-      p = m;
+      p = len - c.length;
+      this.carry = null;
+      if (this.frames(Buffer.concat([c, data.subarray(0, p)]), 0) === STOPPED) return;
+      this.consumed += c.length;
     }
-    const n = b.length;
-    while (p < n) {
-      const tag = b[p];
-      if (tag === TAG_ACCESS) {
-        if (p + ACCESS_FRAME > n) break;
-        this.frame++;
-        this.access(b, p);
-        p += ACCESS_FRAME;
-      } else if (tag === TAG_NESTED) {
-        if (p + NESTED_FRAME > n) break;
-        this.frame++;
-        this.nested(b, p);
-        p += NESTED_FRAME;
-      } else if (tag === TAG_STRING) {
-        if (p + STRING_HEAD > n) break;
-        const len = b.readUInt16LE(p + 1);
-        if (p + STRING_HEAD + len > n) break;
-        this.frame++;
-        this.strings.push(b.toString('utf8', p + STRING_HEAD, p + STRING_HEAD + len));
-        p += STRING_HEAD + len;
-      } else if (tag === TAG_JSON) {
-        if (p + JSON_HEAD > n) break;
-        const len = b.readUInt32LE(p + 1);
-        if (len > JSON_MAX) return this.unframed(p, `a JSON frame says it is ${len} bytes long`);
-        if (p + JSON_HEAD + len > n) break;
-        this.frame++;
-        this.json.line(b.toString('utf8', p + JSON_HEAD, p + JSON_HEAD + len), this.frame);
-        p += JSON_HEAD + len;
-      } else {
-        return this.unframed(p, `unknown frame tag ${hex2(tag!)}`);
-      }
-    }
-    this.consumed += p;
+    const q = this.frames(data, p);
+    if (q === STOPPED) return;
+    this.consumed += q;
     // Copied: the stream may reuse its buffer, and a small tail must not pin a whole chunk.
-    if (p < n) this.carry = Buffer.from(b.subarray(p));
+    if (q < data.length) this.carry = Buffer.from(data.subarray(q));
+  }
+
+  /** Reads every whole frame of `b` from `p`; returns where the first incomplete one starts. */
+  private frames(b: Buffer, from: number): number {
+    const n = b.length;
+    let p = from;
+    while (p < n) {
+      const len = this.frameLength(b, p);
+      if (len === UNFRAMED) { this.unframed(p, b); return STOPPED; }
+      if (len === INCOMPLETE || p + len > n) return p;
+      const tag = b[p];
+      if (!this.magicSeen) this.magic(b, p);
+      else {
+        this.frame++;
+        if (tag === TAG_ACCESS) this.access(b, p);
+        else if (tag === TAG_NESTED) this.nested(b, p);
+        else if (tag === TAG_STRING) this.strings.push(b.toString('utf8', p + STRING_HEAD, p + len));
+        else this.json.line(b.toString('utf8', p + JSON_HEAD, p + len), this.frame);
+      }
+      p += len;
+    }
+    return p;
+  }
+
+  /** Bytes of the frame at `p` (the magic line first), INCOMPLETE when its head is not all
+   *  there yet, UNFRAMED when it cannot be a frame. */
+  private frameLength(b: Buffer, p: number): number {
+    if (!this.magicSeen) return PACKED_MAGIC_BYTES.length;
+    const tag = b[p];
+    if (tag === TAG_ACCESS) return ACCESS_FRAME;
+    if (tag === TAG_NESTED) return NESTED_FRAME;
+    if (tag === TAG_STRING) return p + STRING_HEAD > b.length ? INCOMPLETE : STRING_HEAD + (b[p + 1]! | (b[p + 2]! << 8));
+    if (tag !== TAG_JSON) return UNFRAMED;
+    if (p + JSON_HEAD > b.length) return INCOMPLETE;
+    const len = b.readUInt32LE(p + 1);
+    return len > JSON_MAX ? UNFRAMED : JSON_HEAD + len;
+  }
+
+  private magic(b: Buffer, p: number): void {
+    if (!b.subarray(p, p + PACKED_MAGIC_BYTES.length).equals(PACKED_MAGIC_BYTES)) {
+      throw new CfgscopeError('PACKED_BAD_MAGIC', `not a packed capture: the first line is not "${PACKED_MAGIC}"`, { file: this.ctx.file, line: 1 });
+    }
+    this.magicSeen = true;
   }
 
   end(): void {
@@ -111,9 +135,10 @@ class PackedParser implements LineParser {
   }
 
   /** Frames have no delimiter to find the next one by: after a bad frame nothing more is read. */
-  private unframed(p: number, why: string): void {
+  private unframed(p: number, b: Buffer): void {
     this.stopped = true;
     this.carry = null;
+    const why = b[p] === TAG_JSON ? `a JSON frame says it is ${b.readUInt32LE(p + 1)} bytes long` : `unknown frame tag ${hex2(b[p]!)}`;
     this.skip('PACKED_BAD_FRAME', `${why} at byte ${this.consumed + p}: the file cannot be framed from there, and the rest of it is not read`);
   }
 
@@ -121,51 +146,58 @@ class PackedParser implements LineParser {
     this.emit({ t: 'skipped', code, message, line: this.frame + 1, text: '' });
   }
 
+  private double(b: Buffer, p: number): number {
+    if (!LITTLE_ENDIAN_HOST) return b.readDoubleLE(p);
+    const d = this.f64Bytes;
+    for (let i = 0; i < 8; i++) d[i] = b[p + i]!;
+    return this.f64[0]!;
+  }
+
   private str(id: number): string | undefined {
     return this.strings[id];
   }
 
   private nested(b: Buffer, p: number): void {
-    const layer = this.str(b.readUInt32LE(p + 4));
+    const layer = this.str(u32(b, p + 4));
     if (layer === undefined) return this.skip('CAPTURE_BAD_RECORD', `nested frame at byte ${this.consumed + p}: string number not defined in this file`);
     if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header');
-    this.emit({ t: 'nested', layer, of: b[p + 1] === 1 ? null : b.readUInt32LE(p + 8), line: b.readUInt32LE(p + 12) });
+    this.emit({ t: 'nested', layer, of: b[p + 1] === 1 ? null : u32(b, p + 8), line: u32(b, p + 12) });
   }
 
   private access(b: Buffer, p: number): void {
     const shape = b[p + A.shape]!;
     const opByte = b[p + A.op]!;
     const nulls = b[p + A.nulls]! | (b[p + A.nulls + 1]! << 8);
-    const comm = nulls & N.comm ? null : this.str(b.readUInt32LE(p + A.comm));
+    const comm = nulls & N.comm ? null : this.str(u32(b, p + A.comm));
     const layer = this.str(b[p + A.layer]! | (b[p + A.layer + 1]! << 8));
-    const fn = nulls & N.fn ? null : this.str(b.readUInt32LE(p + A.fn));
-    const model = this.hasModel[shape] ? this.str(b.readUInt32LE(p + A.model)) : null;
+    const fn = nulls & N.fn ? null : this.str(u32(b, p + A.fn));
+    const model = this.hasModel[shape] ? this.str(u32(b, p + A.model)) : null;
     if (shape >= ACCESS_SHAPES.length || opByte > 1 || comm === undefined || layer === undefined || fn === undefined || model === undefined) {
       return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines`);
     }
     if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header');
-    const ts = nulls & N.ts ? null : b.readDoubleLE(p + A.ts);
-    const cpu = nulls & N.cpu ? null : b.readInt32LE(p + A.cpu);
-    const pid = nulls & N.pid ? null : b.readInt32LE(p + A.pid);
+    const ts = nulls & N.ts ? null : this.double(b, p + A.ts);
+    const cpu = nulls & N.cpu ? null : i32(b, p + A.cpu);
+    const pid = nulls & N.pid ? null : i32(b, p + A.pid);
     const op = opByte === 1 ? 'w' : 'r';
     const seg = nulls & N.seg ? null : b[p + A.seg]! | (b[p + A.seg + 1]! << 8);
     const bus = nulls & N.bus ? null : b[p + A.bus]!;
     const devfn = nulls & N.devfn ? null : b[p + A.devfn]!;
     const off = nulls & N.off ? null : b[p + A.off]! | (b[p + A.off + 1]! << 8);
     const size = b[p + A.size]! as 1 | 2 | 4;
-    const val = nulls & N.val ? null : b.readUInt32LE(p + A.val);
-    const ret = nulls & N.ret ? null : b.readInt32LE(p + A.ret);
-    const stack = nulls & N.stack ? null : b.readUInt32LE(p + A.stack);
+    const val = nulls & N.val ? null : u32(b, p + A.val);
+    const ret = nulls & N.ret ? null : i32(b, p + A.ret);
+    const stack = nulls & N.stack ? null : u32(b, p + A.stack);
     const known = (b[p + A.flags]! & F.known) !== 0;
     const sizeGuessed = (b[p + A.flags]! & F.sizeGuessed) !== 0;
     const l = layer as Layer;
     // One literal per shape (./packed-layout.ts ACCESS_SHAPES): the key order is the record's.
     let r: AccessRecord;
     switch (shape) {
-      case 0: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: b.readUInt32LE(p + A.line) }; break;
-      case 1: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: b.readUInt32LE(p + A.line), attributed: ATTRIBUTED }; break;
+      case 0: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: u32(b, p + A.line) }; break;
+      case 1: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: u32(b, p + A.line), attributed: ATTRIBUTED }; break;
       case 2: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, sizeGuessed, model: model! }; break;
-      default: r = { t: 'access', ts, cpu, pid, comm, model: model!, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: b.readUInt32LE(p + A.line), sizeGuessed }; break;
+      default: r = { t: 'access', ts, cpu, pid, comm, model: model!, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: u32(b, p + A.line), sizeGuessed }; break;
     }
     this.emit(r as CaptureRecord);
   }
