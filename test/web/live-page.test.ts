@@ -153,7 +153,7 @@ describe('the live page', () => {
     expect(withoutSeq(rows)).toEqual(judged.map(asRow));
     expect(new Set(rows.map((r) => r.seq)).size).toBe(rows.length);
     const end = check.find((l) => l.type === 'end') as unknown as { counts: { accesses: number } };
-    expect(await page.evaluate(() => (window as unknown as { cfgscope: { store: { points: unknown[] } } }).cfgscope.store.points.length)).toBe(end.counts.accesses);
+    expect(await page.evaluate(() => (window as unknown as { cfgscope: { store: { timeline: { count: number } } } }).cfgscope.store.timeline.count)).toBe(end.counts.accesses);
     // Resumed, not restarted: same stream, and the page asked from past where it was.
     expect(await page.textContent('#warnings')).not.toContain('another stream');
     await page.close();

@@ -56,7 +56,7 @@ function start() {
     syncDeviceOptions(form.elements.namedItem('device'), store);
     table.render(store, filters);
     renderDevices($('devices'), store, filters);
-    // The timeline walks every access: redraw it at most twice a second while events pour in,
+    // The timeline redraws every bin of every device: at most twice a second while events pour in,
     // on its own timer so the tables stay current meanwhile.
     const since = performance.now() - lastTimeline;
     if (since > 500 || store.end) drawTimeline();

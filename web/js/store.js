@@ -2,6 +2,8 @@
 // each, in any order a resume or a gap re-request delivers them. Views read it; it never touches
 // the DOM.
 
+import { AccessHistogram } from './access-histogram.js';
+
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'];
 const NO_DEVICE = '(unknown device)';
 
@@ -21,10 +23,8 @@ export class LiveStore {
     this.phaseByLabel = new Map([['boot', 0]]);
     /** Findings shown in the table (violations, expected writes, unexplained writes, failed targets). */
     this.findings = [];
-    /** Timeline points: per access its x (trace seconds, or index when the source has no time). */
-    this.points = [];
-    /** Write points by access index, so a finding marks its write's point. */
-    this.writeByIndex = new Map();
+    /** Accesses over time (trace seconds, or index when the source has no time), bounded. */
+    this.timeline = new AccessHistogram();
     this.lost = [];
     this.lostTotal = 0;
     this.skipped = 0;
@@ -73,9 +73,7 @@ export class LiveStore {
         const c = this.phaseCounts(d, m.phase.seq);
         if (m.op === 'w') { d.writes++; c.w++; } else { d.reads++; c.r++; }
         if (!this.phases.has(m.phase.seq)) this.phases.set(m.phase.seq, m.phase);
-        const point = { seq: m.seq, x: m.ts ?? m.index, bdf: d.bdf, op: m.op, phase: m.phase.seq, violation: false };
-        this.points.push(point);
-        if (m.op === 'w') this.writeByIndex.set(m.index, point);
+        this.timeline.add(d.bdf, m.ts ?? m.index, m.op, m.phase.seq);
         break;
       }
       case 'finding': case 'target': case 'unattributed': this.addFinding(m); break;
@@ -99,9 +97,8 @@ export class LiveStore {
     if (row.verdict === 'violation') {
       d.violations++;
       this.phaseCounts(d, phaseSeq).v++;
-      const p = m.index === undefined ? undefined : this.writeByIndex.get(m.index);
-      if (p) p.violation = true;
-      else this.points.push({ seq: m.seq, x: m.ts ?? m.index ?? 0, bdf: d.bdf, op: 'w', phase: phaseSeq, violation: true });
+      // Keyed by the write, so several rules judging one write make one mark (a target has none).
+      this.timeline.markViolation(m.index ?? `seq ${m.seq}`, d.bdf, m.ts ?? m.index ?? 0);
     } else if (row.verdict === 'expected') d.expected++;
     if (m.device?.role) d.role = m.device.role;
     if (m.device?.vendor !== undefined && d.vendor === null) { d.vendor = m.device.vendor; d.device = m.device.device; }

@@ -1,6 +1,6 @@
-// Timeline of accesses: one row per device, trace time left to right, phase bands behind. Accesses
-// are binned per couple of pixels (a boot has far more accesses than a screen has pixels): a bar's
-// height is the bin's count on a log scale, reads grey below writes blue; a violation is a red tick.
+// Timeline of accesses: one row per device, trace time left to right, phase bands behind. The
+// store's bins (../access-histogram.js) are folded per couple of pixels: a bar's height is the
+// bin's count on a log scale, reads grey below writes blue; a violating write is a red tick.
 
 const SVG = 'http://www.w3.org/2000/svg';
 const LABEL_W = 120;
@@ -17,28 +17,25 @@ function node(tag, attrs, text) {
 }
 
 export function renderTimeline(container, store, filters) {
-  const points = filters.device ? store.points.filter((p) => p.bdf === filters.device) : store.points;
-  const devices = [...new Set(points.map((p) => p.bdf))].sort();
+  const t = store.timeline;
+  const devices = [...t.rows.entries()].filter(([bdf, r]) => (filters.device ? bdf === filters.device : r.count > 0 || hasViolation(t, bdf))).map(([bdf]) => bdf).sort();
   const width = Math.max(600, container.clientWidth - 2);
   const height = TOP + devices.length * ROW_H + 16;
   const svg = node('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'accesses per device over time' });
   svg.dataset.devices = String(devices.length);
-  svg.dataset.points = String(points.length);
-  if (points.length === 0) {
+  svg.dataset.points = String(t.countOf(filters.device));
+  if (t.countOf(filters.device) === 0) {
     container.replaceChildren(Object.assign(document.createElement('div'), { className: 'empty', textContent: 'no accesses yet' }));
     return;
   }
-  let min = Infinity;
-  let max = -Infinity;
-  for (const p of points) { if (p.x < min) min = p.x; if (p.x > max) max = p.x; }
+  const min = t.min;
+  const max = t.max;
   const span = max - min || 1;
   const plotW = width - LABEL_W - 8;
   const xOf = (x) => LABEL_W + ((x - min) / span) * plotW;
 
   // Phase bands start at the first access of each phase.
-  const starts = new Map();
-  for (const p of points) if (!starts.has(p.phase) || p.x < starts.get(p.phase)) starts.set(p.phase, p.x);
-  const bands = [...starts.entries()].sort((a, b) => a[1] - b[1]);
+  const bands = [...t.phaseStart.entries()].sort((a, b) => a[1] - b[1]);
   bands.forEach(([seq, x0], i) => {
     const x1 = i + 1 < bands.length ? bands[i + 1][1] : max;
     const band = node('rect', { x: xOf(x0), y: TOP, width: Math.max(1, xOf(x1) - xOf(x0)), height: devices.length * ROW_H, class: i % 2 ? 'band-odd' : 'band-even', fill: i % 2 ? '#f4f4f2' : '#fff' });
@@ -55,19 +52,21 @@ export function renderTimeline(container, store, filters) {
     }
   });
 
-  // One pass over the accesses (a boot has hundreds of thousands), binned per device row.
+  // The store's bins (a fixed number, whatever the stream's length) folded into pixel bins.
   const bins = Math.ceil(plotW / BIN_PX) + 1;
-  const rows = new Map(devices.map((bdf) => [bdf, { reads: new Uint32Array(bins), writes: new Uint32Array(bins), violations: [] }]));
-  for (const p of points) {
-    const r = rows.get(p.bdf);
-    const b = Math.floor((xOf(p.x) - LABEL_W) / BIN_PX);
-    if (p.op === 'w') r.writes[b]++; else r.reads[b]++;
-    if (p.violation) r.violations.push(p.x);
-  }
+  const pixelBin = (x) => Math.min(bins - 1, Math.floor((xOf(x) - LABEL_W) / BIN_PX));
   const h = (n) => (n === 0 ? 0 : Math.min(ROW_H - 4, 3 + 3 * Math.log2(n)));
   devices.forEach((bdf, row) => {
     const y = TOP + row * ROW_H;
-    const { reads, writes, violations } = rows.get(bdf);
+    const src = t.rows.get(bdf);
+    const reads = new Uint32Array(bins);
+    const writes = new Uint32Array(bins);
+    for (let b = 0; b < src.reads.length; b++) {
+      if (src.reads[b] === 0 && src.writes[b] === 0) continue;
+      const p = pixelBin(t.binX(b));
+      reads[p] += src.reads[b];
+      writes[p] += src.writes[b];
+    }
     svg.append(node('text', { x: 4, y: y + ROW_H - 4 }, bdf));
     const g = node('g', { 'data-bdf': bdf });
     for (let b = 0; b < bins; b++) {
@@ -75,12 +74,22 @@ export function renderTimeline(container, store, filters) {
       if (reads[b]) g.append(node('rect', { x, y: y + ROW_H - 2 - h(reads[b]), width: BIN_PX - 1, height: h(reads[b]), class: 'read', fill: '#9aa5b1' }));
       if (writes[b]) g.append(node('rect', { x, y: y + 2, width: BIN_PX - 1, height: h(writes[b]) / 2 + 2, class: 'write', fill: '#1f5fa8' }));
     }
-    for (const vx of violations) g.append(node('rect', { x: xOf(vx) - 1, y: y + 1, width: 2, height: ROW_H - 2, class: 'violation', fill: '#c62828' }));
-    g.dataset.violations = String(violations.length);
+    let marks = 0;
+    for (const v of t.violations.values()) {
+      if (v.bdf !== bdf) continue;
+      marks++;
+      g.append(node('rect', { x: xOf(v.x) - 1, y: y + 1, width: 2, height: ROW_H - 2, class: 'violation', fill: '#c62828' }));
+    }
+    g.dataset.violations = String(marks);
     svg.append(g);
   });
   const unit = store.header?.clock === 'none' ? 'access index' : 's';
   svg.append(node('text', { x: LABEL_W, y: height - 3, class: 'phase-label' }, `${min.toFixed(3)} ${unit}`));
   svg.append(node('text', { x: width - 8, y: height - 3, 'text-anchor': 'end', class: 'phase-label' }, `${max.toFixed(3)} ${unit}`));
   container.replaceChildren(svg);
+}
+
+function hasViolation(t, bdf) {
+  for (const v of t.violations.values()) if (v.bdf === bdf) return true;
+  return false;
 }
