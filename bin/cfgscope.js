@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm install` (prepare) or `npm run build`.
-import { main } from '../dist/cli/main.js';
+// Thin launcher: the CLI is compiled to dist/ and bundled into dist/bundle/cfgscope.mjs by
+// `npm install` (prepare) or `npm run build` (bin/build-bundle.mjs).
+import { main } from '../dist/bundle/cfgscope.mjs';
 
 main(process.argv).then(
   (code) => { process.exitCode = code; },
