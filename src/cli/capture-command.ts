@@ -58,10 +58,17 @@ export function probeArgs(writesOnly: boolean, device: string | undefined): stri
   return [writesOnly ? '1' : '0', String(b.seg), String(b.bus), String(b.devfn)];
 }
 
+/** A live capture is NDJSON (serve follows it as it grows, any tool reads it): a `.cfgcap` name
+ *  would promise the packed encoding. */
+function parseCaptureOutput(v: string): string {
+  if (v.endsWith('.cfgcap')) throw new InvalidArgumentError('capture writes NDJSON as events arrive; write it to a .ndjson file and pack it afterwards: cfgscope import <capture> -o <file>.cfgcap');
+  return v;
+}
+
 export function captureCommand(program: Command, io: CliIo, result: CliResult): void {
   program.command('capture')
     .description('trace this machine\'s PCI config accesses live with bpftrace (root), write a capture and report violations as they happen')
-    .requiredOption('-o, --output <capture>', 'capture file to write as events arrive (NDJSON)')
+    .requiredOption('-o, --output <capture>', 'capture file to write as events arrive (NDJSON; pack it afterwards with import -o x.cfgcap)', parseCaptureOutput)
     .option('-p, --policy <file|builtin>', 'judge writes live against this policy (repeatable; luo-default when only --preserve is given)', repeatable)
     .option('--preserve <bdf>', 'mark this device preserved (repeatable)', parseBdfArg)
     .option('--fail-on <severity>', 'exit 1 when a violation at or above this severity was seen', parseSeverity, 'error')

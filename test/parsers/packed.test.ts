@@ -176,3 +176,11 @@ describe('a cut or damaged packed capture', () => {
     expect(r.stderr).toContain(`${src}:1: PACKED_BAD_MAGIC`);
   });
 });
+
+describe('live capture writes NDJSON only', () => {
+  it('refuses a .cfgcap output name with a usage error that says how to pack it', async () => {
+    const r = await runCli('capture', '-o', join(dir, 'live.cfgcap'), '--no-preflight');
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('pack it afterwards: cfgscope import <capture> -o <file>.cfgcap');
+  });
+});
