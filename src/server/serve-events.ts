@@ -34,6 +34,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CfgscopeError } from '../model/errors.js';
 import type { HeaderRecord } from '../model/records.js';
+import { AccessJson } from './access-json.js';
 import { authorized, tokenCookie } from './access-token.js';
 import { ClientSession, type ClientStats, type StreamView } from './client-session.js';
 import { CLOSE_BAD_FIELD, CLOSE_GOING_AWAY, CLOSE_MALFORMED, CLOSE_UNAUTHORIZED, CLOSE_UNKNOWN_TYPE, closeWith } from './close-codes.js';
@@ -107,6 +108,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
 
   const state = { head: 0, ended: false, header: null as Omit<HeaderRecord, 't'> | null, nextClient: 1 };
   const sessions = new Map<WebSocket, ClientSession>();
+  const accessJson = new AccessJson();
 
   const view: StreamView = {
     head: () => state.head,
@@ -117,7 +119,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
       if (!history) return null;
       return (async function* numbered() {
         let seq = from;
-        for await (const e of history(from)) yield wireEvent(seq++, e);
+        for await (const e of history(from)) yield wireEvent(seq++, e, accessJson);
       })();
     },
   };
@@ -135,7 +137,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
       events.push(e);
     }
     if (events.length === 0) return;
-    const wired = wireEvents(state.head + 1, events);
+    const wired = wireEvents(state.head + 1, events, accessJson);
     state.head += wired.length;
     for (const w of wired) ring.push(w);
     for (const s of sessions.values()) s.offer(wired);

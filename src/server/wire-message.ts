@@ -6,6 +6,7 @@
 import type { AccessEvent } from '../pipeline/events.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { Severity } from '../policy/policy-types.js';
+import type { AccessJson } from './access-json.js';
 import { frameText, textFrames } from './text-frames.js';
 
 /** What a served stream carries: every pipeline event, accesses included, and what the policy said. */
@@ -99,9 +100,15 @@ function bdfOf(e: ServedEvent): string | null {
   }
 }
 
+/** The message's JSON; `accessJson` (the server's) writes accesses faster, with the same text. */
+export function messageText(seq: number, e: ServedEvent, accessJson?: AccessJson): string {
+  if (accessJson && e.kind === 'access') return accessJson.text(seq, e);
+  return JSON.stringify({ type: typeOf(e), seq, ...body(e) });
+}
+
 /** Events numbered from `firstSeq`, serialised and framed together (one Buffer for the batch). */
-export function wireEvents(firstSeq: number, events: readonly ServedEvent[]): WireEvent[] {
-  const frames = textFrames(events.map((e, i) => JSON.stringify({ type: typeOf(e), seq: firstSeq + i, ...body(e) })));
+export function wireEvents(firstSeq: number, events: readonly ServedEvent[], accessJson?: AccessJson): WireEvent[] {
+  const frames = textFrames(events.map((e, i) => messageText(firstSeq + i, e, accessJson)));
   return events.map((e, i) => {
     const isJudged = e.kind === 'finding' || e.kind === 'target';
     return new FramedEvent(
@@ -113,6 +120,6 @@ export function wireEvents(firstSeq: number, events: readonly ServedEvent[]): Wi
   });
 }
 
-export function wireEvent(seq: number, e: ServedEvent): WireEvent {
-  return wireEvents(seq, [e])[0]!;
+export function wireEvent(seq: number, e: ServedEvent, accessJson?: AccessJson): WireEvent {
+  return wireEvents(seq, [e], accessJson)[0]!;
 }
