@@ -89,24 +89,37 @@ export function captureHistory(o: CaptureStreamOptions): (from: number) => Async
 /**
  * The file replayed: accesses released at their recorded `ts` divided by `speed` (relative to the
  * first timed access), or as fast as the file reads when `speed` is 0 (yielding between chunks,
- * so clients are served while it runs). Unsubscribing stops reading.
+ * so clients are served while it runs). Emitted in batches: what is due at once (what a timer
+ * wake-up releases, or a chunk when `speed` is 0), released before any wait, so the server writes
+ * each client once per batch and no event waits for a later one. Unsubscribing stops reading.
  */
-export function replayCapture(o: CaptureStreamOptions, speed: number): Observable<ServedEvent> {
-  return new Observable<ServedEvent>((subscriber) => {
+export function replayCapture(o: CaptureStreamOptions, speed: number): Observable<readonly ServedEvent[]> {
+  return new Observable<readonly ServedEvent[]>((subscriber) => {
     const stop = new AbortController();
     (async () => {
       let t0: number | null = null;
       let w0 = 0;
+      let due: ServedEvent[] = [];
+      const release = (): void => {
+        if (due.length === 0 || stop.signal.aborted) return;
+        const b = due;
+        due = [];
+        subscriber.next(b);
+      };
       for await (const batch of capturePass(o)) {
         for (const e of batch) {
           if (speed > 0 && e.kind === 'access' && e.access.ts !== null) {
             if (t0 === null) { t0 = e.access.ts; w0 = performance.now(); }
             const wait = w0 + ((e.access.ts - t0) * 1000) / speed - performance.now();
-            if (wait > 0) await sleep(wait, undefined, { signal: stop.signal });
+            if (wait > 0) {
+              release();
+              await sleep(wait, undefined, { signal: stop.signal });
+            }
           }
           if (stop.signal.aborted) return;
-          subscriber.next(e);
+          due.push(e);
         }
+        release();
         if (speed === 0) await nextTurn(undefined, { signal: stop.signal });
       }
       subscriber.complete();

@@ -3,9 +3,18 @@
 // paced by the client (the server waits while its send buffer is full; nothing is lost).
 // Live: events as they happen; when the send buffer is over the limit the event is dropped for
 // this client only and counted into a pending `gap`, sent as soon as the buffer has room again.
+//
+// Events come in batches (what the stream published at once, or a run of history from memory).
+// Their frames are prebuilt and shared by every client (text-frames.ts); a batch's frames for this
+// client are queued and written to the socket before `offer` returns: one write (one writev, one
+// system call) per batch instead of one per event, and never later than the batch itself. Nothing
+// is held across turns of the event loop: on the live path a batch is one event, written the
+// moment it is published, as before (the stdout line and the websocket message leave together).
 
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ALL, matches, type Filter } from './subscription.js';
+import { adjacent } from './text-frames.js';
 import type { WireEvent } from './wire-message.js';
 
 /** What the session needs of the stream it follows (owned by serveEvents). */
@@ -31,6 +40,12 @@ export interface ClientStats {
 
 interface PendingGap { from: number; to: number; count: number }
 
+/**
+ * Queued frames are written once they reach this many bytes, even mid-batch: the send buffer
+ * the slow-client rule reads then lags what was sent by at most this much.
+ */
+const WRITE_BYTES = 64 * 1024;
+
 export class ClientSession {
   private mode: ClientStats['mode'] = 'idle';
   private filter: Filter = ALL;
@@ -50,7 +65,12 @@ export class ClientSession {
   /** The send buffer's size at the last heartbeat. */
   private lastBuffered = 0;
 
-  constructor(readonly id: number, private readonly ws: WebSocket, private readonly stream: StreamView, private readonly bufferBytes: number) {}
+  /** Frames of the batch being sent, not yet written: runs of contiguous memory. */
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+
+  /** `socket` is the connection `ws` reads and writes: event frames are written to it directly. */
+  constructor(readonly id: number, private readonly ws: WebSocket, private readonly socket: Duplex, private readonly stream: StreamView, private readonly bufferBytes: number) {}
 
   /** The seq a control message carries: everything matching at or below it was sent or reported in a gap. */
   controlSeq(): number {
@@ -75,8 +95,13 @@ export class ClientSession {
     return this.silent < 2;
   }
 
+  /** The send buffer: what ws and the socket hold, and the frames queued for the batch being sent. */
+  private buffered(): number {
+    return this.ws.bufferedAmount + this.queuedBytes;
+  }
+
   private hasRoom(): boolean {
-    return this.ws.bufferedAmount <= this.bufferBytes;
+    return this.buffered() <= this.bufferBytes;
   }
 
   private readonly onWritten = (): void => {
@@ -87,18 +112,53 @@ export class ClientSession {
     for (const wake of w) wake();
   };
 
+  private writable(): boolean {
+    return this.mode !== 'closed' && this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** A message ws frames (control messages), after the frames queued before it. */
   private sendText(text: string): void {
-    if (this.mode === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(text, this.onWritten);
+    this.writeQueued();
+    if (this.writable()) this.ws.send(text, this.onWritten);
   }
 
   sendControl(msg: Record<string, unknown>): void {
     this.sendText(JSON.stringify({ ...msg, seq: this.controlSeq() }));
   }
 
+  /** Queues an event's frame; the caller writes the queue before it returns (writeQueued). */
   private sendEvent(e: WireEvent): void {
-    this.sendText(e.text);
     this.sent++;
+    if (!this.writable()) return;
+    const last = this.queued.length - 1;
+    const run = this.queued[last];
+    // Frames of one batch lie back to back in memory: a run of them is one slice.
+    if (run !== undefined && adjacent(run, e.frame)) this.queued[last] = Buffer.from(run.buffer, run.byteOffset, run.length + e.frame.length);
+    else this.queued.push(e.frame);
+    this.queuedBytes += e.frame.length;
+    if (this.queuedBytes >= WRITE_BYTES) this.writeQueued();
+  }
+
+  /**
+   * Hands the queued frames to the socket now, in one writev when there are several. They go
+   * beside ws's own frames: ws writes each of its frames to the socket at once and whole (no
+   * compression is negotiated), and control messages write the queue first, so frames never
+   * interleave and keep their order. Nothing is written once ws is closing.
+   */
+  private writeQueued(): void {
+    const q = this.queued;
+    if (q.length === 0) return;
+    this.queued = [];
+    this.queuedBytes = 0;
+    if (!this.writable()) return;
+    if (q.length === 1) {
+      this.socket.write(q[0], this.onWritten);
+      return;
+    }
+    this.socket.cork();
+    for (let i = 0; i < q.length - 1; i++) this.socket.write(q[i]);
+    this.socket.write(q[q.length - 1], this.onWritten);
+    this.socket.uncork();
   }
 
   /** Sends the pending gap report when the client has room for it (heartbeat, writes completing). */
@@ -110,20 +170,27 @@ export class ClientSession {
     this.sendControl({ type: 'gap', from: g.from, to: g.to, count: g.count, reason: 'slow' });
   }
 
-  /** A new event of the stream. While catching up, the catch-up loop will take it from memory. */
-  offer(e: WireEvent): void {
-    if (this.mode !== 'live' || e.seq <= this.cursor) return;
-    this.cursor = e.seq;
-    if (!matches(this.filter, e)) return;
-    if (!this.hasRoom()) {
-      this.gap ??= { from: e.seq, to: e.seq, count: 0 };
-      this.gap.to = e.seq;
-      this.gap.count++;
-      this.dropped++;
-      return;
+  /**
+   * New events of the stream, in seq order, written before this returns. While catching up, the
+   * catch-up loop will take them from memory.
+   */
+  offer(events: readonly WireEvent[]): void {
+    if (this.mode !== 'live') return;
+    for (const e of events) {
+      if (e.seq <= this.cursor) continue;
+      this.cursor = e.seq;
+      if (!matches(this.filter, e)) continue;
+      if (!this.hasRoom()) {
+        this.gap ??= { from: e.seq, to: e.seq, count: 0 };
+        this.gap.to = e.seq;
+        this.gap.count++;
+        this.dropped++;
+        continue;
+      }
+      this.flushGap(); // room again: first say what was missed
+      this.sendEvent(e);
     }
-    this.flushGap(); // room again: first say what was missed
-    this.sendEvent(e);
+    this.writeQueued();
   }
 
   subscribe(from: number, filter: Filter): void {
@@ -147,7 +214,23 @@ export class ClientSession {
     if (gen !== this.generation) return false;
     this.cursor = e.seq;
     if (matches(this.filter, e)) this.sendEvent(e);
+    this.writeQueued();
     return true;
+  }
+
+  /**
+   * History held in memory, from the cursor on, while the client has room: one batch, written
+   * before this returns. Stops at the first seq no longer (or not yet) in memory; the catch-up
+   * loop goes on from there.
+   */
+  private sendFromMemory(): void {
+    for (let seq = this.cursor + 1; this.hasRoom() && seq <= this.stream.head(); seq++) {
+      const e = this.stream.recent(seq);
+      if (!e) break;
+      this.cursor = seq;
+      if (matches(this.filter, e)) this.sendEvent(e);
+    }
+    this.writeQueued();
   }
 
   /** History from cursor + 1 to the stream's head, then live. Never drops: waits for the client. */
@@ -160,9 +243,10 @@ export class ClientSession {
         this.sendControl({ type: 'caught-up' });
         return;
       }
-      const fromMemory = this.stream.recent(next);
-      if (fromMemory) {
-        if (!(await this.deliver(gen, fromMemory))) return;
+      if (this.stream.recent(next)) {
+        await this.waitForRoom();
+        if (gen !== this.generation) return;
+        this.sendFromMemory();
         continue;
       }
       const reread = this.stream.reread(next);

@@ -3,9 +3,13 @@
 // replayed) and live capture.
 //
 //   serveEvents({
-//     source:  Observable<ServedEvent>   events in stream order; the server numbers them 1, 2, ...
-//                                        (subscribed once, at start; an error ends the stream with
-//                                        an `error` event)
+//     source:  Observable<ServedEvent | readonly ServedEvent[]>
+//                                        events in stream order, one at a time or in batches (a
+//                                        batch is serialised and framed once for all clients and
+//                                        written to each in one socket write, before the next
+//                                        emission); the server numbers them 1, 2, ... (subscribed
+//                                        once, at start; an error ends the stream with an `error`
+//                                        event)
 //     history?: (from) => AsyncIterable<ServedEvent>
 //                                        the same events again from seq `from` (a re-read of the
 //                                        capture file through the same pipeline); without it, a
@@ -30,6 +34,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CfgscopeError } from '../model/errors.js';
 import type { HeaderRecord } from '../model/records.js';
+import { AccessJson } from './access-json.js';
 import { authorized, tokenCookie } from './access-token.js';
 import { ClientSession, type ClientStats, type StreamView } from './client-session.js';
 import { CLOSE_BAD_FIELD, CLOSE_GOING_AWAY, CLOSE_MALFORMED, CLOSE_UNAUTHORIZED, CLOSE_UNKNOWN_TYPE, closeWith } from './close-codes.js';
@@ -37,7 +42,7 @@ import { EventRing } from './event-ring.js';
 import { DEFAULT_LISTEN, isLoopback, type ListenAddress } from './listen-address.js';
 import { sendStatic } from './static-files.js';
 import { BadField, parseSubscribe } from './subscription.js';
-import { wireEvent, type ServedEvent, type WireEvent } from './wire-message.js';
+import { wireEvent, wireEvents, type ServedEvent } from './wire-message.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -53,7 +58,7 @@ export interface StreamMeta {
 }
 
 export interface ServeOptions {
-  source: Observable<ServedEvent>;
+  source: Observable<ServedEvent | readonly ServedEvent[]>;
   history?: (from: number) => AsyncIterable<ServedEvent>;
   meta: StreamMeta;
   listen?: ListenAddress;
@@ -103,6 +108,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
 
   const state = { head: 0, ended: false, header: null as Omit<HeaderRecord, 't'> | null, nextClient: 1 };
   const sessions = new Map<WebSocket, ClientSession>();
+  const accessJson = new AccessJson();
 
   const view: StreamView = {
     head: () => state.head,
@@ -113,18 +119,28 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
       if (!history) return null;
       return (async function* numbered() {
         let seq = from;
-        for await (const e of history(from)) yield wireEvent(seq++, e);
+        for await (const e of history(from)) yield wireEvent(seq++, e, accessJson);
       })();
     },
   };
 
-  const publish = (e: ServedEvent): void => {
-    if (state.ended) return;
-    const w: WireEvent = wireEvent(++state.head, e);
-    if (e.kind === 'header') { const { t: _t, ...h } = e.header; state.header = h; }
-    if (e.kind === 'error') state.ended = true;
-    ring.push(w);
-    for (const s of sessions.values()) s.offer(w);
+  /**
+   * Each event is serialised and framed once; every client is written the batch before this
+   * returns (nothing waits for a later turn: a live event leaves when it is published).
+   */
+  const publish = (batch: ServedEvent | readonly ServedEvent[]): void => {
+    const events: ServedEvent[] = [];
+    for (const e of Array.isArray(batch) ? batch as readonly ServedEvent[] : [batch as ServedEvent]) {
+      if (state.ended) break;
+      if (e.kind === 'header') { const { t: _t, ...h } = e.header; state.header = h; }
+      if (e.kind === 'error') state.ended = true;
+      events.push(e);
+    }
+    if (events.length === 0) return;
+    const wired = wireEvents(state.head + 1, events, accessJson);
+    state.head += wired.length;
+    for (const w of wired) ring.push(w);
+    for (const s of sessions.values()) s.offer(wired);
   };
 
   const hello = (): Record<string, unknown> => ({
@@ -161,14 +177,15 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     }
   };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload });
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+  // No compression: event frames are built once for every client and written as they are.
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+  const onConnection = (ws: WebSocket, req: IncomingMessage, socket: Duplex): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!authorized(token, req, url)) {
       ws.close(CLOSE_UNAUTHORIZED, 'missing or wrong token');
       return;
     }
-    const s = new ClientSession(state.nextClient++, ws, view, bufferBytes);
+    const s = new ClientSession(state.nextClient++, ws, socket, view, bufferBytes);
     sessions.set(ws, s);
     ws.on('message', (data, isBinary) => onMessage(ws, s, data, isBinary));
     ws.on('pong', () => { s.alive = true; });
@@ -176,7 +193,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     // A socket error (reset, a frame over maxPayload) is followed by close; nothing else to do.
     ws.on('error', () => undefined);
     s.sendControl(hello());
-  });
+  };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -198,7 +215,8 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    // The session writes event frames to the socket itself: given here, not taken from ws's internals.
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, socket));
   });
   http.on('clientError', (_e, socket) => { socket.destroy(); });
 

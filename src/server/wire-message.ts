@@ -1,10 +1,13 @@
 // The websocket's event messages (docs/protocol.md): one JSON object per pipeline or check event,
-// numbered by the server. Built once per event and sent as the same text to every client, so the
-// filter keys (type, device, severity, verdict) are kept beside the text instead of re-parsed.
+// numbered by the server. Built once per event, as the websocket frame every client is sent
+// (text-frames.ts: no per-client encoding or framing), so the filter keys (type, device,
+// severity, verdict) are kept beside it instead of re-parsed.
 
 import type { AccessEvent } from '../pipeline/events.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { Severity } from '../policy/policy-types.js';
+import type { AccessJson } from './access-json.js';
+import { frameText, textFrames } from './text-frames.js';
 
 /** What a served stream carries: every pipeline event, accesses included, and what the policy said. */
 export type ServedEvent = AccessEvent | CheckEvent | StreamFailure;
@@ -24,13 +27,27 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 /** One numbered event, serialised, with what subscriptions filter on. */
 export interface WireEvent {
-  seq: number;
-  type: EventType;
+  readonly seq: number;
+  readonly type: EventType;
   /** The device the event is about, when it is about one. */
-  bdf: string | null;
-  severity: Severity | null;
-  verdict: string | null;
-  text: string;
+  readonly bdf: string | null;
+  readonly severity: Severity | null;
+  readonly verdict: string | null;
+  /** The websocket text frame (header and UTF-8 JSON), the same bytes for every client. */
+  readonly frame: Buffer;
+  /** The JSON message (decoded from the frame when asked: only the frame is kept). */
+  readonly text: string;
+}
+
+class FramedEvent implements WireEvent {
+  constructor(
+    readonly seq: number, readonly type: EventType, readonly bdf: string | null,
+    readonly severity: Severity | null, readonly verdict: string | null, readonly frame: Buffer,
+  ) {}
+
+  get text(): string {
+    return frameText(this.frame);
+  }
 }
 
 type Body = Record<string, unknown>;
@@ -83,13 +100,26 @@ function bdfOf(e: ServedEvent): string | null {
   }
 }
 
-export function wireEvent(seq: number, e: ServedEvent): WireEvent {
-  const type = typeOf(e);
-  const isJudged = e.kind === 'finding' || e.kind === 'target';
-  return {
-    seq, type, bdf: bdfOf(e),
-    severity: isJudged ? e.rule.severity : null,
-    verdict: isJudged ? e.verdict : e.kind === 'unattributed' ? 'unexplained' : null,
-    text: JSON.stringify({ type, seq, ...body(e) }),
-  };
+/** The message's JSON; `accessJson` (the server's) writes accesses faster, with the same text. */
+export function messageText(seq: number, e: ServedEvent, accessJson?: AccessJson): string {
+  if (accessJson && e.kind === 'access') return accessJson.text(seq, e);
+  return JSON.stringify({ type: typeOf(e), seq, ...body(e) });
+}
+
+/** Events numbered from `firstSeq`, serialised and framed together (one Buffer for the batch). */
+export function wireEvents(firstSeq: number, events: readonly ServedEvent[], accessJson?: AccessJson): WireEvent[] {
+  const frames = textFrames(events.map((e, i) => messageText(firstSeq + i, e, accessJson)));
+  return events.map((e, i) => {
+    const isJudged = e.kind === 'finding' || e.kind === 'target';
+    return new FramedEvent(
+      firstSeq + i, typeOf(e), bdfOf(e),
+      isJudged ? e.rule.severity : null,
+      isJudged ? e.verdict : e.kind === 'unattributed' ? 'unexplained' : null,
+      frames[i]!,
+    );
+  });
+}
+
+export function wireEvent(seq: number, e: ServedEvent, accessJson?: AccessJson): WireEvent {
+  return wireEvents(seq, [e], accessJson)[0]!;
 }

@@ -14,7 +14,8 @@ import { makeLargeCapture, MIX_SOURCES } from './make-large-capture.mjs';
 import { makeBpftraceText, makeFtraceText } from './make-raw-text.mjs';
 import { repeat } from './measure.mjs';
 import { protectedOffsets } from './protected-offsets.mjs';
-import { serveRun } from './serve-bench.mjs';
+import { liveLatencyRun, describeLiveRun } from './live-serve-latency.mjs';
+import { SERVE_ROWS, serveRun } from './serve-bench.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/cfgscope.js');
@@ -137,13 +138,14 @@ async function main() {
   if (serve.runs) {
     log('serve (websocket clients, luo-default)');
     const policyArgs = ['--policy', POLICY, ...PRESERVED.flatMap((b) => ['--preserve', b])];
-    for (const rate of [100_000, 500_000]) {
-      for (const clients of [1, 50]) {
-        const r = await serveRun({ dir, rate, seconds: quick ? 0.5 : rate > 100_000 ? 1 : 2, clients, policyArgs });
-        serve.runs.push(r);
-        log(`  serve ${rate}/s to ${clients}: ${r.deliveredPerClientPerS}/s per client, ${r.missedEvents} missed, ${r.clientsEnded}/${clients} saw the end, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`);
-      }
+    for (const row of SERVE_ROWS(quick)) {
+      const r = await serveRun({ dir, ...row, policyArgs });
+      serve.runs.push(r);
+      log(`  serve ${row.rate}/s to ${row.clients}: ${r.deliveredPerClientPerS}/s per client, ${r.missedEvents} missed, ${r.clientsEnded}/${row.clients} saw the end, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`);
     }
+    // The live path: capture --serve's websocket message against its stdout line, per violation.
+    serve.live = await liveLatencyRun({ pace: 10 });
+    log(`  ${describeLiveRun(serve.live)}`);
   }
   const targets = {
     checkAccessesPerCpuS: { want: 2_000_000, got: large.accessesPerCpuS, steadyState: steadyPerCpuS, met: large.accessesPerCpuS >= 2_000_000 },
@@ -180,6 +182,7 @@ function printTable(r) {
       const ms = (v) => (v === null ? '-' : v.toFixed(0));
       console.log(`       ${String(x.feedPerS).padStart(17)}  ${String(x.clients).padStart(7)}  ${String(x.deliveredPerClientPerS).padStart(22)}  ${String(x.missedEvents).padStart(13)}  ${`${x.clientsEnded}/${x.clients}`.padStart(11)}  ${ms(x.latencyMs.p50).padStart(9)} / ${ms(x.latencyMs.p99)}`);
     }
+    if (r.serve.live) console.log(`serve: ${describeLiveRun(r.serve.live)}`);
   }
   console.log(`(${r.benchSeconds} s; results in test/bench/results.json)`);
 }

@@ -8,6 +8,7 @@
 // Clients run in this process: on a 2-core machine the server has one core, the clients the other.
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -24,6 +25,21 @@ const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
+
+/**
+ * CPU seconds (user + system) a running process has used, from /proc/<pid>/stat (utime, stime;
+ * USER_HZ 100); null where there is no /proc. On a shared machine the server may wait for a core,
+ * so its CPU time per delivered access says more about its own cost than the wall-clock rate.
+ */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
 
 function startServer(capture, policyArgs) {
   return new Promise((resolve, reject) => {
@@ -100,6 +116,7 @@ export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
   }, 250);
   const results = await done;
   clearInterval(timeout);
+  const serverCpuS = cpuSecondsOf(server.pid);
   server.kill('SIGINT');
   await new Promise((r) => server.once('exit', r));
   const lat = results.flatMap((r) => r.latencies);
@@ -112,5 +129,51 @@ export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
     missedEvents: results.reduce((a, r) => a + r.missed, 0),
     clientsEnded: results.filter((r) => r.ended).length,
     latencyMs: { p50: round1(percentile(lat, 50)), p99: round1(percentile(lat, 99)), samples: lat.length },
+    // The whole run (start-up, lead-in, replay, end).
+    serverCpuS: serverCpuS === null ? null : Math.round(serverCpuS * 100) / 100,
+    receivedPerServerCpuS: serverCpuS ? Math.round(results.reduce((a, r) => a + r.accesses, 0) / serverCpuS) : null,
   };
 }
+
+/**
+ * The rows `npm run bench` measures, plus a low rate (1k accesses/s to one client: latency must stay
+ * that of an idle server, whatever the batching does at high rates). `seconds` per rate.
+ */
+export const SERVE_ROWS = (quick) => [
+  { rate: 1_000, clients: 1, seconds: quick ? 2 : 5 },
+  ...[100_000, 500_000].flatMap((rate) => [1, 50].map((clients) => ({ rate, clients, seconds: quick ? 0.5 : rate > 100_000 ? 1 : 2 }))),
+];
+
+export const describeServeRun = (r) => `serve ${r.feedPerS}/s to ${r.clients}: ${r.deliveredPerClientPerS}/s per client (${r.deliveredTotalPerS}/s in all), `
+  + `${r.missedEvents} missed, ${r.clientsEnded}/${r.clients} saw the end, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms; `
+  + `server ${r.serverCpuS} cpu-s (${r.receivedPerServerCpuS} accesses received per server cpu-s)`;
+
+/**
+ * Run directly (`node test/bench/serve-bench.mjs [--quick] [--runs N]`, after `npm run build`): the
+ * serve rows alone, printed (results.json is `npm run bench`'s to write), then the live path's
+ * stdout-vs-websocket latency (live-serve-latency.mjs). `--runs N` repeats each row and prints all.
+ */
+async function main() {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir, loadavg } = await import('node:os');
+  const { MIX_SOURCES } = await import('./make-large-capture.mjs');
+  const { liveLatencyRun, describeLiveRun } = await import('./live-serve-latency.mjs');
+  const quick = process.argv.includes('--quick');
+  const at = process.argv.indexOf('--runs');
+  const runs = at > 0 ? Number(process.argv[at + 1]) : 1;
+  const policyArgs = ['--policy', 'luo-default', ...MIX_SOURCES.flatMap((_, i) => ['--preserve', `000${i}:02:00.0`])];
+  const dir = mkdtempSync(join(tmpdir(), 'cfgscope-serve-bench-'));
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  try {
+    console.log(`serve bench: load average ${load()} (before)`);
+    for (const row of SERVE_ROWS(quick)) {
+      for (let i = 0; i < runs; i++) console.log(describeServeRun(await serveRun({ dir, ...row, policyArgs })));
+    }
+    for (let i = 0; i < runs; i++) console.log(describeLiveRun(await liveLatencyRun({ pace: 10 })));
+    console.log(`load average ${load()} (after)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
