@@ -3,10 +3,10 @@
 // phase ends or the stream ends. Replay (`check`) and live capture run this same operator.
 
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Inventory } from '../identity/inventory.js';
+import type { DeviceState, Inventory } from '../identity/inventory.js';
 import type { DeviceRecord } from '../model/records.js';
 import { RoleMap, type Role } from '../policy/device-roles.js';
-import { evaluateWrite } from '../policy/evaluate-write.js';
+import { evaluatePlaced, placeRules, type PlacedRule } from '../policy/evaluate-write.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
 import { writeContextOf } from '../policy/findings.js';
 import type { Policy, Rule } from '../policy/policy-types.js';
@@ -34,6 +34,18 @@ const touchesBusNumbers = (e: AccessEvent): boolean => e.access.off !== null && 
  *  endpoint 0x18-0x1a is BASE_ADDRESS_2, which BAR sizing writes on every enumeration. */
 const mayBeBridge = (id: DeviceRecord): boolean => id.headerType === undefined || (id.headerType & 0x7f) === 1;
 
+interface DeviceJudge {
+  dev: DeviceState;
+  seg: number;
+  bus: number;
+  devfn: number;
+  id: DeviceRecord | null;
+  role: Role;
+  /** roles.generation when role was taken. */
+  generation: number;
+  placed: Map<readonly Rule[], readonly PlacedRule[]>;
+}
+
 export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;
 
 export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunction<PipelineEvent, CheckEvent> {
@@ -44,10 +56,38 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
     const totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
     let phase = 'boot';
 
-    const movesBusNumbers = (e: AccessEvent): boolean => {
+    /** What the stage keeps per device: its role and, per candidate rule list, the rules placed on
+     *  it; valid while the identity object and the roles' generation are the ones it was made for. */
+    const perDevice = new Map<DeviceState, DeviceJudge>();
+    let last: DeviceJudge | null = null;
+    const judgeOf = (e: AccessEvent): DeviceJudge => {
       const a = e.access;
-      return touchesBusNumbers(e) && e.bdf !== null && mayBeBridge(inventory.state(a.seg!, a.bus!, a.devfn!).identity());
+      let j = last;
+      if (j === null || a.devfn !== j.devfn || a.bus !== j.bus || a.seg !== j.seg) {
+        const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
+        j = perDevice.get(dev) ?? null;
+        if (j === null) {
+          j = { dev, seg: a.seg!, bus: a.bus!, devfn: a.devfn!, id: null, role: 'other', generation: -1, placed: new Map() };
+          perDevice.set(dev, j);
+        }
+        last = j;
+      }
+      return j;
     };
+    /** The device's identity and role now, dropping placed rules made for another of either. */
+    const current = (j: DeviceJudge): void => {
+      const id = j.dev.identity();
+      if (j.generation !== roles.generation || j.id !== id) {
+        const role = roles.role(j.dev.bdf);
+        if (role !== j.role || id !== j.id) j.placed.clear();
+        j.role = role;
+        j.id = id;
+        j.generation = roles.generation;
+      }
+    };
+
+    const movesBusNumbers = (e: AccessEvent): boolean =>
+      touchesBusNumbers(e) && e.bdf !== null && mayBeBridge(judgeOf(e).dev.identity());
 
     const emitTargets = (at: 'end' | string): void => {
       for (const t of checkTargets(index.targets(at), inventory, roles)) {
@@ -64,12 +104,18 @@ export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunct
         return;
       }
       totals.writes++;
-      const role: Role = roles.role(e.bdf);
+      const j = judgeOf(e);
+      current(j);
+      const role: Role = j.role;
       const rules: readonly Rule[] = index.candidates(e);
       if (rules.length > 0) {
         if (role !== 'other') totals.protectedWrites++;
-        const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
-        const found = evaluateWrite(rules, dev.identity(), role, e, placement);
+        let placed = j.placed.get(rules);
+        if (!placed) {
+          placed = placeRules(rules, j.id!, role, placement);
+          j.placed.set(rules, placed);
+        }
+        const found = evaluatePlaced(placed, j.id!, role, e, placement);
         if (found.length === 0 && role !== 'other') totals.sameValue++;
         for (const f of found) {
           if (f.verdict === 'violation') totals.violations++; else totals.expected++;

@@ -4,9 +4,9 @@
 // shadow config before applying the access, and finds the responsible call site.
 
 import { Observable, type OperatorFunction } from 'rxjs';
-import { Inventory } from '../identity/inventory.js';
+import { Inventory, type DeviceState } from '../identity/inventory.js';
 import { countRecord, emptyCounts, type AccessRecord, type CaptureRecord } from '../model/records.js';
-import { ByteSource } from '../model/shadow-config.js';
+import { ByteSource, type OldValue } from '../model/shadow-config.js';
 import { StackTable } from '../model/stack-table.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
@@ -17,6 +17,8 @@ export interface EnrichOptions {
   /** Label of the part of the trace before the first phase marker. */
   firstPhase?: string;
 }
+
+interface LayerCounts { layer: string; r: number; w: number; nested: number }
 
 export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<CaptureRecord, PipelineEvent> {
   return (source) => new Observable<PipelineEvent>((subscriber) => {
@@ -30,24 +32,37 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
     let epoch = 0;
     let trailer: EndEvent['trailer'] = 'missing';
     const byLayer = new Map<string, number>();
-    const countLayer = (key: string): void => { byLayer.set(key, (byLayer.get(key) ?? 0) + 1); };
-    /** Per layer, the `layer, r` and `layer, w` counters: one lookup per access instead of a key
-     *  built and hashed; folded into byLayer (in first-seen order) when the stream ends. */
-    const accessCounts = new Map<string, { r: number; w: number }>();
-    const seenOrder: [string, 'r' | 'w'][] = [];
-    const countAccess = (layer: string, op: 'r' | 'w'): void => {
-      let c = accessCounts.get(layer);
+    /** Per layer, its `layer, r`, `layer, w` and `layer, nested` counters: one counter object per
+     *  layer (the last one used is kept at hand: accesses come in runs of one layer) instead of a
+     *  key built and hashed per record; folded into byLayer, in first-seen order, at the end. */
+    const layers = new Map<string, LayerCounts>();
+    const seenOrder: [LayerCounts, 'r' | 'w' | 'nested'][] = [];
+    const countsOf = (layer: string): LayerCounts => {
+      let c = layers.get(layer);
       if (!c) {
-        c = { r: 0, w: 0 };
-        accessCounts.set(layer, c);
+        c = { layer, r: 0, w: 0, nested: 0 };
+        layers.set(layer, c);
       }
-      if (c[op]++ === 0) {
-        seenOrder.push([layer, op]);
-        byLayer.set(`${layer}, ${op}`, 0); // holds the key's place in first-seen order
-      }
+      return c;
+    };
+    const firstOf = (c: LayerCounts, what: 'r' | 'w' | 'nested'): void => {
+      seenOrder.push([c, what]);
+      byLayer.set(`${c.layer}, ${what}`, 0); // holds the key's place in first-seen order
+    };
+    let lastAccessLayer: LayerCounts = { layer: '', r: 0, w: 0, nested: 0 };
+    let lastNestedLayer = lastAccessLayer;
+    const countAccess = (layer: string, op: 'r' | 'w'): void => {
+      let c = lastAccessLayer;
+      if (c.layer !== layer) lastAccessLayer = c = countsOf(layer);
+      if (c[op]++ === 0) firstOf(c, op);
+    };
+    const countNested = (layer: string): void => {
+      let c = lastNestedLayer;
+      if (c.layer !== layer) lastNestedLayer = c = countsOf(layer);
+      if (c.nested++ === 0) firstOf(c, 'nested');
     };
     const foldCounts = (): void => {
-      for (const [layer, op] of seenOrder) byLayer.set(`${layer}, ${op}`, accessCounts.get(layer)![op]);
+      for (const [c, what] of seenOrder) byLayer.set(`${c.layer}, ${what}`, c[what]);
     };
     /** Call site per stack id (ids are small integers): a stack is shared by many accesses. */
     const sites: (string | null | undefined)[] = [];
@@ -60,28 +75,40 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
       return s;
     };
 
+    /** The device of the previous access: accesses come in runs on one device. */
+    let last: DeviceState | null = null;
+    let lastSeg = -1;
+    let lastBus = -1;
+    let lastDevfn = -1;
+    const before: OldValue = { value: null, from: ByteSource.Unknown, stale: false, fresh: false };
+
     const onAccess = (a: AccessRecord): AccessEvent => {
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
-      const ev: AccessEvent = {
-        kind: 'access', index: index++, access: a, bdf: null, register: null, mnemonic: null,
-        old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
-      };
+      const site = a.stack !== null ? siteOf(a.stack, frames) : null;
       if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
         if (a.op === 'w') epoch++;
-        return ev;
+        return {
+          kind: 'access', index: index++, access: a, bdf: null, register: null, mnemonic: null,
+          old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: site, stack: frames, phase,
+        };
       }
-      const dev = inventory.state(a.seg, a.bus, a.devfn);
-      ev.bdf = dev.bdf;
+      let dev = last;
+      if (dev === null || a.devfn !== lastDevfn || a.bus !== lastBus || a.seg !== lastSeg) {
+        dev = last = inventory.state(a.seg, a.bus, a.devfn);
+        lastSeg = a.seg;
+        lastBus = a.bus;
+        lastDevfn = a.devfn;
+      }
       const reg = dev.namer().name(a.off, a.size);
-      ev.register = reg.name;
-      ev.mnemonic = reg.mnemonic ?? null;
-      ev.old = dev.shadow.get(a.off, a.size);
-      ev.oldFrom = ev.old === null ? ByteSource.Unknown : dev.shadow.sourceOf(a.off, a.size);
-      ev.oldStale = ev.old !== null && dev.shadow.isStale(a.off, a.size, epoch);
+      dev.shadow.lookOld(a.off, a.size, epoch, before);
+      const ev: AccessEvent = {
+        kind: 'access', index: index++, access: a, bdf: dev.bdf, register: reg.name, mnemonic: reg.mnemonic ?? null,
+        old: before.value, oldFrom: before.from, oldStale: before.stale, callSite: site, stack: frames, phase,
+      };
       if (a.val !== null) {
         // Identity and layout only change when a read brings bytes never seen before (bounded:
         // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
-        const fresh = a.op === 'r' && dev.shadow.sourceOf(a.off, a.size) === ByteSource.Unknown;
+        const fresh = a.op === 'r' && before.fresh;
         dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written, epoch);
         if (fresh) {
           dev.touched();
@@ -114,7 +141,7 @@ export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<Captu
             subscriber.next({ kind: 'source-count', record: r });
             break;
           case 'trailer': trailer = r.complete ? 'complete' : 'incomplete'; break;
-          case 'nested': countLayer(`${r.layer}, nested`); break;
+          case 'nested': countNested(r.layer); break;
         }
       },
       error: (e: unknown) => subscriber.error(e),

@@ -44,12 +44,20 @@ export class CheckTextSink {
   private add(f: Finding): void {
     if (f.verdict === 'expected' && !this.showExpected) return;
     this.cited.set(f.rule.id, f.rule);
-    const byDev = this.groups.get(f.device.bdf) ?? new Map<string, Map<string, Group>>();
-    this.groups.set(f.device.bdf, byDev);
+    let byDev = this.groups.get(f.device.bdf);
+    if (!byDev) {
+      byDev = new Map<string, Map<string, Group>>();
+      this.groups.set(f.device.bdf, byDev);
+    }
     const site = f.callSite === null ? stacklessSite(f.deviceOnly ?? false) : f.source ? `${f.callSite} (${f.source})` : f.callSite;
-    const bySite = byDev.get(site) ?? new Map<string, Group>();
-    byDev.set(site, bySite);
-    const key = [f.verdict, f.rule.id, f.register, f.fields.join(','), hex(f.old), f.oldStale, hex(f.new), f.change].join('|');
+    let bySite = byDev.get(site);
+    if (!bySite) {
+      bySite = new Map<string, Group>();
+      byDev.set(site, bySite);
+    }
+    // Values in decimal (or `null`): the same groups as their hex text, without formatting them
+    // for each of the tens of thousands of findings a large capture has.
+    const key = `${f.verdict}|${f.rule.id}|${f.register}|${f.fields.join(',')}|${f.old}|${f.oldStale}|${f.new}|${f.change}`;
     const g = bySite.get(key);
     if (g) { g.count++; g.phases.add(f.phase); } else bySite.set(key, { first: f, count: 1, phases: new Set([f.phase]) });
   }
