@@ -4,7 +4,7 @@
 
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { DeviceState, Inventory } from '../identity/inventory.js';
-import type { DeviceRecord } from '../model/records.js';
+import type { AccessRecord, DeviceRecord } from '../model/records.js';
 import { RoleMap, type Role } from '../policy/device-roles.js';
 import { evaluatePlaced, placeRules, type PlacedRule } from '../policy/evaluate-write.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
@@ -48,111 +48,128 @@ interface DeviceJudge {
 
 export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;
 
+/** The stage as plain calls (see AccessEnricher): what checkPolicy runs per subscription. */
+export interface PolicyChecker {
+  next(e: PipelineEvent): void;
+  /** The accesses whose events it reads: writes, and reads that carry their value. A read
+   *  without one changes nothing it keeps, so an enricher feeding only this stage may skip it. */
+  wants(a: AccessRecord): boolean;
+}
+
+export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: CheckEvent) => void): PolicyChecker {
+  const roles = new RoleMap(inventory, policy.preserved);
+  const index = new RuleIndex(policy.rules);
+  const placement = new CachedPlacement();
+  const totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
+  let phase = 'boot';
+
+  /** What the stage keeps per device: its role and, per candidate rule list, the rules placed on
+   *  it; valid while the identity object and the roles' generation are the ones it was made for. */
+  const perDevice = new Map<DeviceState, DeviceJudge>();
+  let last: DeviceJudge | null = null;
+  const judgeOf = (e: AccessEvent): DeviceJudge => {
+    const a = e.access;
+    let j = last;
+    if (j === null || a.devfn !== j.devfn || a.bus !== j.bus || a.seg !== j.seg) {
+      const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
+      j = perDevice.get(dev) ?? null;
+      if (j === null) {
+        j = { dev, seg: a.seg!, bus: a.bus!, devfn: a.devfn!, id: null, role: 'other', generation: -1, placed: new Map() };
+        perDevice.set(dev, j);
+      }
+      last = j;
+    }
+    return j;
+  };
+  /** The device's identity and role now, dropping placed rules made for another of either. */
+  const current = (j: DeviceJudge): void => {
+    const id = j.dev.identity();
+    if (j.generation !== roles.generation || j.id !== id) {
+      const role = roles.role(j.dev.bdf);
+      if (role !== j.role || id !== j.id) j.placed.clear();
+      j.role = role;
+      j.id = id;
+      j.generation = roles.generation;
+    }
+  };
+
+  const movesBusNumbers = (e: AccessEvent): boolean =>
+    touchesBusNumbers(e) && e.bdf !== null && mayBeBridge(judgeOf(e).dev.identity());
+
+  const emitTargets = (at: 'end' | string): void => {
+    for (const t of checkTargets(index.targets(at), inventory, roles)) {
+      if (t.verdict === 'violation') totals.violations++;
+      emit(t);
+    }
+  };
+
+  const onWrite = (e: AccessEvent): void => {
+    const a = e.access;
+    if (!a.known || e.bdf === null) {
+      totals.unattributed++;
+      emit({ kind: 'unattributed', fn: a.fn, ...writeContextOf(e) });
+      return;
+    }
+    totals.writes++;
+    const j = judgeOf(e);
+    current(j);
+    const role: Role = j.role;
+    const rules: readonly Rule[] = index.candidates(e);
+    if (rules.length > 0) {
+      if (role !== 'other') totals.protectedWrites++;
+      let placed = j.placed.get(rules);
+      if (!placed) {
+        placed = placeRules(rules, j.id!, role, placement);
+        j.placed.set(rules, placed);
+      }
+      const found = evaluatePlaced(placed, j.id!, role, e, placement);
+      if (found.length === 0 && role !== 'other') totals.sameValue++;
+      for (const f of found) {
+        if (f.verdict === 'violation') totals.violations++; else totals.expected++;
+        emit(f);
+      }
+    }
+    // A write to a bridge's bus numbers moves the set of depended devices: judged above by the
+    // roles before it, it changes them for what follows.
+    if (movesBusNumbers(e)) roles.refresh();
+  };
+
+  return {
+    next(e) {
+      switch (e.kind) {
+        case 'access':
+          if (e.access.op === 'w') onWrite(e);
+          else if (e.old === null && e.access.val !== null && movesBusNumbers(e)) roles.refresh(); // first sight of a bridge's bus range
+          return;
+        case 'device':
+          roles.refresh();
+          emit(e);
+          return;
+        case 'phase':
+          emitTargets(phase);
+          phase = e.phase.label;
+          emit(e);
+          return;
+        case 'end':
+          emitTargets(phase);
+          emitTargets('end');
+          emit(totals);
+          emit(e satisfies EndEvent);
+          return;
+        default:
+          emit(e);
+      }
+    },
+    wants: (a) => a.op === 'w' || a.val !== null,
+  };
+}
+
 export function checkPolicy(policy: Policy, inventory: Inventory): OperatorFunction<PipelineEvent, CheckEvent> {
   return (source) => new Observable<CheckEvent>((subscriber) => {
-    const roles = new RoleMap(inventory, policy.preserved);
-    const index = new RuleIndex(policy.rules);
-    const placement = new CachedPlacement();
-    const totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
-    let phase = 'boot';
-
-    /** What the stage keeps per device: its role and, per candidate rule list, the rules placed on
-     *  it; valid while the identity object and the roles' generation are the ones it was made for. */
-    const perDevice = new Map<DeviceState, DeviceJudge>();
-    let last: DeviceJudge | null = null;
-    const judgeOf = (e: AccessEvent): DeviceJudge => {
-      const a = e.access;
-      let j = last;
-      if (j === null || a.devfn !== j.devfn || a.bus !== j.bus || a.seg !== j.seg) {
-        const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
-        j = perDevice.get(dev) ?? null;
-        if (j === null) {
-          j = { dev, seg: a.seg!, bus: a.bus!, devfn: a.devfn!, id: null, role: 'other', generation: -1, placed: new Map() };
-          perDevice.set(dev, j);
-        }
-        last = j;
-      }
-      return j;
-    };
-    /** The device's identity and role now, dropping placed rules made for another of either. */
-    const current = (j: DeviceJudge): void => {
-      const id = j.dev.identity();
-      if (j.generation !== roles.generation || j.id !== id) {
-        const role = roles.role(j.dev.bdf);
-        if (role !== j.role || id !== j.id) j.placed.clear();
-        j.role = role;
-        j.id = id;
-        j.generation = roles.generation;
-      }
-    };
-
-    const movesBusNumbers = (e: AccessEvent): boolean =>
-      touchesBusNumbers(e) && e.bdf !== null && mayBeBridge(judgeOf(e).dev.identity());
-
-    const emitTargets = (at: 'end' | string): void => {
-      for (const t of checkTargets(index.targets(at), inventory, roles)) {
-        if (t.verdict === 'violation') totals.violations++;
-        subscriber.next(t);
-      }
-    };
-
-    const onWrite = (e: AccessEvent): void => {
-      const a = e.access;
-      if (!a.known || e.bdf === null) {
-        totals.unattributed++;
-        subscriber.next({ kind: 'unattributed', fn: a.fn, ...writeContextOf(e) });
-        return;
-      }
-      totals.writes++;
-      const j = judgeOf(e);
-      current(j);
-      const role: Role = j.role;
-      const rules: readonly Rule[] = index.candidates(e);
-      if (rules.length > 0) {
-        if (role !== 'other') totals.protectedWrites++;
-        let placed = j.placed.get(rules);
-        if (!placed) {
-          placed = placeRules(rules, j.id!, role, placement);
-          j.placed.set(rules, placed);
-        }
-        const found = evaluatePlaced(placed, j.id!, role, e, placement);
-        if (found.length === 0 && role !== 'other') totals.sameValue++;
-        for (const f of found) {
-          if (f.verdict === 'violation') totals.violations++; else totals.expected++;
-          subscriber.next(f);
-        }
-      }
-      // A write to a bridge's bus numbers moves the set of depended devices: judged above by the
-      // roles before it, it changes them for what follows.
-      if (movesBusNumbers(e)) roles.refresh();
-    };
-
+    // One checker per subscription: its roles, caches and totals belong to this run.
+    const checker = policyChecker(policy, inventory, (e) => subscriber.next(e));
     return source.subscribe({
-      next(e) {
-        switch (e.kind) {
-          case 'access':
-            if (e.access.op === 'w') onWrite(e);
-            else if (e.old === null && e.access.val !== null && movesBusNumbers(e)) roles.refresh(); // first sight of a bridge's bus range
-            return;
-          case 'device':
-            roles.refresh();
-            subscriber.next(e);
-            return;
-          case 'phase':
-            emitTargets(phase);
-            phase = e.phase.label;
-            subscriber.next(e);
-            return;
-          case 'end':
-            emitTargets(phase);
-            emitTargets('end');
-            subscriber.next(totals);
-            subscriber.next(e satisfies EndEvent);
-            return;
-          default:
-            subscriber.next(e);
-        }
-      },
+      next: (e) => checker.next(e),
       error: (err: unknown) => subscriber.error(err),
       complete: () => subscriber.complete(),
     });
