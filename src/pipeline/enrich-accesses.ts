@@ -66,7 +66,9 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
   const countAccess = (layer: string, op: 'r' | 'w'): void => {
     let c = lastAccessLayer;
     if (c.layer !== layer) lastAccessLayer = c = countsOf(layer);
-    if (c[op]++ === 0) firstOf(c, op);
+    if (op === 'r') {
+      if (c.r++ === 0) firstOf(c, 'r');
+    } else if (c.w++ === 0) firstOf(c, 'w');
   };
   const countNested = (layer: string): void => {
     let c = lastNestedLayer;
@@ -141,14 +143,18 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
 
   return {
     next(r) {
+      if (r.t === 'access') {
+        // countRecord's access case, inline: this runs for every access.
+        counts.accesses++;
+        if (r.op === 'r') counts.reads++; else counts.writes++;
+        if (!r.known) counts.unknownAccesses++;
+        countAccess(r.layer, r.op);
+        const ev = onAccess(r);
+        if (ev !== null) emit(ev);
+        return;
+      }
       countRecord(counts, r);
       switch (r.t) {
-        case 'access': {
-          countAccess(r.layer, r.op);
-          const ev = onAccess(r);
-          if (ev !== null) emit(ev);
-          break;
-        }
         case 'stack': stacks.define(r.id, r.frames); sites[r.id] = undefined; break;
         case 'device': inventory.give(r); emit({ kind: 'device', device: r }); break;
         case 'phase':
