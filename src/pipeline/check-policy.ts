@@ -1,6 +1,7 @@
 // The policy stage of the pipeline: after enrichAccesses, every known write to a device the policy
 // protects is evaluated against the rules that can touch it; target rules are checked when their
-// phase ends or the stream ends. Replay (`check`) and live capture run this same operator.
+// phase ends or the stream ends. Replay (`check`) and live capture run this same stage (fused with
+// enrichAccesses: enrichAndCheck), `serve` through judgeAccesses, `report` next to its own stage.
 
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { DeviceState, Inventory } from '../identity/inventory.js';
