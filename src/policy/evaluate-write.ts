@@ -4,7 +4,6 @@
 
 import type { AccessEvent } from '../pipeline/events.js';
 import type { DeviceRecord } from '../model/records.js';
-import { frameFunction } from '../parsers/accessors.js';
 import type { Role } from './device-roles.js';
 import type { Change, Finding } from './findings.js';
 import { writeContextOf } from './findings.js';
@@ -54,9 +53,9 @@ function hitOf(rule: Rule, start: number, end: number, e: AccessEvent, rw1c: num
   return { rule, start, end, old, new: written.value, after, mask, change: moved === 0 ? 'same' : 'changed', moved };
 }
 
-/** Call sites are named by plain function: compiler clones (`.cold`, `.isra.0`, `.constprop.0.isra.0`) match. */
-const callSiteMatches = (rule: Rule, e: AccessEvent): boolean =>
-  !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(frameFunction(e.callSite).replace(/\..*$/, '')));
+/** Call sites are named by plain function (plainFunction): compiler clones (`.cold`, `.isra.0`) match. */
+const callSiteMatches = (rule: Rule, e: AccessEvent, placement: Placement): boolean =>
+  !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(placement.plainFunction(e.callSite)));
 
 /** A rule that applies to one device in one role, with where its register sits on that device. */
 export interface PlacedRule {
@@ -105,7 +104,9 @@ export function evaluatePlaced(placed: readonly PlacedRule[], id: DeviceRecord, 
     if (hit) (hits ??= []).push(hit);
   }
   if (hits === null) return NO_FINDINGS;
-  const expects = hits.filter((h) => h.rule.kind === 'expect' && callSiteMatches(h.rule, e));
+  // Plain loops below, not filter/find/some: this runs for every write to a protected device.
+  const expects: Hit[] = [];
+  for (const h of hits) if (h.rule.kind === 'expect' && callSiteMatches(h.rule, e, placement)) expects.push(h);
   const out: Finding[] = [];
   for (const h of hits) {
     if (h.rule.kind === 'expect') continue;
@@ -113,7 +114,13 @@ export function evaluatePlaced(placed: readonly PlacedRule[], id: DeviceRecord, 
     if (!broken) continue;
     // An expect rule explains the write when it covers every bit that (may have) moved.
     const bits = h.rule.kind === 'deny' ? h.mask : h.moved;
-    const why = expects.find((x) => overlapsAll(x, h, bits));
+    let why: Hit | undefined;
+    for (const x of expects) {
+      if (overlapsAll(x, h, bits)) {
+        why = x;
+        break;
+      }
+    }
     out.push(finding(why ? 'expected' : 'violation', why ?? h, id, role, e, placement, why ? h.rule.id : undefined));
   }
   for (const x of expects) if (!out.some((f) => f.rule.id === x.rule.id)) out.push(finding('expected', x, id, role, e, placement));
