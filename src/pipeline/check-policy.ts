@@ -7,13 +7,14 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { DeviceState, Inventory } from '../identity/inventory.js';
 import type { AccessRecord, DeviceRecord } from '../model/records.js';
 import { RoleMap, type Role } from '../policy/device-roles.js';
-import { evaluatePlaced, placeRules, type PlacedRule } from '../policy/evaluate-write.js';
+import { evaluatePlaced, placeRules, ruleApplies, type PlacedRule } from '../policy/evaluate-write.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
 import { writeContextOf } from '../policy/findings.js';
 import type { Policy, Rule } from '../policy/policy-types.js';
 import { RuleIndex } from '../policy/rule-index.js';
 import { CachedPlacement } from '../policy/rule-placement.js';
 import { checkTargets } from '../policy/check-targets.js';
+import type { EnrichShortcuts } from './enrich-accesses.js';
 import type { AccessEvent, EndEvent, PipelineEvent } from './events.js';
 
 export interface CheckTotals {
@@ -29,7 +30,7 @@ export interface CheckTotals {
 }
 
 /** PRIMARY_BUS, SECONDARY_BUS, SUBORDINATE_BUS: 0x18-0x1a of a bridge's header. */
-const touchesBusNumbers = (e: AccessEvent): boolean => e.access.off !== null && e.access.off <= 0x1a && e.access.off + e.access.size > 0x18;
+const touchesBusNumbers = (a: AccessRecord): boolean => a.off !== null && a.off <= 0x1a && a.off + a.size > 0x18;
 
 /** Only a bridge (or a device whose header type is still unknown) has bus numbers there; on an
  *  endpoint 0x18-0x1a is BASE_ADDRESS_2, which BAR sizing writes on every enumeration. */
@@ -49,12 +50,12 @@ interface DeviceJudge {
 
 export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;
 
-/** The stage as plain calls (see AccessEnricher): what checkPolicy runs per subscription. */
-export interface PolicyChecker {
+/** The stage as plain calls (see AccessEnricher): what checkPolicy runs per subscription. As the
+ *  shortcuts of an enricher that feeds only this stage (enrichAndCheck): it reads no read without
+ *  a value (`wants`), and it takes a write to an unprotected device that no rule applies to
+ *  without the write's event (`takes`: counted, and a bus-number change still refreshes roles). */
+export interface PolicyChecker extends EnrichShortcuts {
   next(e: PipelineEvent): void;
-  /** The accesses whose events it reads: writes, and reads that carry their value. A read
-   *  without one changes nothing it keeps, so an enricher feeding only this stage may skip it. */
-  wants(a: AccessRecord): boolean;
 }
 
 export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: CheckEvent) => void): PolicyChecker {
@@ -68,8 +69,7 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
    *  it; valid while the identity object and the roles' generation are the ones it was made for. */
   const perDevice = new Map<DeviceState, DeviceJudge>();
   let last: DeviceJudge | null = null;
-  const judgeOf = (e: AccessEvent): DeviceJudge => {
-    const a = e.access;
+  const judgeOf = (a: AccessRecord): DeviceJudge => {
     let j = last;
     if (j === null || a.devfn !== j.devfn || a.bus !== j.bus || a.seg !== j.seg) {
       const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
@@ -95,7 +95,11 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
   };
 
   const movesBusNumbers = (e: AccessEvent): boolean =>
-    touchesBusNumbers(e) && e.bdf !== null && mayBeBridge(judgeOf(e).dev.identity());
+    touchesBusNumbers(e.access) && e.bdf !== null && mayBeBridge(judgeOf(e.access).dev.identity());
+
+  /** Whether any rule applies to devices the policy does not protect: when none does, a write
+   *  to such a device is only counted (and may move bus numbers). */
+  const judgesOthers = policy.rules.some((rule) => rule.kind !== 'target' && ruleApplies(rule, 'other'));
 
   const emitTargets = (at: 'end' | string): void => {
     for (const t of checkTargets(index.targets(at), inventory, roles)) {
@@ -112,7 +116,7 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
       return;
     }
     totals.writes++;
-    const j = judgeOf(e);
+    const j = judgeOf(a);
     current(j);
     const role: Role = j.role;
     const rules: readonly Rule[] = index.candidates(e);
@@ -162,6 +166,16 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
       }
     },
     wants: (a) => a.op === 'w' || a.val !== null,
+    takes(a) {
+      if (a.op !== 'w') return false;
+      const j = judgeOf(a);
+      current(j);
+      if (j.role !== 'other' || judgesOthers) return false;
+      // What onWrite does with such a write: no rule to evaluate, no finding, no total but writes.
+      totals.writes++;
+      if (touchesBusNumbers(a) && mayBeBridge(j.dev.identity())) roles.refresh();
+      return true;
+    },
   };
 }
 

@@ -28,13 +28,22 @@ export interface AccessEnricher {
   complete(): void;
 }
 
+/** What the one consumer of a fused enricher (enrichAndCheck) tells it, so that it can leave out
+ *  the naming, old value and event of accesses the consumer would not read. */
+export interface EnrichShortcuts {
+  /** False for a known access without a value whose event the consumer would ignore. */
+  wants(a: AccessRecord): boolean;
+  /** Called for a known access once it is applied to its device's shadow (the event would
+   *  follow): true when the consumer has dealt with the access itself and wants no event. */
+  takes(a: AccessRecord, dev: DeviceState): boolean;
+}
+
 /**
  * A fresh enricher (all its state is its own: two runs share nothing) that hands its events to
- * `emit`, in stream order. `wanted`, when given, says which accesses the one consumer reads at
- * all: for the others only the bookkeeping is done (index, counts, the device's place in the
- * inventory), not the naming, old value and event, which nobody would read.
+ * `emit`, in stream order. With `shortcuts` (one consumer), the accesses it declines get only
+ * the bookkeeping (index, counts, the device's place in the inventory, its shadow).
  */
-export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => void, wanted?: (a: AccessRecord) => boolean): AccessEnricher {
+export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => void, shortcuts?: EnrichShortcuts): AccessEnricher {
   const inventory = opts.inventory ?? new Inventory();
   const stacks = new StackTable();
   const counts = emptyCounts();
@@ -112,21 +121,20 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
       lastBus = a.bus;
       lastDevfn = a.devfn;
     }
-    // Only accesses without a value are ever skipped: they leave the shadow alone, so the layout
-    // and identity they would have refreshed are refreshed, from the same bytes, by whatever
-    // reads them next.
-    if (a.val === null && wanted !== undefined && !wanted(a)) {
+    // Only accesses without a value are ever skipped here: they leave the shadow alone, so the
+    // layout and identity they would have refreshed are refreshed, from the same bytes, by
+    // whatever reads them next.
+    if (a.val === null && shortcuts !== undefined && !shortcuts.wants(a)) {
       index++;
       return null;
     }
-    const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
-    const site = a.stack !== null ? siteOf(a.stack, frames) : null;
-    const reg = dev.namer().name(a.off, a.size);
+    // The layout and old value as they are before this access (the layout is refreshed now, as
+    // every access does: a later refresh would see this access's bytes).
+    const layout = dev.namer();
     dev.shadow.lookOld(a.off, a.size, epoch, before);
-    const ev: AccessEvent = {
-      kind: 'access', index: index++, access: a, bdf: dev.bdf, register: reg.name, mnemonic: reg.mnemonic ?? null,
-      old: before.value, oldFrom: before.from, oldStale: before.stale, callSite: site, stack: frames, phase,
-    };
+    const old = before.value;
+    const oldFrom = before.from;
+    const oldStale = before.stale;
     if (a.val !== null) {
       // Identity and layout only change when a read brings bytes never seen before (bounded:
       // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
@@ -138,7 +146,16 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
         if (found) emit({ kind: 'device', device: found });
       }
     }
-    return ev;
+    if (shortcuts !== undefined && shortcuts.takes(a, dev)) {
+      index++;
+      return null;
+    }
+    const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
+    const reg = layout.name(a.off, a.size);
+    return {
+      kind: 'access', index: index++, access: a, bdf: dev.bdf, register: reg.name, mnemonic: reg.mnemonic ?? null,
+      old, oldFrom, oldStale, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
+    };
   };
 
   return {

@@ -1,7 +1,8 @@
 // enrichAndCheck against the two operators it fuses, on every kernel-side capture in replays/
 // (real boots, probe runs, kexec, resets, SR-IOV): the same events, in the same order, with the
 // same contents (findings, targets, unattributed writes, totals, the end event's counts). Those
-// captures have plenty of reads without a value, which the fused path skips.
+// captures have plenty of reads without a value and of writes to unprotected devices, which the
+// fused path handles without events.
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { Inventory } from '../../src/identity/inventory.js';
@@ -35,7 +36,12 @@ async function policyOf(names: string[], preserve: string[]): Promise<Policy> {
 describe('enrichAndCheck emits what enrichAccesses + checkPolicy emit', async () => {
   // The nvme of the q35 machine and the lab's preserved devices; the rest are depended or other.
   const preserve = ['0000:02:00.0', '0000:03:00.0'];
-  const policies = { 'luo-default': await policyOf(['luo-default'], preserve), 'luo-strict': await policyOf(['luo-strict'], preserve) };
+  const policies = {
+    'luo-default': await policyOf(['luo-default'], preserve),
+    'luo-strict': await policyOf(['luo-strict'], preserve),
+    // Rules for unprotected devices too: their writes cannot be taken without an event.
+    'any-device': await policyOf([`${root}test/fixtures/policies/any-device.json`], preserve),
+  };
 
   it('runs over reads without a value (what the fused path skips): the kprobe captures have them', async () => {
     const records = await readRecords(`${root}replays/${CAPTURES[0]}`);
