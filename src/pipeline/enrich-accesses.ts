@@ -21,7 +21,7 @@ export interface EnrichOptions {
 interface LayerCounts { layer: string; r: number; w: number; nested: number }
 
 /** The stage as plain calls: what enrichAccesses runs per subscription, and what an operator that
- *  fuses it with the next stage (checkAccesses) runs without a subscriber hop per access. */
+ *  fuses it with the next stage (enrichAndCheck) runs without a subscriber hop per access. */
 export interface AccessEnricher {
   next(r: CaptureRecord): void;
   /** Emits the end event. */
