@@ -52,8 +52,9 @@ export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTota
 
 /** The stage as plain calls (see AccessEnricher): what checkPolicy runs per subscription. As the
  *  shortcuts of an enricher that feeds only this stage (enrichAndCheck): it reads no read without
- *  a value (`wants`), and it takes a write to an unprotected device that no rule applies to
- *  without the write's event (`takes`: counted, and a bus-number change still refreshes roles). */
+ *  a value (`wants`), and it takes every read, and every write to an unprotected device that no
+ *  rule applies to, without its event (`takes`: a read may show a bridge's bus range, such a
+ *  write is counted and may move bus numbers; that is all the events would have been for). */
 export interface PolicyChecker extends EnrichShortcuts {
   next(e: PipelineEvent): void;
 }
@@ -94,8 +95,12 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
     }
   };
 
-  const movesBusNumbers = (e: AccessEvent): boolean =>
-    touchesBusNumbers(e.access) && e.bdf !== null && mayBeBridge(judgeOf(e.access).dev.identity());
+  /** A known access at a bridge's bus numbers: what follows may have other depended devices. */
+  const movesBusNumbers = (a: AccessRecord): boolean => touchesBusNumbers(a) && mayBeBridge(judgeOf(a).dev.identity());
+  /** All a read means to the policy: the first sight of a bridge's bus range. */
+  const onRead = (a: AccessRecord, old: number | null, bdf: string | null): void => {
+    if (old === null && a.val !== null && bdf !== null && movesBusNumbers(a)) roles.refresh();
+  };
 
   /** Whether any rule applies to devices the policy does not protect: when none does, a write
    *  to such a device is only counted (and may move bus numbers). */
@@ -136,7 +141,7 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
     }
     // A write to a bridge's bus numbers moves the set of depended devices: judged above by the
     // roles before it, it changes them for what follows.
-    if (movesBusNumbers(e)) roles.refresh();
+    if (movesBusNumbers(a)) roles.refresh();
   };
 
   return {
@@ -144,7 +149,7 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
       switch (e.kind) {
         case 'access':
           if (e.access.op === 'w') onWrite(e);
-          else if (e.old === null && e.access.val !== null && movesBusNumbers(e)) roles.refresh(); // first sight of a bridge's bus range
+          else onRead(e.access, e.old, e.bdf);
           return;
         case 'device':
           roles.refresh();
@@ -166,14 +171,17 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
       }
     },
     wants: (a) => a.op === 'w' || a.val !== null,
-    takes(a) {
-      if (a.op !== 'w') return false;
+    takes(a, dev, old) {
+      if (a.op !== 'w') {
+        onRead(a, old, dev.bdf);
+        return true;
+      }
       const j = judgeOf(a);
       current(j);
       if (j.role !== 'other' || judgesOthers) return false;
       // What onWrite does with such a write: no rule to evaluate, no finding, no total but writes.
       totals.writes++;
-      if (touchesBusNumbers(a) && mayBeBridge(j.dev.identity())) roles.refresh();
+      if (movesBusNumbers(a)) roles.refresh();
       return true;
     },
   };

@@ -34,8 +34,9 @@ export interface EnrichShortcuts {
   /** False for a known access without a value whose event the consumer would ignore. */
   wants(a: AccessRecord): boolean;
   /** Called for a known access once it is applied to its device's shadow (the event would
-   *  follow): true when the consumer has dealt with the access itself and wants no event. */
-  takes(a: AccessRecord, dev: DeviceState): boolean;
+   *  follow; `old` is the event's old value): true when the consumer has dealt with the access
+   *  itself and wants no event. */
+  takes(a: AccessRecord, dev: DeviceState, old: number | null): boolean;
 }
 
 /**
@@ -146,7 +147,7 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
         if (found) emit({ kind: 'device', device: found });
       }
     }
-    if (shortcuts !== undefined && shortcuts.takes(a, dev)) {
+    if (shortcuts !== undefined && shortcuts.takes(a, dev, old)) {
       index++;
       return null;
     }

@@ -6,7 +6,7 @@ import type { AccessEvent } from '../pipeline/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { Role } from './device-roles.js';
 import type { Change, Finding } from './findings.js';
-import { writeContextOf } from './findings.js';
+import { withWriteContext } from './findings.js';
 import type { Rule } from './policy-types.js';
 import { project } from './register-range.js';
 import { directPlacement, type Placement } from './rule-placement.js';
@@ -144,13 +144,12 @@ function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Ro
   const fields = h.old !== null && h.after !== null && r.register.space !== 'any'
     ? placement.changedFields(r, (h.old & h.mask) >>> 0, (h.after & h.mask) >>> 0)
     : r.fields;
-  const f: Finding = {
-    kind: 'finding', verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },
+  const f: Finding = withWriteContext({
+    kind: 'finding' as const, verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },
     device: { bdf: id.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
     register: r.register.space === 'any' ? e.register ?? '?' : r.register.text, accessed: e.register,
     fields, old: h.old, new: h.new, oldStale: e.oldStale && h.old !== null, change: h.change, mask: h.mask, width: h.end - h.start,
-    ...writeContextOf(e),
-  };
+  }, e);
   if (overrides) f.overrides = overrides;
   return f;
 }
