@@ -100,12 +100,14 @@ export class ShadowConfig {
   }
 
   set(off: number, size: number, value: number, how: ByteSource, epoch = 0): void {
+    // A 32-bit value (every access's) shifts; anything else divides, as it always did.
+    const u32 = (value >>> 0) === value;
     let v = value;
     for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) {
       this.bytes[off + i] = v & 0xff;
       this.source[off + i] = how;
       this.epoch[off + i] = epoch;
-      v = Math.floor(v / 256);
+      v = u32 ? v >>> 8 : Math.floor(v / 256);
     }
   }
 
