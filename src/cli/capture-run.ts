@@ -11,7 +11,8 @@ import { Inventory } from '../identity/inventory.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION, type CaptureCounts, type CaptureRecord, type HeaderRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
 import type { ParseContext } from '../parsers/parser.js';
-import { checkPolicy, type CheckEvent } from '../pipeline/check-policy.js';
+import type { CheckEvent } from '../pipeline/check-policy.js';
+import { enrichAndCheck } from '../pipeline/enrich-and-check.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
 import { judgeAccesses } from '../pipeline/judge-accesses.js';
 import type { PipelineEvent } from '../pipeline/events.js';
@@ -109,10 +110,9 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
 
   const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label)), boot$, live$, trailer$).pipe(filter(onRecord));
   const inventory = new Inventory();
-  const enriched$ = records$.pipe(enrichAccesses({ inventory }));
-  const events$: Observable<PipelineEvent | CheckEvent> = !opts.policy ? enriched$
-    : opts.keepAccesses ? enriched$.pipe(judgeAccesses(opts.policy, inventory))
-      : enriched$.pipe(checkPolicy(opts.policy, inventory));
+  const events$: Observable<PipelineEvent | CheckEvent> = !opts.policy ? records$.pipe(enrichAccesses({ inventory }))
+    : opts.keepAccesses ? records$.pipe(enrichAccesses({ inventory }), judgeAccesses(opts.policy, inventory))
+      : records$.pipe(enrichAndCheck(opts.policy, inventory));
 
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals): void => {

@@ -4,9 +4,9 @@
 // shadow config before applying the access, and finds the responsible call site.
 
 import { Observable, type OperatorFunction } from 'rxjs';
-import { Inventory } from '../identity/inventory.js';
+import { Inventory, type DeviceState } from '../identity/inventory.js';
 import { countRecord, emptyCounts, type AccessRecord, type CaptureRecord } from '../model/records.js';
-import { ByteSource } from '../model/shadow-config.js';
+import { ByteSource, type OldValue } from '../model/shadow-config.js';
 import { StackTable } from '../model/stack-table.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
@@ -18,109 +18,194 @@ export interface EnrichOptions {
   firstPhase?: string;
 }
 
-export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<CaptureRecord, PipelineEvent> {
-  return (source) => new Observable<PipelineEvent>((subscriber) => {
-    // All state lives in this subscription: two subscribers (a replay and a live run) share nothing.
-    const inventory = opts.inventory ?? new Inventory();
-    const stacks = new StackTable();
-    const counts = emptyCounts();
-    let phase: PhaseRef = { seq: 0, label: opts.firstPhase ?? 'boot', ts: null };
-    let index = 0;
-    /** Unattributed writes so far: each may have changed any byte of any device. */
-    let epoch = 0;
-    let trailer: EndEvent['trailer'] = 'missing';
-    const byLayer = new Map<string, number>();
-    const countLayer = (key: string): void => { byLayer.set(key, (byLayer.get(key) ?? 0) + 1); };
-    /** Per layer, the `layer, r` and `layer, w` counters: one lookup per access instead of a key
-     *  built and hashed; folded into byLayer (in first-seen order) when the stream ends. */
-    const accessCounts = new Map<string, { r: number; w: number }>();
-    const seenOrder: [string, 'r' | 'w'][] = [];
-    const countAccess = (layer: string, op: 'r' | 'w'): void => {
-      let c = accessCounts.get(layer);
-      if (!c) {
-        c = { r: 0, w: 0 };
-        accessCounts.set(layer, c);
-      }
-      if (c[op]++ === 0) {
-        seenOrder.push([layer, op]);
-        byLayer.set(`${layer}, ${op}`, 0); // holds the key's place in first-seen order
-      }
-    };
-    const foldCounts = (): void => {
-      for (const [layer, op] of seenOrder) byLayer.set(`${layer}, ${op}`, accessCounts.get(layer)![op]);
-    };
-    /** Call site per stack id (ids are small integers): a stack is shared by many accesses. */
-    const sites: (string | null | undefined)[] = [];
-    const siteOf = (id: number, frames: readonly string[] | null): string | null => {
-      let s = sites[id];
-      if (s === undefined) {
-        s = callSite(frames);
-        sites[id] = s;
-      }
-      return s;
-    };
+interface LayerCounts { layer: string; r: number; w: number; nested: number }
 
-    const onAccess = (a: AccessRecord): AccessEvent => {
+/** The stage as plain calls: what enrichAccesses runs per subscription, and what an operator that
+ *  fuses it with the next stage (enrichAndCheck) runs without a subscriber hop per access. */
+export interface AccessEnricher {
+  next(r: CaptureRecord): void;
+  /** Emits the end event. */
+  complete(): void;
+}
+
+/** What the one consumer of a fused enricher (enrichAndCheck) tells it, so that it can leave out
+ *  the naming, old value and event of accesses the consumer would not read. */
+export interface EnrichShortcuts {
+  /** False for a known access without a value whose event the consumer would ignore. */
+  wants(a: AccessRecord): boolean;
+  /** Called for a known access once it is applied to its device's shadow (the event would
+   *  follow; `old` is the event's old value): true when the consumer has dealt with the access
+   *  itself and wants no event. */
+  takes(a: AccessRecord, dev: DeviceState, old: number | null): boolean;
+}
+
+/**
+ * A fresh enricher (all its state is its own: two runs share nothing) that hands its events to
+ * `emit`, in stream order. With `shortcuts` (one consumer), the accesses it declines get only
+ * the bookkeeping (index, counts, the device's place in the inventory, its shadow).
+ */
+export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => void, shortcuts?: EnrichShortcuts): AccessEnricher {
+  const inventory = opts.inventory ?? new Inventory();
+  const stacks = new StackTable();
+  const counts = emptyCounts();
+  let phase: PhaseRef = { seq: 0, label: opts.firstPhase ?? 'boot', ts: null };
+  let index = 0;
+  /** Unattributed writes so far: each may have changed any byte of any device. */
+  let epoch = 0;
+  let trailer: EndEvent['trailer'] = 'missing';
+  const byLayer = new Map<string, number>();
+  /** Per layer, its `layer, r`, `layer, w` and `layer, nested` counters: one counter object per
+   *  layer (the last one used is kept at hand: accesses come in runs of one layer) instead of a
+   *  key built and hashed per record; folded into byLayer, in first-seen order, at the end. */
+  const layers = new Map<string, LayerCounts>();
+  const seenOrder: [LayerCounts, 'r' | 'w' | 'nested'][] = [];
+  const countsOf = (layer: string): LayerCounts => {
+    let c = layers.get(layer);
+    if (!c) {
+      c = { layer, r: 0, w: 0, nested: 0 };
+      layers.set(layer, c);
+    }
+    return c;
+  };
+  const firstOf = (c: LayerCounts, what: 'r' | 'w' | 'nested'): void => {
+    seenOrder.push([c, what]);
+    byLayer.set(`${c.layer}, ${what}`, 0); // holds the key's place in first-seen order
+  };
+  let lastAccessLayer: LayerCounts = { layer: '', r: 0, w: 0, nested: 0 };
+  let lastNestedLayer = lastAccessLayer;
+  const countAccess = (layer: string, op: 'r' | 'w'): void => {
+    let c = lastAccessLayer;
+    if (c.layer !== layer) lastAccessLayer = c = countsOf(layer);
+    if (op === 'r') {
+      if (c.r++ === 0) firstOf(c, 'r');
+    } else if (c.w++ === 0) firstOf(c, 'w');
+  };
+  const countNested = (layer: string): void => {
+    let c = lastNestedLayer;
+    if (c.layer !== layer) lastNestedLayer = c = countsOf(layer);
+    if (c.nested++ === 0) firstOf(c, 'nested');
+  };
+  const foldCounts = (): void => {
+    for (const [c, what] of seenOrder) byLayer.set(`${c.layer}, ${what}`, c[what]);
+  };
+  /** Call site per stack id (ids are small integers): a stack is shared by many accesses. */
+  const sites: (string | null | undefined)[] = [];
+  const siteOf = (id: number, frames: readonly string[] | null): string | null => {
+    let s = sites[id];
+    if (s === undefined) {
+      s = callSite(frames);
+      sites[id] = s;
+    }
+    return s;
+  };
+
+  /** The device of the previous access: accesses come in runs on one device. */
+  let last: DeviceState | null = null;
+  let lastSeg = -1;
+  let lastBus = -1;
+  let lastDevfn = -1;
+  const before: OldValue = { value: null, from: ByteSource.Unknown, stale: false, fresh: false };
+
+  const onAccess = (a: AccessRecord): AccessEvent | null => {
+    if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
+      if (a.op === 'w') epoch++;
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
-      const ev: AccessEvent = {
+      return {
         kind: 'access', index: index++, access: a, bdf: null, register: null, mnemonic: null,
         old: null, oldFrom: ByteSource.Unknown, oldStale: false, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
       };
-      if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
-        if (a.op === 'w') epoch++;
-        return ev;
+    }
+    let dev = last;
+    if (dev === null || a.devfn !== lastDevfn || a.bus !== lastBus || a.seg !== lastSeg) {
+      dev = last = inventory.state(a.seg, a.bus, a.devfn);
+      lastSeg = a.seg;
+      lastBus = a.bus;
+      lastDevfn = a.devfn;
+    }
+    // Only accesses without a value are ever skipped here: they leave the shadow alone, so the
+    // layout and identity they would have refreshed are refreshed, from the same bytes, by
+    // whatever reads them next.
+    if (a.val === null && shortcuts !== undefined && !shortcuts.wants(a)) {
+      index++;
+      return null;
+    }
+    // The layout and old value as they are before this access (the layout is refreshed now, as
+    // every access does: a later refresh would see this access's bytes).
+    const layout = dev.namer();
+    dev.shadow.lookOld(a.off, a.size, epoch, before);
+    const old = before.value;
+    const oldFrom = before.from;
+    const oldStale = before.stale;
+    if (a.val !== null) {
+      // Identity and layout only change when a read brings bytes never seen before (bounded:
+      // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
+      const fresh = a.op === 'r' && before.fresh;
+      dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written, epoch);
+      if (fresh) {
+        dev.touched();
+        const found = dev.announce();
+        if (found) emit({ kind: 'device', device: found });
       }
-      const dev = inventory.state(a.seg, a.bus, a.devfn);
-      ev.bdf = dev.bdf;
-      const reg = dev.namer().name(a.off, a.size);
-      ev.register = reg.name;
-      ev.mnemonic = reg.mnemonic ?? null;
-      ev.old = dev.shadow.get(a.off, a.size);
-      ev.oldFrom = ev.old === null ? ByteSource.Unknown : dev.shadow.sourceOf(a.off, a.size);
-      ev.oldStale = ev.old !== null && dev.shadow.isStale(a.off, a.size, epoch);
-      if (a.val !== null) {
-        // Identity and layout only change when a read brings bytes never seen before (bounded:
-        // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
-        const fresh = a.op === 'r' && dev.shadow.sourceOf(a.off, a.size) === ByteSource.Unknown;
-        dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written, epoch);
-        if (fresh) {
-          dev.touched();
-          const found = dev.announce();
-          if (found) subscriber.next({ kind: 'device', device: found });
-        }
-      }
-      return ev;
+    }
+    if (shortcuts !== undefined && shortcuts.takes(a, dev, old)) {
+      index++;
+      return null;
+    }
+    const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
+    const reg = layout.name(a.off, a.size);
+    return {
+      kind: 'access', index: index++, access: a, bdf: dev.bdf, register: reg.name, mnemonic: reg.mnemonic ?? null,
+      old, oldFrom, oldStale, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
     };
+  };
 
+  return {
+    next(r) {
+      if (r.t === 'access') {
+        // countRecord's access case, inline: this runs for every access.
+        counts.accesses++;
+        if (r.op === 'r') counts.reads++; else counts.writes++;
+        if (!r.known) counts.unknownAccesses++;
+        countAccess(r.layer, r.op);
+        const ev = onAccess(r);
+        if (ev !== null) emit(ev);
+        return;
+      }
+      countRecord(counts, r);
+      switch (r.t) {
+        case 'stack': stacks.define(r.id, r.frames); sites[r.id] = undefined; break;
+        case 'device': inventory.give(r); emit({ kind: 'device', device: r }); break;
+        case 'phase':
+          phase = { seq: phase.seq + 1, label: r.label, ts: r.ts };
+          emit({ kind: 'phase', phase, record: r });
+          break;
+        case 'lost': emit({ kind: 'lost', record: r, phase }); break;
+        case 'skipped': emit({ kind: 'skipped', record: r }); break;
+        case 'header': emit({ kind: 'header', header: r }); break;
+        case 'source-count':
+          if (r.key === 'ignored-console-lines') counts.ignoredLines += r.count;
+          emit({ kind: 'source-count', record: r });
+          break;
+        case 'trailer': trailer = r.complete ? 'complete' : 'incomplete'; break;
+        case 'nested': countNested(r.layer); break;
+      }
+    },
+    complete() {
+      foldCounts();
+      emit({ kind: 'end', counts, trailer, byLayer });
+    },
+  };
+}
+
+export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<CaptureRecord, PipelineEvent> {
+  return (source) => new Observable<PipelineEvent>((subscriber) => {
+    // One enricher per subscription: two subscribers (a replay and a live run) share nothing.
+    const enricher = accessEnricher(opts, (e) => subscriber.next(e));
     return source.subscribe({
-      next(r) {
-        countRecord(counts, r);
-        switch (r.t) {
-          case 'access':
-            countAccess(r.layer, r.op);
-            subscriber.next(onAccess(r));
-            break;
-          case 'stack': stacks.define(r.id, r.frames); sites[r.id] = undefined; break;
-          case 'device': inventory.give(r); subscriber.next({ kind: 'device', device: r }); break;
-          case 'phase':
-            phase = { seq: phase.seq + 1, label: r.label, ts: r.ts };
-            subscriber.next({ kind: 'phase', phase, record: r });
-            break;
-          case 'lost': subscriber.next({ kind: 'lost', record: r, phase }); break;
-          case 'skipped': subscriber.next({ kind: 'skipped', record: r }); break;
-          case 'header': subscriber.next({ kind: 'header', header: r }); break;
-          case 'source-count':
-            if (r.key === 'ignored-console-lines') counts.ignoredLines += r.count;
-            subscriber.next({ kind: 'source-count', record: r });
-            break;
-          case 'trailer': trailer = r.complete ? 'complete' : 'incomplete'; break;
-          case 'nested': countLayer(`${r.layer}, nested`); break;
-        }
-      },
+      next: (r) => enricher.next(r),
       error: (e: unknown) => subscriber.error(e),
       complete() {
-        foldCounts();
-        subscriber.next({ kind: 'end', counts, trailer, byLayer });
+        enricher.complete();
         subscriber.complete();
       },
     });

@@ -25,6 +25,8 @@ export function matchesSelector(sel: DeviceSelector, d: DeviceRecord): boolean {
 
 export class RoleMap {
   private roles: Map<string, Role> | null = null;
+  /** Counts refresh(): a caller that keeps a device's role may keep it while this stays the same. */
+  generation = 0;
   /** Parsed addresses by BDF text: derive() runs on every bridge bus-number change. */
   private readonly addresses = new Map<string, Bdf>();
 
@@ -36,6 +38,7 @@ export class RoleMap {
    */
   refresh(): void {
     this.roles = this.derive();
+    this.generation++;
   }
 
   role(bdf: string): Role {

@@ -4,10 +4,9 @@
 
 import type { AccessEvent } from '../pipeline/events.js';
 import type { DeviceRecord } from '../model/records.js';
-import { frameFunction } from '../parsers/accessors.js';
 import type { Role } from './device-roles.js';
 import type { Change, Finding } from './findings.js';
-import { writeContextOf } from './findings.js';
+import { withWriteContext } from './findings.js';
 import type { Rule } from './policy-types.js';
 import { project } from './register-range.js';
 import { directPlacement, type Placement } from './rule-placement.js';
@@ -36,9 +35,8 @@ interface Hit {
   moved: number;
 }
 
-function hitOf(rule: Rule, range: [number, number], e: AccessEvent, rw1c: number): Hit | null {
+function hitOf(rule: Rule, start: number, end: number, e: AccessEvent, rw1c: number): Hit | null {
   const a = e.access;
-  const [start, end] = range;
   if (a.off! >= end || a.off! + a.size <= start) return null;
   const written = project(a.val ?? 0, a.off!, a.size, start, end);
   const mask = (rule.mask & written.covered) >>> 0;
@@ -55,22 +53,60 @@ function hitOf(rule: Rule, range: [number, number], e: AccessEvent, rw1c: number
   return { rule, start, end, old, new: written.value, after, mask, change: moved === 0 ? 'same' : 'changed', moved };
 }
 
-/** Call sites are named by plain function: compiler clones (`.cold`, `.isra.0`, `.constprop.0.isra.0`) match. */
-const callSiteMatches = (rule: Rule, e: AccessEvent): boolean =>
-  !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(frameFunction(e.callSite).replace(/\..*$/, '')));
+/** Call sites are named by plain function (plainFunction): compiler clones (`.cold`, `.isra.0`) match. */
+const callSiteMatches = (rule: Rule, e: AccessEvent, placement: Placement): boolean =>
+  !rule.callSites || rule.callSites.length === 0 || (e.callSite !== null && rule.callSites.includes(placement.plainFunction(e.callSite)));
 
-/** Findings for one known write on one device. `rules` are those indexed for this write;
- *  `placement` may remember where rules sit on a device (the pipeline's cache) or not. */
-export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement = directPlacement): Finding[] {
-  const hits: Hit[] = [];
+/** A rule that applies to one device in one role, with where its register sits on that device. */
+export interface PlacedRule {
+  rule: Rule;
+  /** [start, end) of the register; unused for the `*` register (any), which is the write's own bytes. */
+  start: number;
+  end: number;
+  any: boolean;
+  rw1c: number;
+}
+
+/** The rules (of those indexed for a write) that apply to this device and role and that it has a
+ *  register for, in rule order: what evaluatePlaced looks at. Depends on the rules, the identity
+ *  and the role only, so a caller judging many writes may keep it (the pipeline does, per device). */
+export function placeRules(rules: readonly Rule[], id: DeviceRecord, role: Role, placement: Placement = directPlacement): PlacedRule[] {
+  const out: PlacedRule[] = [];
   for (const rule of rules) {
     if (rule.kind === 'target' || !ruleApplies(rule, role)) continue;
     const range = placement.range(rule, id);
     if (range === null) continue;
-    const hit = hitOf(rule, range === 'any' ? [e.access.off!, e.access.off! + e.access.size] : range, e, placement.rw1c(rule));
-    if (hit) hits.push(hit);
+    out.push(range === 'any'
+      ? { rule, start: 0, end: 0, any: true, rw1c: placement.rw1c(rule) }
+      : { rule, start: range[0], end: range[1], any: false, rw1c: placement.rw1c(rule) });
   }
-  const expects = hits.filter((h) => h.rule.kind === 'expect' && callSiteMatches(h.rule, e));
+  return out;
+}
+
+/** Findings for one known write on one device. `rules` are those indexed for this write;
+ *  `placement` may remember where rules sit on a device (the pipeline's cache) or not. */
+export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement = directPlacement): readonly Finding[] {
+  return evaluatePlaced(placeRules(rules, id, role, placement), id, role, e, placement);
+}
+
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
+/** evaluateWrite with the rules already placed on the device (placeRules). The answer is frozen and
+ *  shared when there are no findings (most writes). */
+export function evaluatePlaced(placed: readonly PlacedRule[], id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement = directPlacement): readonly Finding[] {
+  const from = e.access.off!;
+  const to = from + e.access.size;
+  let hits: Hit[] | null = null;
+  for (const p of placed) {
+    // Most placed rules sit elsewhere on the device: ruled out before any work.
+    if (!p.any && (from >= p.end || to <= p.start)) continue;
+    const hit = p.any ? hitOf(p.rule, from, to, e, p.rw1c) : hitOf(p.rule, p.start, p.end, e, p.rw1c);
+    if (hit) (hits ??= []).push(hit);
+  }
+  if (hits === null) return NO_FINDINGS;
+  // Plain loops below, not filter/find/some: this runs for every write to a protected device.
+  const expects: Hit[] = [];
+  for (const h of hits) if (h.rule.kind === 'expect' && callSiteMatches(h.rule, e, placement)) expects.push(h);
   const out: Finding[] = [];
   for (const h of hits) {
     if (h.rule.kind === 'expect') continue;
@@ -78,7 +114,13 @@ export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Ro
     if (!broken) continue;
     // An expect rule explains the write when it covers every bit that (may have) moved.
     const bits = h.rule.kind === 'deny' ? h.mask : h.moved;
-    const why = expects.find((x) => overlapsAll(x, h, bits));
+    let why: Hit | undefined;
+    for (const x of expects) {
+      if (overlapsAll(x, h, bits)) {
+        why = x;
+        break;
+      }
+    }
     out.push(finding(why ? 'expected' : 'violation', why ?? h, id, role, e, placement, why ? h.rule.id : undefined));
   }
   for (const x of expects) if (!out.some((f) => f.rule.id === x.rule.id)) out.push(finding('expected', x, id, role, e, placement));
@@ -102,13 +144,12 @@ function finding(verdict: Finding['verdict'], h: Hit, id: DeviceRecord, role: Ro
   const fields = h.old !== null && h.after !== null && r.register.space !== 'any'
     ? placement.changedFields(r, (h.old & h.mask) >>> 0, (h.after & h.mask) >>> 0)
     : r.fields;
-  const f: Finding = {
-    kind: 'finding', verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },
+  const f: Finding = withWriteContext({
+    kind: 'finding' as const, verdict, rule: { id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source },
     device: { bdf: id.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
     register: r.register.space === 'any' ? e.register ?? '?' : r.register.text, accessed: e.register,
     fields, old: h.old, new: h.new, oldStale: e.oldStale && h.old !== null, change: h.change, mask: h.mask, width: h.end - h.start,
-    ...writeContextOf(e),
-  };
+  }, e);
   if (overrides) f.overrides = overrides;
   return f;
 }

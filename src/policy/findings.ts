@@ -39,7 +39,19 @@ export interface WriteContext {
 
 /** Where and by whom an access was made, as findings carry it. */
 export function writeContextOf(e: AccessEvent): WriteContext {
-  const c: WriteContext = { callSite: e.callSite, stack: e.stack, ts: e.access.ts, phase: e.phase.label, index: e.index, line: e.access.line ?? null };
+  return withWriteContext({}, e);
+}
+
+/** `o` with the access's write context added, in the order of a spread of writeContextOf(e) at
+ *  its end, without the intermediate object: a large capture makes tens of thousands of findings. */
+export function withWriteContext<T extends object>(o: T, e: AccessEvent): T & WriteContext {
+  const c = o as T & WriteContext;
+  c.callSite = e.callSite;
+  c.stack = e.stack;
+  c.ts = e.access.ts;
+  c.phase = e.phase.label;
+  c.index = e.index;
+  c.line = e.access.line ?? null;
   if (e.access.layer === 'device') c.deviceOnly = true;
   return c;
 }

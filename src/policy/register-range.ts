@@ -31,6 +31,17 @@ export function registerRange(ref: RegisterRef, id: DeviceRecord): [number, numb
  * bytes, so byte arithmetic stays within 32 bits.
  */
 export function project(value: number, off: number, size: number, start: number, end: number): { value: number; covered: number } {
+  if ((value >>> 0) === value && size <= 4 && end - start <= 4) {
+    // The usual case, in 32-bit shifts: the same bytes as the arithmetic below.
+    let v = 0;
+    let covered = 0;
+    for (let b = Math.max(off, start); b < Math.min(off + size, end); b++) {
+      const shift = 8 * (b - start);
+      v |= ((value >>> (8 * (b - off))) & 0xff) << shift;
+      covered |= 0xff << shift;
+    }
+    return { value: v >>> 0, covered: covered >>> 0 };
+  }
   let v = 0;
   let covered = 0;
   for (let b = Math.max(off, start); b < Math.min(off + size, end); b++) {

@@ -13,8 +13,11 @@ export class RuleIndex {
   private readonly targetRules: Rule[] = [];
   /** Per capability name, the list handed out (header + any + that capability's), built once. */
   private readonly lists = new Map<string, readonly Rule[]>();
-  /** Capability part of a register name (`CAP_EXP` of `CAP_EXP+0x8`), per name seen. */
-  private readonly capOfName = new Map<string, string | null>();
+  /** The list handed out per register name, for writes below HEADER_END and at or above it (a
+   *  name without a capability part is a header or an unnamed write there; the name alone does not
+   *  say which: a CardBus bridge has header registers past 0x40). */
+  private readonly low = new Map<string, readonly Rule[]>();
+  private readonly high = new Map<string, readonly Rule[]>();
 
   constructor(rules: readonly Rule[]) {
     for (const r of rules) {
@@ -29,12 +32,18 @@ export class RuleIndex {
    *  capability's rules; a header or unnamed write meets header rules. `*` rules meet all. */
   candidates(e: AccessEvent): readonly Rule[] {
     const name = e.register ?? '';
-    let cap = this.capOfName.get(name);
-    if (cap === undefined) {
-      cap = /^(E?CAP[^+@]*)/.exec(name)?.[1] ?? null;
-      this.capOfName.set(name, cap);
+    const byName = e.access.off! < HEADER_END ? this.low : this.high;
+    let list = byName.get(name);
+    if (list === undefined) {
+      list = this.listFor(name, e.access.off!);
+      byName.set(name, list);
     }
-    const key = cap ?? (e.access.off! < HEADER_END ? '<header>' : '<other>');
+    return list;
+  }
+
+  private listFor(name: string, off: number): readonly Rule[] {
+    const cap = /^(E?CAP[^+@]*)/.exec(name)?.[1] ?? null;
+    const key = cap ?? (off < HEADER_END ? '<header>' : '<other>');
     let list = this.lists.get(key);
     if (!list) {
       list = [...this.any, ...(key === '<header>' ? this.header : []), ...(cap ? this.byCap.get(cap) ?? [] : [])];

@@ -4,9 +4,14 @@
 // when a device is learned better, so a new identity object simply misses the cache).
 
 import type { DeviceRecord } from '../model/records.js';
+import { frameFunction } from '../parsers/accessors.js';
 import { diffFields, rw1cMask } from '../registers/fields.js';
 import type { Rule } from './policy-types.js';
 import { registerRange } from './register-range.js';
+
+/** A call site's function without offset and compiler-clone suffix (`.cold`, `.isra.0`,
+ *  `.constprop.0.isra.0`): the name expect rules give their call sites by. */
+export const plainFunction = (callSite: string): string => frameFunction(callSite).replace(/\..*$/, '');
 
 export type RuleRange = [number, number] | 'any' | null;
 
@@ -15,6 +20,8 @@ export interface Placement {
   rw1c(rule: Rule): number;
   /** The rule register's fields that differ between two masked values (`MASTER 1->0`). */
   changedFields(rule: Rule, old: number, after: number): string[];
+  /** A call site's plain function (plainFunction), what expect rules name. */
+  plainFunction(callSite: string): string;
 }
 
 /** Computes every time: what a one-off judgement (a test, a report) uses. */
@@ -22,6 +29,7 @@ export const directPlacement: Placement = {
   range: (rule, id) => registerRange(rule.register, id),
   rw1c: (rule) => (rule.register.space === 'any' ? 0 : rw1cMask(rule.register.text)),
   changedFields: (rule, old, after) => diffFields(rule.register.text, old, after).map((c) => c.text),
+  plainFunction,
 };
 
 export class CachedPlacement implements Placement {
@@ -29,6 +37,8 @@ export class CachedPlacement implements Placement {
   private readonly masks = new Map<Rule, number>();
   /** Per rule, old -> after -> field texts: findings repeat the same few transitions. */
   private readonly changes = new Map<Rule, Map<number, Map<number, readonly string[]>>>();
+  /** Per call site, its plain function: expect rules ask for it on every write they cover. */
+  private readonly functions = new Map<string, string>();
 
   range(rule: Rule, id: DeviceRecord): RuleRange {
     let perRule = this.ranges.get(id);
@@ -71,5 +81,14 @@ export class CachedPlacement implements Placement {
     }
     // A copy: each finding owns its array.
     return [...texts];
+  }
+
+  plainFunction(callSite: string): string {
+    let fn = this.functions.get(callSite);
+    if (fn === undefined) {
+      fn = plainFunction(callSite);
+      this.functions.set(callSite, fn);
+    }
+    return fn;
   }
 }

@@ -100,6 +100,9 @@ export function compileLayout(layout: DeviceLayout): CompiledLayout {
   const all = [...std, ...ext];
   all.forEach((r, i) => owner.fill(i, r.start, r.end));
   const memo = new Map<number, RegisterName>();
+  /** The memo of the common widths (1, 2, 4 bytes inside config space) as arrays indexed by
+   *  offset, made on first use: an array read per access instead of a hashed lookup. */
+  const bySize: (RegisterName | undefined)[][] = [];
 
   const compute = (off: number, size: number): RegisterName => {
     const h = headerName(header, off, size);
@@ -111,6 +114,15 @@ export function compileLayout(layout: DeviceLayout): CompiledLayout {
   return Object.freeze({
     headerKind: kind,
     name(off: number, size: number): RegisterName {
+      if ((size === 1 || size === 2 || size === 4) && (off | 0) === off && off >= 0 && off < EXT_END) {
+        const row = bySize[size] ??= new Array<RegisterName | undefined>(EXT_END);
+        let n = row[off];
+        if (n === undefined) {
+          n = Object.freeze(compute(off, size));
+          row[off] = n;
+        }
+        return n;
+      }
       const key = off * 8 + size;
       let n = memo.get(key);
       if (n === undefined) {

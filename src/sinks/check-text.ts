@@ -11,12 +11,56 @@ import { describeDevice, type DeviceNamer } from './device-line.js';
 
 interface Group { first: Finding; count: number; phases: Set<string> }
 
+/**
+ * The groups of one device's call site, in first-seen order. A group is found by the finding's
+ * parts (rule, register, fields, old and new value, then verdict, change and staleness) through
+ * maps keyed by strings the policy and the pipeline already hold and by the values themselves:
+ * a key string built per finding had to be hashed afresh each time, and a large capture has tens
+ * of thousands of findings.
+ */
+class SiteGroups {
+  readonly list: Group[] = [];
+  private readonly index = new Map<string, Map<string, Map<string, Map<number | null, Map<number | null, Group[]>>>>>();
+
+  add(f: Finding): void {
+    const byRegister = child(this.index, f.rule.id);
+    const byFields = child(byRegister, f.register);
+    const byOld = child(byFields, f.fields.length === 1 ? f.fields[0]! : f.fields.join(','));
+    const byNew = child(byOld, f.old);
+    let same = byNew.get(f.new);
+    if (!same) {
+      same = [];
+      byNew.set(f.new, same);
+    }
+    for (const g of same) {
+      const x = g.first;
+      if (x.verdict === f.verdict && x.change === f.change && x.oldStale === f.oldStale) {
+        g.count++;
+        g.phases.add(f.phase);
+        return;
+      }
+    }
+    const group = { first: f, count: 1, phases: new Set([f.phase]) };
+    same.push(group);
+    this.list.push(group);
+  }
+}
+
+function child<K, V extends Map<unknown, unknown>>(m: Map<K, V>, k: K): V {
+  let c = m.get(k);
+  if (!c) {
+    c = new Map() as V;
+    m.set(k, c);
+  }
+  return c;
+}
+
 const hex = (v: number | null, width = 1): string => hexValue(v, width);
 
 export class CheckTextSink {
   private readonly devices = new Map<string, DeviceRecord>();
-  /** bdf -> call site -> group key -> group. Bounded by distinct findings, not by trace length. */
-  private readonly groups = new Map<string, Map<string, Map<string, Group>>>();
+  /** bdf -> call site -> groups. Bounded by distinct findings, not by trace length. */
+  private readonly groups = new Map<string, Map<string, SiteGroups>>();
   private readonly targets: TargetFinding[] = [];
   private readonly unattributed = new Map<string, number>();
   /** Rules cited, with their justification: printed once at the end, not on every line. */
@@ -44,24 +88,28 @@ export class CheckTextSink {
   private add(f: Finding): void {
     if (f.verdict === 'expected' && !this.showExpected) return;
     this.cited.set(f.rule.id, f.rule);
-    const byDev = this.groups.get(f.device.bdf) ?? new Map<string, Map<string, Group>>();
-    this.groups.set(f.device.bdf, byDev);
+    let byDev = this.groups.get(f.device.bdf);
+    if (!byDev) {
+      byDev = new Map<string, SiteGroups>();
+      this.groups.set(f.device.bdf, byDev);
+    }
     const site = f.callSite === null ? stacklessSite(f.deviceOnly ?? false) : f.source ? `${f.callSite} (${f.source})` : f.callSite;
-    const bySite = byDev.get(site) ?? new Map<string, Group>();
-    byDev.set(site, bySite);
-    const key = [f.verdict, f.rule.id, f.register, f.fields.join(','), hex(f.old), f.oldStale, hex(f.new), f.change].join('|');
-    const g = bySite.get(key);
-    if (g) { g.count++; g.phases.add(f.phase); } else bySite.set(key, { first: f, count: 1, phases: new Set([f.phase]) });
+    let bySite = byDev.get(site);
+    if (!bySite) {
+      bySite = new SiteGroups();
+      byDev.set(site, bySite);
+    }
+    bySite.add(f);
   }
 
   private print(t: CheckTotals): void {
     for (const [bdf, bySite] of [...this.groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const first = [...bySite.values()][0]!.values().next().value!.first;
+      const first = [...bySite.values()][0]!.list[0]!.first;
       const dev = this.devices.get(bdf);
       this.out(`\n${dev ? describeDevice(dev, this.names) : bdf}  [${first.device.role}]\n`);
       for (const [site, groups] of bySite) {
         this.out(`  at ${site}\n`);
-        for (const g of groups.values()) this.out(this.line(g));
+        for (const g of groups.list) this.out(this.line(g));
       }
     }
     for (const tf of this.targets) {
