@@ -71,18 +71,18 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
     seenOrder.push([c, what]);
     byLayer.set(`${c.layer}, ${what}`, 0); // holds the key's place in first-seen order
   };
-  let lastAccessLayer: LayerCounts = { layer: '', r: 0, w: 0, nested: 0 };
-  let lastNestedLayer = lastAccessLayer;
+  let lastAccessLayer: LayerCounts | null = null;
+  let lastNestedLayer: LayerCounts | null = null;
   const countAccess = (layer: string, op: 'r' | 'w'): void => {
     let c = lastAccessLayer;
-    if (c.layer !== layer) lastAccessLayer = c = countsOf(layer);
+    if (c === null || c.layer !== layer) lastAccessLayer = c = countsOf(layer);
     if (op === 'r') {
       if (c.r++ === 0) firstOf(c, 'r');
     } else if (c.w++ === 0) firstOf(c, 'w');
   };
   const countNested = (layer: string): void => {
     let c = lastNestedLayer;
-    if (c.layer !== layer) lastNestedLayer = c = countsOf(layer);
+    if (c === null || c.layer !== layer) lastNestedLayer = c = countsOf(layer);
     if (c.nested++ === 0) firstOf(c, 'nested');
   };
   const foldCounts = (): void => {

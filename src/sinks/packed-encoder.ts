@@ -16,6 +16,9 @@ const U16 = 0xffff;
 const U32 = 0xffffffff;
 const I32_MIN = -0x80000000;
 const I32_MAX = 0x7fffffff;
+const nullOr = (v: unknown, min: number, max: number): boolean => v === null || isInt(v, min, max);
+/** A string a string frame holds (u16 length). */
+const str = (v: unknown): boolean => typeof v === 'string' && Buffer.byteLength(v, 'utf8') <= U16;
 
 export class PackedEncoder {
   private readonly buf = Buffer.allocUnsafe(BUFFER);
@@ -87,7 +90,7 @@ export class PackedEncoder {
   }
 
   private nested(r: NestedRecord): boolean {
-    if (Object.keys(r).join(',') !== NESTED_KEYS || typeof r.layer !== 'string' || Buffer.byteLength(r.layer, 'utf8') > U16) return false;
+    if (Object.keys(r).join(',') !== NESTED_KEYS || !str(r.layer)) return false;
     if (!(r.of === null || isInt(r.of, 0, U32)) || !isInt(r.line, 0, U32)) return false;
     const layer = this.string(r.layer);
     this.room(NESTED_FRAME);
@@ -105,8 +108,6 @@ export class PackedEncoder {
 
   /** Every value in the range and type its frame field holds (and strings fit a string frame). */
   private fits(r: AccessRecord, keys: ShapeKeys): boolean {
-    const nullOr = (v: unknown, min: number, max: number): boolean => v === null || isInt(v, min, max);
-    const str = (v: unknown): boolean => typeof v === 'string' && Buffer.byteLength(v, 'utf8') <= U16;
     return (r.ts === null || (typeof r.ts === 'number' && Number.isFinite(r.ts)))
       && nullOr(r.cpu, I32_MIN, I32_MAX) && nullOr(r.pid, I32_MIN, I32_MAX) && (r.comm === null || str(r.comm))
       && (r.op === 'r' || r.op === 'w')

@@ -72,20 +72,18 @@ describe('a packed capture reads back as the NDJSON capture it was made from', (
   });
 });
 
-/** Walks the frames (the test's own reading of the layout) and counts those with `tag`. */
-function countFrames(b: Buffer, tag: number): number {
-  let p = PACKED_MAGIC_BYTES.length;
-  let n = 0;
-  while (p < b.length) {
+/** Where each frame starts (the test's own reading of the layout, not the parser's). */
+function frameStarts(b: Buffer): number[] {
+  const starts: number[] = [];
+  for (let p = PACKED_MAGIC_BYTES.length; p < b.length;) {
+    starts.push(p);
     const t = b[p]!;
-    if (t === tag) n++;
-    if (t === TAG_ACCESS) p += 64;
-    else if (t === TAG_NESTED) p += 16;
-    else if (t === TAG_JSON) p += 5 + b.readUInt32LE(p + 1);
-    else p += 3 + b.readUInt16LE(p + 1);
+    p += t === TAG_ACCESS ? 64 : t === TAG_NESTED ? 16 : t === TAG_JSON ? 5 + b.readUInt32LE(p + 1) : 3 + b.readUInt16LE(p + 1);
   }
-  return n;
+  return starts;
 }
+
+const countFrames = (b: Buffer, tag: number): number => frameStarts(b).filter((p) => b[p] === tag).length;
 
 describe('records the fixed frames cannot hold exactly are kept as JSON frames', () => {
   const header: CaptureRecord = { t: 'header', format: 'cfgscope-capture', version: 1, source: { kind: 'ftrace' }, clock: 'global' };
@@ -148,8 +146,7 @@ describe('a cut or damaged packed capture', () => {
 
   it('an unknown frame tag stops the reading with PACKED_BAD_FRAME and its byte offset', () => {
     const bytes = Buffer.from(readFileSync(join(dir, 'cut.cfgcap')));
-    let p = PACKED_MAGIC_BYTES.length;
-    for (let k = 0; k < 50; k++) p += bytes[p] === TAG_ACCESS ? 64 : bytes[p] === TAG_NESTED ? 16 : bytes[p] === TAG_JSON ? 5 + bytes.readUInt32LE(p + 1) : 3 + bytes.readUInt16LE(p + 1);
+    const p = frameStarts(bytes)[50]!; // the 51st frame
     bytes[p] = 0x7a;
     const before = parseInChunks(bytes.subarray(0, p), 4096); // the 50 frames' records (string frames make none)
     const got = parseInChunks(bytes, 4096);
@@ -161,8 +158,7 @@ describe('a cut or damaged packed capture', () => {
 
   it('a string number the file never defined is a CAPTURE_BAD_RECORD skip, and reading goes on', () => {
     const bytes = Buffer.from(readFileSync(join(dir, 'cut.cfgcap')));
-    let p = PACKED_MAGIC_BYTES.length;
-    while (bytes[p] !== TAG_ACCESS) p += bytes[p] === TAG_NESTED ? 16 : bytes[p] === TAG_JSON ? 5 + bytes.readUInt32LE(p + 1) : 3 + bytes.readUInt16LE(p + 1);
+    const p = frameStarts(bytes).find((at) => bytes[at] === TAG_ACCESS)!;
     bytes.writeUInt32LE(999999, p + 44); // the fn string
     const good = parseInChunks(readFileSync(join(dir, 'cut.cfgcap')), 1 << 20);
     const got = parseInChunks(bytes, 1 << 20);
