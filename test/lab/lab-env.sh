@@ -15,8 +15,11 @@ FIXTURE_DIR="${FIXTURE_DIR:-$REPO_DIR/test/fixtures/bpftrace}"
 # The probe that runs in the guest.
 PROBE="${PROBE:-$REPO_DIR/probes/cfgscope.bt}"
 
-# Kernel: the flavour that Debian's `linux-image-amd64` metapackage depends on.
-KERNEL_META="${KERNEL_META:-linux-image-amd64}"
+# Kernel: pinned to the exact package the bundled captures in replays/ were made on (their
+# header's kernel.release), not to whatever `linux-image-amd64` depends on today: the lab compares
+# its fresh captures with the committed ones, and the -dbg package must match the kernel booted.
+KERNEL_PACKAGE="${KERNEL_PACKAGE:-linux-image-6.1.0-56-amd64}"
+KERNEL_VERSION="${KERNEL_VERSION:-6.1.192-2}"
 
 # Wall-clock limit of one QEMU run (seconds).
 QEMU_TIMEOUT="${QEMU_TIMEOUT:-600}"
@@ -42,10 +45,11 @@ HOST_PACKAGES=(qemu-system-x86 busybox-static bpftrace bpftool xz-utils binutils
 # Kernel modules the guest loads; their dependencies are resolved from .modinfo.
 GUEST_MODULES=(9p 9pnet_virtio virtio_pci e1000e nvme virtio_net)
 
-# Resolve the kernel package name (linux-image-6.1.0-N-amd64) from the metapackage.
+# The pinned kernel package as apt names one version of it (name=version), once the package
+# lists know it; empty otherwise.
 lab_kernel_package() {
-    apt-cache depends "$KERNEL_META" 2>/dev/null \
-        | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+    apt-cache madison "$KERNEL_PACKAGE" 2>/dev/null | awk -v v="$KERNEL_VERSION" '$3 == v { found = 1 } END { exit !found }' \
+        && printf '%s=%s\n' "$KERNEL_PACKAGE" "$KERNEL_VERSION"
 }
 
 log() { printf '[lab] %s\n' "$*" >&2; }

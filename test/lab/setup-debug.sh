@@ -25,6 +25,10 @@ command -v addr2line >/dev/null || die "addr2line (binutils) is needed"
 
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
 pkg="linux-image-$krel-dbg"
+# The exact version too when the release is the lab's pinned kernel (lab-env.sh), so the debug
+# info always matches the kernel the lab boots.
+ver=""
+[[ "linux-image-$krel" == "$KERNEL_PACKAGE" ]] && ver="=$KERNEL_VERSION"
 rm -rf "$dbg"
 mkdir -p "$LAB_CACHE/deb" "$dbg/modules"
 t0=$(date +%s%N)
@@ -33,7 +37,7 @@ if [[ -z "$deb" ]]; then
     # A fresh machine (CI) may have no package lists yet.
     apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]' || apt-get update -qq
     log "downloading $pkg (about 860 MB)"
-    (cd "$LAB_CACHE/deb" && apt-get download "$pkg")
+    (cd "$LAB_CACHE/deb" && apt-get download "$pkg$ver")
     deb="$(ls "$LAB_CACHE/deb/${pkg}"_*.deb | head -n1)"
 fi
 t1=$(date +%s%N)
@@ -46,7 +50,7 @@ else
     # of the (70 MB) non-debug package of the same release, unpacked in a scratch folder.
     kdeb="$(ls "$LAB_CACHE/deb/linux-image-${krel}"_*.deb 2>/dev/null | head -n1 || true)"
     if [[ -z "$kdeb" ]]; then
-        (cd "$LAB_CACHE/deb" && apt-get download "linux-image-$krel")
+        (cd "$LAB_CACHE/deb" && apt-get download "linux-image-$krel$ver")
         kdeb="$(ls "$LAB_CACHE/deb/linux-image-${krel}"_*.deb | head -n1)"
     fi
     ktmp="$dbg/.kernel"

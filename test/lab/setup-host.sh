@@ -3,8 +3,8 @@
 #
 #  - installs the Debian packages the lab needs (QEMU, busybox-static, bpftrace, bpftool, ...);
 #    bpftrace is installed on the HOST because the guest runs the host's /usr over 9p;
-#  - downloads (apt-get download, not install) the kernel package that linux-image-amd64
-#    depends on and unpacks it with dpkg -x into $LAB_CACHE/kernel;
+#  - downloads (apt-get download, not install) the pinned kernel package (KERNEL_PACKAGE at
+#    KERNEL_VERSION, lab-env.sh) and unpacks it with dpkg -x into $LAB_CACHE/kernel;
 #  - extracts the uncompressed vmlinux from the bzImage (only for its BTF: struct offsets,
 #    recorded in $LAB_CACHE/btf-offsets.txt for reference);
 #  - copies the guest modules plus their dependencies (read from each module's .modinfo
@@ -26,23 +26,25 @@ if ((${#missing[@]})); then
 fi
 
 # --- 2. kernel package ------------------------------------------------------------------
-kpkg="$(lab_kernel_package)"
-if [[ -z "$kpkg" ]]; then
-    # A fresh machine whose packages were all there may still have no package lists.
-    log "apt-get update (no package lists to resolve $KERNEL_META)"
-    apt-get update
-    kpkg="$(lab_kernel_package)"
-fi
-[[ -n "$kpkg" ]] || die "cannot resolve the kernel package of $KERNEL_META (apt-get update?)"
+kpkg="$KERNEL_PACKAGE"
 mkdir -p "$LAB_CACHE/deb"
-deb="$(ls "$LAB_CACHE/deb/${kpkg}"_*.deb 2>/dev/null | head -n1 || true)"
+deb="$(ls "$LAB_CACHE/deb/${kpkg}_${KERNEL_VERSION}"_*.deb 2>/dev/null | head -n1 || true)"
 if [[ -z "$deb" ]]; then
-    log "downloading $kpkg"
+    kspec="$(lab_kernel_package)"
+    if [[ -z "$kspec" ]]; then
+        # A fresh machine whose packages were all there may still have no package lists.
+        log "apt-get update (no package lists know $KERNEL_PACKAGE $KERNEL_VERSION)"
+        apt-get update
+        kspec="$(lab_kernel_package)"
+    fi
+    [[ -n "$kspec" ]] || die "Debian's archive does not offer $KERNEL_PACKAGE $KERNEL_VERSION (set KERNEL_PACKAGE/KERNEL_VERSION)"
+    log "downloading $kspec"
     # apt-get download writes to the current directory; run it in a subshell.
-    (cd "$LAB_CACHE/deb" && apt-get download "$kpkg")
-    deb="$(ls "$LAB_CACHE/deb/${kpkg}"_*.deb | head -n1)"
+    (cd "$LAB_CACHE/deb" && apt-get download "$kspec")
+    deb="$(ls "$LAB_CACHE/deb/${kpkg}_${KERNEL_VERSION}"_*.deb | head -n1)"
 fi
 kver_pkg="$(dpkg-deb -f "$deb" Version)"
+[[ "$kver_pkg" == "$KERNEL_VERSION" ]] || die "$deb is version $kver_pkg, not the pinned $KERNEL_VERSION"
 
 kroot="$LAB_CACHE/kernel"
 if [[ ! -f "$kroot/.done-$kver_pkg" ]]; then
