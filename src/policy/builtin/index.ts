@@ -6,11 +6,13 @@ import type { PolicyFile } from '../policy-file.js';
 import { LUO_BUSMASTER } from './luo-busmaster.js';
 import { LUO_DEFAULT } from './luo-default.js';
 import { LUO_STRICT } from './luo-strict.js';
+import { PCI_LIVEUPDATE } from './pci-liveupdate.js';
 
 const BUILTINS: ReadonlyMap<string, PolicyFile> = new Map([
   ['luo-strict', LUO_STRICT],
   ['luo-busmaster', LUO_BUSMASTER],
   ['luo-default', LUO_DEFAULT],
+  ['pci-liveupdate', PCI_LIVEUPDATE],
 ]);
 
 export const BUILTIN_NAMES: readonly string[] = Object.freeze([...BUILTINS.keys()]);
