@@ -40,20 +40,36 @@ export class CaptureWriter {
     return true;
   }
 
-  /** Ends the capture. `complete: false` says the run was interrupted (signal, dying tracer). */
+  /**
+   * Ends the capture. `complete: false` says the run was interrupted (signal, dying tracer) or its
+   * input was itself incomplete. A whole output file replaces its target only now; if this last
+   * write fails the target is left as it was.
+   */
   finish(complete: boolean): CaptureCounts {
     if (!this.finished) {
       this.finished = true;
       const trailer: CaptureRecord = { t: 'trailer', counts: this.counts, complete };
-      if (this.packed) {
-        this.packed.record(trailer);
-        this.packed.flush();
-      } else {
-        this.out.write(`${JSON.stringify(trailer)}\n`);
+      try {
+        if (this.packed) {
+          this.packed.record(trailer);
+          this.packed.flush();
+        } else {
+          this.out.write(`${JSON.stringify(trailer)}\n`);
+        }
+        this.out.close();
+      } catch (e) {
+        this.out.discard();
+        throw e;
       }
-      this.out.close();
     }
     return this.counts;
+  }
+
+  /** Ends after an error: nothing replaces the target (a live file keeps what it holds, without a trailer). */
+  abandon(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.out.discard();
   }
 
   get written(): CaptureCounts {
