@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ and bundled into dist/bundle/cfgscope.mjs by
 // `npm install` (prepare) or `npm run build` (bin/build-bundle.mjs).
-import { describeFatal, isBrokenPipe, main } from '../dist/bundle/cfgscope.mjs';
+import { describeFatal, describeStdioFatal, isBrokenPipe, main } from '../dist/bundle/cfgscope.mjs';
 
 // An error raised outside main()'s promise chain (a stream's 'error' event nobody listens to, a
 // callback of a timer or child process, a rejected promise nobody awaits) is reported like one
@@ -15,6 +15,13 @@ const fatal = (err) => {
   process.exit(f.code);
 };
 process.on('uncaughtException', fatal);
+// Standard output's own write errors (`> /dev/full`) arrive as its 'error' event: an output error.
+process.stdout.on('error', (err) => {
+  if (isBrokenPipe(err)) process.exit(process.exitCode ?? 0);
+  const f = describeStdioFatal(err, 'standard output');
+  process.stderr.write(f.message);
+  process.exit(f.code);
+});
 process.on('unhandledRejection', fatal);
 
 main(process.argv).then((code) => { process.exitCode = code; }, fatal);

@@ -4,7 +4,8 @@
 // its stack only under CFGSCOPE_DEBUG=1. Exit status 1 is left to mean "violations found".
 
 import { Command, CommanderError } from 'commander';
-import { isCfgscopeError, UsageError } from '../model/errors.js';
+import { CfgscopeError, isCfgscopeError, UsageError } from '../model/errors.js';
+import { reason } from '../sinks/atomic-file.js';
 import { bootArgsCommand } from './boot-args-command.js';
 import { captureCommand } from './capture-command.js';
 import { checkCommand } from './check-command.js';
@@ -68,6 +69,11 @@ export function describeFatal(e: unknown, env: NodeJS.ProcessEnv = process.env):
   const text = e instanceof Error ? e.message : String(e);
   const stack = env['CFGSCOPE_DEBUG'] === '1' && e instanceof Error && e.stack ? `${e.stack}\n` : '';
   return { message: `cfgscope: internal error (INTERNAL): ${text}\n${stack}`, code: EXIT_INTERNAL };
+}
+
+/** A failed write to standard output or error (`> /dev/full`): an output error (65), not a bug. */
+export function describeStdioFatal(e: unknown, name: string): { message: string; code: number } {
+  return describeFatal(new CfgscopeError('OUTPUT_WRITE_FAILED', `writing failed: ${reason(e)}`, { file: name }));
 }
 
 /** Runs the CLI; resolves to the exit status. Never rejects. */

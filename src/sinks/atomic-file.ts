@@ -9,7 +9,7 @@
 // Errors name the path and say why, with a code (docs/errors.md), instead of a raw errno.
 
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fchmodSync, fsyncSync, ftruncateSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CfgscopeError, UsageError } from '../model/errors.js';
 
@@ -96,6 +96,8 @@ export class OutputFile {
   private done = false;
   /** Bytes written by whole writes so far: where a failed write is cut back to. */
   private good = 0;
+  /** A regular file, written at explicit positions, so a write after a cut-back lands at the cut. */
+  private readonly seekable: boolean;
 
   private constructor(
     /** The name the user gave, for messages. */
@@ -108,6 +110,7 @@ export class OutputFile {
     // A process that exits (an error, process.exit) without commit leaves no temporary behind.
     // SIGKILL cannot be caught: then the temporary stays, named after the target, and the target is intact.
     process.once('exit', onExit);
+    this.seekable = fstatSync(fd).isFile();
   }
 
   /** A whole output: written to a temporary file and renamed over `path` by commit(). */
@@ -150,7 +153,7 @@ export class OutputFile {
     try {
       while (off < data.length) {
         try {
-          off += writeSync(this.fd, data, off);
+          off += writeSync(this.fd, data, off, data.length - off, this.seekable ? this.good + off : null);
         } catch (e) {
           // A non-blocking pipe (`-o /dev/stdout` into a slow reader): wait for it instead of failing.
           if (errno(e) !== 'EAGAIN') throw e;

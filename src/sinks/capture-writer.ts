@@ -16,6 +16,8 @@ export class CaptureWriter {
   private readonly counts: CaptureCounts = emptyCounts();
   private headerSeen = false;
   private finished = false;
+  /** A write failed (disk full): the records counted are not all in the file, so no trailer may claim them. */
+  private broken = false;
   private readonly packed: PackedEncoder | null;
 
   constructor(private readonly out: SyncWriter, encoding: CaptureEncoding = 'ndjson') {
@@ -35,8 +37,13 @@ export class CaptureWriter {
     }
     if (r.t === 'source-count' && r.key === 'ignored-console-lines') this.counts.ignoredLines += r.count;
     countRecord(this.counts, r);
-    if (this.packed) this.packed.record(r);
-    else this.out.write(`${JSON.stringify(r)}\n`);
+    try {
+      if (this.packed) this.packed.record(r);
+      else this.out.write(`${JSON.stringify(r)}\n`);
+    } catch (e) {
+      this.broken = true;
+      throw e;
+    }
     return true;
   }
 
@@ -46,6 +53,7 @@ export class CaptureWriter {
    * write fails the target is left as it was.
    */
   finish(complete: boolean): CaptureCounts {
+    if (this.broken) this.abandon(); // a live file then ends at its last whole record, without a trailer
     if (!this.finished) {
       this.finished = true;
       const trailer: CaptureRecord = { t: 'trailer', counts: this.counts, complete };
