@@ -6,6 +6,8 @@
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { inventoryFrom } from '../identity/device-records.js';
+import type { EndEvent } from '../pipeline/events.js';
+import { resolveFormat } from '../sources/records-from-file.js';
 import { buildReport } from '../report/build-report.js';
 import { symbolizeReport } from '../report/symbolize-report.js';
 import type { ReportModel } from '../report/report-model.js';
@@ -17,6 +19,7 @@ import type { CliIo, CliResult } from './main.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
+import { warnIfIncomplete } from './capture-state.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const REPORT_FORMATS = { markdown: renderMarkdown, email: renderEmail, junit: renderJunit } as const satisfies Record<string, (m: ReportModel) => string>;
@@ -55,9 +58,13 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
       const sym = await openSymbolizer(opts, [file], io, opts.inputFormat);
       const inventory = await inventoryFrom(opts.devices ?? []);
       const skipped = new SkipTally();
+      let trailer: EndEvent['trailer'] = 'missing';
       const model = await buildReport(file, policy, {
         inventory, ...(opts.inputFormat ? { format: opts.inputFormat } : {}),
-        onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); },
+        onEvent: (e) => {
+          if (e.kind === 'skipped') skipped.add(e.record);
+          if (e.kind === 'end') trailer = e.trailer;
+        },
       });
       if (sym) {
         try {
@@ -73,5 +80,6 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
       else io.stdout(text);
       if (skipped.total > 0) io.stderr(`cfgscope report: ${skipped.total} input line(s) skipped; the report covers the rest\n`);
       skipped.report(file, io);
+      warnIfIncomplete('report', file, await resolveFormat(file, opts.inputFormat ? { format: opts.inputFormat } : {}), trailer, io);
     });
 }

@@ -89,6 +89,12 @@ describe('check and replay say when a capture is incomplete', () => {
     });
   }
 
+  it('report says it too', () => {
+    const r = run('report', cutOff, '--policy', 'luo-default', '--preserve', '0000:01:00.0');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`cfgscope report: WARNING: ${cutOff} is an INCOMPLETE capture: it has no trailer`);
+  });
+
   it('nothing is said of a complete capture or of a raw trace', () => {
     expect(run('check', capture, '--policy', 'luo-default').stderr).not.toContain('INCOMPLETE');
     expect(run('replay', `${root}test/fixtures/qemu-6.1-q35-basic/qemu-trace.log`).stderr).not.toContain('INCOMPLETE');
