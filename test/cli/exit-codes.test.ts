@@ -5,6 +5,9 @@
 // Exit 1 stays "violations found"; 64 usage; 65 bad input or output.
 import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -54,7 +57,11 @@ describe('errors inside a command (main)', () => {
 
   it('a usage error (OUTPUT_IS_INPUT) is 64, a data error 65, violations 1', async () => {
     const io = { stdout: () => {}, stderr: () => {} };
-    expect(await main(['node', 'cfgscope', 'import', capture, '-o', capture], io)).toBe(64);
+    // A copy: before the fix this emptied its input.
+    const copy = join(mkdtempSync(join(tmpdir(), 'cfgscope-exit-')), 'x.ndjson');
+    copyFileSync(capture, copy);
+    expect(await main(['node', 'cfgscope', 'import', copy, '-o', copy], io)).toBe(64);
+    expect(readFileSync(copy)).toEqual(readFileSync(capture));
     expect(await main(['node', 'cfgscope', 'replay', `${root}no-such-file`], io)).toBe(65);
     const r = spawnSync(process.execPath, [bin, 'check', capture, '--policy', 'luo-strict', '--preserve', '0000:01:00.0'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
