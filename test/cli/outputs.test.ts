@@ -17,7 +17,8 @@ const recorded = `${root}test/support/recorded-bpftrace.mjs`;
 // Each case spawns the real CLI (several, on a loaded machine): generous time, never a timed assertion.
 vi.setConfig({ testTimeout: 120_000 });
 
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+// Bounded: before the fix, `capture -o <its probe>` emptied the probe and waited for events forever.
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 100_000 });
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'cfgscope-out-'));
 /** Files the command left in a folder besides the ones named: a temporary must not stay behind. */
 const leftovers = (dir: string, known: string[]): string[] => readdirSync(dir).filter((f) => !known.includes(f));
