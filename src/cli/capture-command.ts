@@ -7,6 +7,7 @@ import { parseBdf } from '../model/bdf.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { PipelineEvent } from '../pipeline/events.js';
 import { SEVERITIES, type Severity } from '../policy/policy-types.js';
+import { refuseOutputIsInput } from '../sinks/atomic-file.js';
 import { LiveFindingsSink } from '../sinks/live-findings.js';
 import { probeBootTrace } from '../sources/boot-trace.js';
 import { preflight } from '../sources/capture-preflight.js';
@@ -84,6 +85,8 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
     .option('--serve-ring <events>', 'recent events --serve keeps in memory for resuming clients (older ones are re-read from the capture file)', parseCount, 10_000)
     .option('--stop-wait <seconds>', 'after Ctrl-C/SIGTERM, how long to wait for bpftrace\'s END output before killing it', parseSeconds, 30)
     .action(async (opts: CaptureOptions) => {
+      // The capture is written to its own name as events arrive, so it must not be a file the run reads.
+      refuseOutputIsInput(opts.output, [opts.probe, opts.bpftrace, ...(opts.policy ?? [])]);
       const args = probeArgs(opts.writesOnly ?? false, opts.device);
       const policySpecs = opts.policy ?? (opts.preserve ? ['luo-default'] : []);
       // Served streams always go through the policy stage (an empty policy judges nothing), as `serve` does.

@@ -57,7 +57,9 @@ function liveHeader(label: string): HeaderRecord {
 }
 
 export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunResult> {
-  const out = SyncWriter.toFile(opts.output);
+  // Written to its own name as it goes (serve and `tail -f` follow it): a killed capture keeps
+  // every record flushed so far, and a failed write (disk full) is cut back to a whole record.
+  const out = SyncWriter.toLiveFile(opts.output);
   const writer = new CaptureWriter(out);
   // One stack table for both parsers: stack ids stay unique across the boot part and the live part.
   const stacks = new StackTable();
@@ -135,7 +137,9 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
     await lastValueFrom(events$.pipe(tap(opts.onEvent)), { defaultValue: null });
   } catch (e) {
     tracer.stop(0);
-    writer.finish(false);
+    // Closed incomplete when it still can be; after a failed write (disk full) the trailer may
+    // not fit either, and the file then ends at its last whole record. The first error is the one said.
+    try { writer.finish(false); } catch { writer.abandon(); }
     throw e;
   } finally {
     clearInterval(flusher);

@@ -7,6 +7,7 @@ import { lastValueFrom, tap, type OperatorFunction } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
+import type { EndEvent } from '../pipeline/events.js';
 import { enrichAndCheck } from '../pipeline/enrich-and-check.js';
 import { symbolizeFindings } from '../pipeline/symbolize-findings.js';
 import { SEVERITIES, type Severity } from '../policy/policy-types.js';
@@ -18,6 +19,7 @@ import type { CliIo, CliResult } from './main.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
+import { warnIfIncomplete } from './capture-state.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_VIOLATION = 1;
@@ -60,7 +62,9 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
       const failAt = SEVERITIES.indexOf(opts.failOn);
       let failing = 0;
       const skipped = new SkipTally();
+      let trailer: EndEvent['trailer'] = 'missing';
       const onEvent = (e: CheckEvent): void => {
+        if (e.kind === 'end') trailer = e.trailer;
         if ((e.kind === 'finding' || e.kind === 'target') && e.verdict === 'violation' && SEVERITIES.indexOf(e.rule.severity) >= failAt) failing++;
         if (e.kind === 'skipped') skipped.add(e.record);
         sink.handle(e);
@@ -74,6 +78,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
       }
       if (sym) reportUnresolved(sym, io);
       skipped.report(file, io);
+      warnIfIncomplete('check', file, format, trailer, io);
       if (failing > 0) {
         io.stderr(`cfgscope check: ${failing} violation(s) at or above ${opts.failOn}\n`);
         result.code = EXIT_VIOLATION;

@@ -6,6 +6,7 @@ import { deviceWrites, WriteAttributor } from '../crosscheck/attribute-writes.js
 import { loadDeviceRecords } from '../identity/device-records.js';
 import type { CaptureRecord, DeviceRecord } from '../model/records.js';
 import { CAPTURE_ENCODINGS, CaptureWriter, encodingFor, type CaptureEncoding } from '../sinks/capture-writer.js';
+import { refuseOutputIsInput } from '../sinks/atomic-file.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { readAll, recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
@@ -38,6 +39,8 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
     .option('-a, --attribute <device trace>', 'give early-boot writes (function tracer, no arguments) their target and value by aligning with a device-side trace of the same run')
     .option('--strict', 'exit non-zero when any input line was skipped')
     .action(async (input: string, opts: ImportOptions) => {
+      // Before anything is read: `import x.ndjson -o x.ndjson` would empty x.
+      refuseOutputIsInput(opts.output, [input, opts.attribute, ...(opts.devices ?? []).filter((d) => d !== 'sysfs' && !d.startsWith('sysfs:'))]);
       const format = await resolveFormat(input, opts);
       const devices: DeviceRecord[] = [];
       for (const spec of opts.devices ?? []) devices.push(...await loadDeviceRecords(spec));
@@ -45,7 +48,12 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
       const writer = new CaptureWriter(SyncWriter.toFile(opts.output), encodingFor(opts.output, opts.encoding));
       const skipped = new SkipTally();
       let headerDone = false;
+      // A capture given as input passes on its own state: one cut off (no trailer) or closed
+      // incomplete stays incomplete, whatever this import does (docs/capture-format.md).
+      const isCapture = format.kind === 'capture' || format.kind === 'packed';
+      let inputTrailer: boolean | null = null;
       const write = (r: CaptureRecord): void => {
+        if (r.t === 'trailer') inputTrailer = (inputTrailer ?? true) && r.complete;
         writer.write(r);
         // Device records from --devices go right after the header, so a reader knows every
         // device before its first access.
@@ -68,7 +76,8 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
           writer.write({ t: 'source-count', key: 'attributed-from-device-log', count: attributor.stats.attributed });
         }
       } catch (e) {
-        writer.finish(false);
+        // Nothing replaces the output: an existing file of that name is left as it was.
+        writer.abandon();
         throw e;
       }
       if (interrupt.received) {
@@ -77,7 +86,12 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
         result.code = exitCodeFor(interrupt.received);
         return;
       }
-      const c = writer.finish(true);
+      const inputComplete = !isCapture || inputTrailer === true;
+      const c = writer.finish(inputComplete);
+      if (!inputComplete) {
+        io.stderr(`cfgscope import: ${input} is an INCOMPLETE capture (${inputTrailer === null ? 'no trailer: it was cut off' : 'its trailer says complete: false'}); `
+          + `${opts.output} says so too (trailer complete: false)\n`);
+      }
       io.stderr(`cfgscope import: ${input} (${format.name}) -> ${opts.output}\n`
         + `  ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes, ${c.unknownAccesses} with unknown target), `
         + `${c.devices} devices, ${c.stacks} stacks, ${c.phases} phases, ${c.lostEvents} lost events, `

@@ -6,6 +6,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import type { Command } from 'commander';
 import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
+import type { EndEvent } from '../pipeline/events.js';
 import { replayPipeline } from '../pipeline/replay-pipeline.js';
 import { ReplayNdjsonSink } from '../sinks/replay-ndjson.js';
 import { ReplayTextSink } from '../sinks/replay-text.js';
@@ -14,6 +15,7 @@ import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js'
 import type { CliIo, CliResult } from './main.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
+import { warnIfIncomplete } from './capture-state.js';
 
 /** The capture `cfgscope replay` shows when given none: a real boot, see replays/README.md. */
 export const DEFAULT_REPLAY = fileURLToPath(new URL('../../replays/qemu-6.1-q35-basic/kernel.capture.ndjson', import.meta.url));
@@ -41,14 +43,17 @@ export function replayCommand(program: Command, io: CliIo, _result: CliResult): 
           const inventory = await inventoryFrom(opts.devices ?? []);
           const format = await resolveFormat(file, opts);
           const skipped = new SkipTally();
+          let trailer: EndEvent['trailer'] = 'missing';
           const sink = opts.json ? new ReplayNdjsonSink(write) : new ReplayTextSink(write, names!);
           if (!opts.json) write(`${inputs.length > 1 ? '\n' : ''}cfgscope replay ${file}\n`);
           await lastValueFrom(replayPipeline(recordsFromFile(file, format), { inventory }).pipe(tap((e) => {
             if (e.kind === 'skipped') skipped.add(e.record);
+            if (e.kind === 'end') trailer = e.trailer;
             sink.handle(e);
           })), { defaultValue: null });
           out.flush();
           skipped.report(file, io);
+          warnIfIncomplete('replay', file, format, trailer, io);
           if (!opts.json && names && !names.available) write('  (device names: install the pci.ids package for vendor and device names)\n');
         }
       } finally {

@@ -4,13 +4,14 @@
 // review document, not a gate: the exit status is 0 whatever it finds (`check` gates CI; a JUnit
 // consumer fails the build from the XML's failures).
 
-import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { inventoryFrom } from '../identity/device-records.js';
-import { CfgscopeError } from '../model/errors.js';
+import type { EndEvent } from '../pipeline/events.js';
+import { resolveFormat } from '../sources/records-from-file.js';
 import { buildReport } from '../report/build-report.js';
 import { symbolizeReport } from '../report/symbolize-report.js';
 import type { ReportModel } from '../report/report-model.js';
+import { refuseOutputIsInput, writeWholeFile } from '../sinks/atomic-file.js';
 import { renderJunit } from '../sinks/junit-report.js';
 import { renderEmail } from '../sinks/report-email.js';
 import { renderMarkdown } from '../sinks/report-markdown.js';
@@ -18,6 +19,7 @@ import type { CliIo, CliResult } from './main.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
+import { warnIfIncomplete } from './capture-state.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const REPORT_FORMATS = { markdown: renderMarkdown, email: renderEmail, junit: renderJunit } as const satisfies Record<string, (m: ReportModel) => string>;
@@ -50,13 +52,19 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
     .option('--input-format <kind>', 'input format instead of detecting it');
   addSymbolOptions(cmd)
     .action(async (file: string, opts: ReportOptions) => {
+      // Before anything is read: a report written over its capture or policy would destroy it.
+      if (opts.output) refuseOutputIsInput(opts.output, [file, ...opts.policy, ...(opts.devices ?? []), opts.vmlinux]);
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'no report was made');
       const sym = await openSymbolizer(opts, [file], io, opts.inputFormat);
       const inventory = await inventoryFrom(opts.devices ?? []);
       const skipped = new SkipTally();
+      let trailer: EndEvent['trailer'] = 'missing';
       const model = await buildReport(file, policy, {
         inventory, ...(opts.inputFormat ? { format: opts.inputFormat } : {}),
-        onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); },
+        onEvent: (e) => {
+          if (e.kind === 'skipped') skipped.add(e.record);
+          if (e.kind === 'end') trailer = e.trailer;
+        },
       });
       if (sym) {
         try {
@@ -67,14 +75,11 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
         reportUnresolved(sym, io);
       }
       const text = REPORT_FORMATS[opts.format](model);
-      if (opts.output) {
-        try {
-          writeFileSync(opts.output, text);
-        } catch (e) {
-          throw new CfgscopeError('OUTPUT_UNWRITABLE', (e as Error).message, { file: opts.output });
-        }
-      } else io.stdout(text);
+      // Replaced whole or not at all: a failed write leaves an earlier report as it was.
+      if (opts.output) writeWholeFile(opts.output, text);
+      else io.stdout(text);
       if (skipped.total > 0) io.stderr(`cfgscope report: ${skipped.total} input line(s) skipped; the report covers the rest\n`);
       skipped.report(file, io);
+      warnIfIncomplete('report', file, await resolveFormat(file, opts.inputFormat ? { format: opts.inputFormat } : {}), trailer, io);
     });
 }

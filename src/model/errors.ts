@@ -28,3 +28,6 @@ export function formatLocation(loc: Location): string {
 }
 
 export const isCfgscopeError = (e: unknown): e is CfgscopeError => e instanceof CfgscopeError;
+
+/** A command line that cannot be run as given (exit status 64, not 65): e.g. an output that is also an input. */
+export class UsageError extends CfgscopeError {}

@@ -16,6 +16,8 @@ export class CaptureWriter {
   private readonly counts: CaptureCounts = emptyCounts();
   private headerSeen = false;
   private finished = false;
+  /** A write failed (disk full): the records counted are not all in the file, so no trailer may claim them. */
+  private broken = false;
   private readonly packed: PackedEncoder | null;
 
   constructor(private readonly out: SyncWriter, encoding: CaptureEncoding = 'ndjson') {
@@ -35,25 +37,47 @@ export class CaptureWriter {
     }
     if (r.t === 'source-count' && r.key === 'ignored-console-lines') this.counts.ignoredLines += r.count;
     countRecord(this.counts, r);
-    if (this.packed) this.packed.record(r);
-    else this.out.write(`${JSON.stringify(r)}\n`);
+    try {
+      if (this.packed) this.packed.record(r);
+      else this.out.write(`${JSON.stringify(r)}\n`);
+    } catch (e) {
+      this.broken = true;
+      throw e;
+    }
     return true;
   }
 
-  /** Ends the capture. `complete: false` says the run was interrupted (signal, dying tracer). */
+  /**
+   * Ends the capture. `complete: false` says the run was interrupted (signal, dying tracer) or its
+   * input was itself incomplete. A whole output file replaces its target only now; if this last
+   * write fails the target is left as it was.
+   */
   finish(complete: boolean): CaptureCounts {
+    if (this.broken) this.abandon(); // a live file then ends at its last whole record, without a trailer
     if (!this.finished) {
       this.finished = true;
       const trailer: CaptureRecord = { t: 'trailer', counts: this.counts, complete };
-      if (this.packed) {
-        this.packed.record(trailer);
-        this.packed.flush();
-      } else {
-        this.out.write(`${JSON.stringify(trailer)}\n`);
+      try {
+        if (this.packed) {
+          this.packed.record(trailer);
+          this.packed.flush();
+        } else {
+          this.out.write(`${JSON.stringify(trailer)}\n`);
+        }
+        this.out.close();
+      } catch (e) {
+        this.out.discard();
+        throw e;
       }
-      this.out.close();
     }
     return this.counts;
+  }
+
+  /** Ends after an error: nothing replaces the target (a live file keeps what it holds, without a trailer). */
+  abandon(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.out.discard();
   }
 
   get written(): CaptureCounts {

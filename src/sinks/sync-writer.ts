@@ -1,8 +1,11 @@
-// Buffered synchronous writes to a file descriptor. Synchronous on purpose: a replay emits
-// records synchronously per input chunk, and a blocking write keeps output in step with input
-// (flat memory, no unbounded stream buffer), and lets a crash handler flush what is pending.
+// Buffered synchronous writes to an output file or a file descriptor. Synchronous on purpose: a
+// replay emits records synchronously per input chunk, and a blocking write keeps output in step
+// with input (flat memory, no unbounded stream buffer), and lets a crash handler flush what is pending.
+// Files are opened through ./atomic-file.ts: a whole output replaces its target only when closed.
 
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
+import { CfgscopeError } from '../model/errors.js';
+import { OutputFile, reason } from './atomic-file.js';
 
 const FLUSH_AT = 1 << 16;
 
@@ -10,14 +13,20 @@ export class SyncWriter {
   private buf: string[] = [];
   private size = 0;
 
-  private constructor(private readonly fd: number, private readonly owned: boolean) {}
+  private constructor(private readonly fd: number, private readonly file: OutputFile | null) {}
 
+  /** A whole output: nothing replaces `path` until close(); discard() leaves it as it was. */
   static toFile(path: string): SyncWriter {
-    return new SyncWriter(openSync(path, 'w'), true);
+    return new SyncWriter(-1, OutputFile.whole(path));
+  }
+
+  /** A live output, written to `path` itself as it goes (capture -o). */
+  static toLiveFile(path: string): SyncWriter {
+    return new SyncWriter(-1, OutputFile.live(path));
   }
 
   static toFd(fd: number): SyncWriter {
-    return new SyncWriter(fd, false);
+    return new SyncWriter(fd, null);
   }
 
   write(text: string): void {
@@ -41,22 +50,37 @@ export class SyncWriter {
   }
 
   private writeAll(data: Uint8Array): void {
+    if (this.file) return this.file.write(data);
     let off = 0;
     while (off < data.length) {
       try {
         off += writeSync(this.fd, data, off);
       } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
         // stdout may be a non-blocking pipe: wait for the reader instead of failing.
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        if (code === 'EAGAIN') continue;
+        // `cfgscope replay | head`: the reader went away; main() ends quietly on EPIPE.
+        if (code === 'EPIPE') throw e;
+        throw new CfgscopeError('OUTPUT_WRITE_FAILED', `writing failed: ${reason(e)}`, { file: this.fd === 1 ? 'standard output' : `file descriptor ${this.fd}` });
       }
     }
   }
 
+  /** Flushes and closes: a whole output file replaces its target now. */
   close(): void {
-    this.flush();
-    if (this.owned) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
+    try {
+      this.flush();
+    } catch (e) {
+      this.file?.discard();
+      throw e;
     }
+    this.file?.commit();
+  }
+
+  /** Closes a file output without making it the target (an error part-way): the target stays as it was. */
+  discard(): void {
+    this.buf = [];
+    this.size = 0;
+    this.file?.discard();
   }
 }

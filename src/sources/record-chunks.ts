@@ -4,10 +4,10 @@
 // however slowly they are consumed. Same parser and feed (./parser-feed.ts), so the records are identical.
 
 import { createReadStream } from 'node:fs';
-import { CfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
 import type { InputFormat } from '../parsers/parser.js';
+import { inputError } from './file-head.js';
 import { parserFeed } from './parser-feed.js';
 
 /**
@@ -26,7 +26,7 @@ export async function* recordChunks(file: string, format: InputFormat, opts: { g
       if (batch.length > 0) yield take();
     }
   } catch (e) {
-    throw e instanceof CfgscopeError ? e : new CfgscopeError('INPUT_READ_FAILED', (e as Error).message, { file, line: feed.lines });
+    throw inputError(e, file, feed.lines);
   } finally {
     // The consumer stopped early (a resume that reached memory, Ctrl-C): stop reading.
     stream.destroy();

@@ -4,12 +4,11 @@
 
 import { createReadStream } from 'node:fs';
 import { lastValueFrom, Observable, toArray } from 'rxjs';
-import { CfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
 import { detectFormat, formatByKind } from '../parsers/index.js';
 import { HEAD_LINES, type InputFormat } from '../parsers/parser.js';
-import { readHead } from './file-head.js';
+import { inputError, readHead } from './file-head.js';
 import { parserFeed } from './parser-feed.js';
 
 export interface FileSourceOptions {
@@ -38,7 +37,7 @@ export function recordsFromFile(file: string, format: InputFormat): Observable<C
         parser.end();
         subscriber.complete();
       } catch (e) {
-        const err = e instanceof CfgscopeError ? e : new CfgscopeError('INPUT_READ_FAILED', (e as Error).message, { file, line: feed.lines });
+        const err = inputError(e, file, feed.lines);
         subscriber.error(err);
       }
     })();

@@ -59,6 +59,10 @@ export function readElfSymbols(file: string): ElfSymbols {
   }
   try {
     return readOpen(fd, file);
+  } catch (e) {
+    // A folder opens and fails on read (EISDIR); an I/O error part-way: coded, with the path.
+    if (typeof (e as NodeJS.ErrnoException).syscall === 'string') throw new CfgscopeError('SYMBOLS_FILE_UNREADABLE', (e as Error).message, { file });
+    throw e;
   } finally {
     closeSync(fd);
   }

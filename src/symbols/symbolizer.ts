@@ -39,7 +39,7 @@ export interface SymbolizerOptions {
 
 interface ObjectFile { name: string; symbols: ElfSymbols }
 
-function koFiles(dir: string): string[] {
+function koFiles(dir: string, seen = new Set<string>()): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -49,8 +49,22 @@ function koFiles(dir: string): string[] {
   const out: string[] = [];
   for (const n of entries.sort()) {
     const p = join(dir, n);
-    if (statSync(p).isDirectory()) out.push(...koFiles(p));
-    else if (n.endsWith('.ko')) out.push(p);
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      // A dangling link (or a link loop): a module that cannot be read is an error; anything else
+      // (the usual `build` and `source` links of /lib/modules/<release> to absent headers) is not a module.
+      if (n.endsWith('.ko')) throw new CfgscopeError('SYMBOLS_FILE_UNREADABLE', (e as Error).message, { file: p });
+      continue;
+    }
+    if (st.isDirectory()) {
+      // Folders linked back into the tree would be walked forever: each real folder once.
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(...koFiles(p, seen));
+    } else if (n.endsWith('.ko')) out.push(p);
   }
   return out;
 }
