@@ -9,6 +9,7 @@ import { ROOT } from './cli-process.js';
 import { DEFAULT_SEED } from './fuzz-config.js';
 import { applyPolicyMutations, policyBases, policyMutation } from './policy-arbitraries.js';
 import { everyBadAccess, hostileString, loadBase, outOfRangeRecord, PROTO_NAMES, stringEdits } from './record-arbitraries.js';
+import { rawHtmlIn } from './invariants.js';
 import { clientMessage, rawRequest } from './serve-arbitraries.js';
 
 const base = loadBase(join(ROOT, 'replays/qemu-6.1-q35-basic/kernel.capture.ndjson'));
@@ -52,6 +53,15 @@ describe('fuzz: generators', () => {
     expect(texts.some((t) => (t.match(/"register": "\*"/g) ?? []).length > 500)).toBe(true);
     expect(texts.some((t) => /(\[\s*){500}/.test(t))).toBe(true);
     expect(texts.some((t) => t.includes('\\u001b'))).toBe(true);
+  });
+
+  it('generators: the Markdown oracle tells raw HTML from escaped and code-span HTML', () => {
+    expect(rawHtmlIn('a <img src=x> b')).toBe(true);
+    expect(rawHtmlIn('a `<img src=x>` b')).toBe(false);
+    expect(rawHtmlIn('a ``x`<img src=x>`` b')).toBe(false);
+    expect(rawHtmlIn('a \\<img src=x> b')).toBe(false);
+    expect(rawHtmlIn('a `x` <img src=x> `y`')).toBe(true);
+    expect(rawHtmlIn('a ``x` <img')).toBe(true);
   });
 
   it('generators: serve gets deep nesting, prototype-named types, binary frames and broken requests', () => {

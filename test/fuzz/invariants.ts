@@ -69,3 +69,29 @@ export function rawControlAt(text: string): string | null {
   const ch = m[0].codePointAt(0)!.toString(16).padStart(2, '0');
   return `U+${ch.toUpperCase()} in ${JSON.stringify(text.slice(Math.max(0, m.index - 60), m.index + 20))}`;
 }
+
+/** A Markdown line without its code spans (a run of n backticks up to the next run of exactly n). */
+export function withoutCodeSpans(line: string): string {
+  let out = '';
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] !== '`') { out += line[i++]; continue; }
+    let n = 0;
+    while (line[i + n] === '`') n++;
+    const fence = '`'.repeat(n);
+    let close = line.indexOf(fence, i + n);
+    while (close >= 0 && line[close + n] === '`') {
+      let end = close;
+      while (line[end] === '`') end++;
+      close = line.indexOf(fence, end);
+    }
+    if (close < 0) { out += fence; i += n; continue; }
+    i = close + n;
+  }
+  return out;
+}
+
+/** Raw HTML from a capture in a Markdown line: a `<img` outside code spans and not backslash-escaped. */
+export function rawHtmlIn(line: string): boolean {
+  return /(^|[^\\])<img/.test(withoutCodeSpans(line));
+}

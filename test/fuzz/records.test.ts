@@ -10,7 +10,7 @@ import { digest, records, verdicts } from './case-files.js';
 import { runCfgscope, ROOT, type ProcessRun } from './cli-process.js';
 import { CHILD_RSS_LIMIT_KB, CHILD_TIMEOUT_MS, fuzzTestTimeout, shapeLimits } from './fuzz-config.js';
 import { fuzzProperty } from './fuzz-property.js';
-import { rawControlAt, runProblems, type Problem } from './invariants.js';
+import { rawControlAt, rawHtmlIn, runProblems, type Problem } from './invariants.js';
 import { applyInsertions, applyStringEdits, everyBadAccess, insertions, issueExamples, loadBase, stringEdits, type BaseCapture, type Insertion } from './record-arbitraries.js';
 
 vi.setConfig({ testTimeout: fuzzTestTimeout(), hookTimeout: 120_000 });
@@ -112,12 +112,10 @@ describe('fuzz: records', () => {
         }
       }
       // Markdown: capture text may only reach the report escaped or inside a code span.
-      for (const line of md.stdout.split('\n')) {
-        const at = line.indexOf('<img');
-        if (at >= 0 && (line.slice(0, at).split('`').length - 1) % 2 === 0) {
-          problems.push({ kind: 'markdown-unescaped', detail: `report: raw HTML from the capture: ${JSON.stringify(line.slice(Math.max(0, at - 40), at + 40))}` });
-          break;
-        }
+      const html = md.stdout.split('\n').find(rawHtmlIn);
+      if (html !== undefined) {
+        const at = html.indexOf('<img');
+        problems.push({ kind: 'markdown-unescaped', detail: `report: raw HTML from the capture: ${JSON.stringify(html.slice(Math.max(0, at - 40), at + 40))}` });
       }
       return { problems, peakRssKb: peak(...runs), summary: edits.map((e) => `line ${e.line + 1} ${e.path} = ${JSON.stringify(e.value)}`).join('; ') };
     }, { quickRuns: 2 });
