@@ -76,7 +76,7 @@ export async function fuzzProperty<T>(
       outcome = await check(input, dir);
     } catch (e) {
       // The harness itself failed (or the property threw on purpose): still a failure of this case.
-      outcome = { problems: [{ kind: 'harness', detail: e instanceof Error ? e.message : String(e) }], peakRssKb: 0, summary: '(harness error)' };
+      outcome = { problems: [{ kind: 'harness', detail: e instanceof Error ? `${e.message} ${(e.stack ?? '').split('\n').slice(1, 3).join(' ').trim()}` : String(e) }], peakRssKb: 0, summary: '(harness error)' };
     }
     peakRssKb = Math.max(peakRssKb, outcome.peakRssKb);
     if (outcome.problems.length === 0) {

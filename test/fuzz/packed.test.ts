@@ -57,7 +57,7 @@ describe('fuzz: packed', () => {
         const got = verdicts(run.stdout);
         const k = got.findIndex((v, i) => v !== baseVerdicts[i]);
         if (k >= 0 || got.length !== baseVerdicts.length) {
-          problems.push({ kind: 'silent-change', detail: `check: findings changed with no warning (finding ${k >= 0 ? k : got.length}: ${got[k] ?? '(none)'}, was ${baseVerdicts[k] ?? '(none)'})` });
+          problems.push({ kind: 'silent-change', detail: k >= 0 ? `check: findings changed with no warning (finding ${k}: ${got[k] ?? '(none)'}, was ${baseVerdicts[k] ?? '(none)'})` : `check: ${got.length} findings instead of ${baseVerdicts.length}, with no warning` });
         }
       }
       return { problems, peakRssKb: run.peakRssKb, summary: `${command} after ${muts.map((m) => JSON.stringify(m)).join(', ')} (${bytes.length} of ${packed.length} bytes)` };

@@ -9,6 +9,9 @@ import { builtinPolicy, BUILTIN_NAMES } from '../../src/policy/builtin/index.js'
 import { ROOT } from './cli-process.js';
 import { HOSTILE_FRAGMENTS, PROTO_NAMES } from './record-arbitraries.js';
 
+/** A string value standing for an array nested this deep, expanded in the final text. */
+const NEST = '@@cfgscope-fuzz-nest@@';
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 /** The JSON example of docs/policy.md, "The file". */
@@ -36,7 +39,8 @@ export function hostileJson(maxDepth: number): fc.Arbitrary<Json> {
     fc.constantFrom<Json>(-1, 1.5, 2 ** 32, 2 ** 53 + 2, -0, 1e308, '0xffffffffff', '0x', '10', '0x-1', '', null, true, [], {}, ['*'], [[]], '*', 'preserved+depended+any'),
     fc.constantFrom<Json>(...PROTO_NAMES, 'CAP_EXP+0xfffff', 'CAP_PM+0x4@99999', 'ECAP0xffff+0x8', 'BASE_ADDRESS_0+0x4000', 'CAP_VNDR+0x4.q', 'COMMAND.l.w', 'x.isra.0'),
     fc.array(fc.constantFrom(...HOSTILE_FRAGMENTS), { minLength: 1, maxLength: 3 }).map((f) => `why${f.join('')}`),
-    fc.integer({ min: 100, max: maxDepth }).map((d) => { let v: Json = 1; for (let i = 0; i < d; i++) v = [v]; return v; }),
+    // Deep nesting stays a marker until the text is made: this process's own JSON.stringify would overflow.
+    fc.integer({ min: 100, max: maxDepth }).map((d) => `${NEST}${d}`),
     fc.integer({ min: 1000, max: 200_000 }).map((n) => 'w'.repeat(n)),
   );
 }
@@ -89,7 +93,7 @@ export function applyPolicyMutations(base: Json, muts: readonly PolicyMutation[]
       }
     }
   }
-  let text = JSON.stringify(doc, null, 1);
+  let text = JSON.stringify(doc, null, 1).replace(new RegExp(`"${NEST}(\\d+)"`, 'g'), (_m, d: string) => `${'['.repeat(Number(d))}1${']'.repeat(Number(d))}`);
   for (const r of raws) {
     const at = Math.floor(r.frac * text.length);
     if (r.how === 'cut') text = text.slice(0, at);
