@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { applyLineMutations, byteMutation, lineMutation } from './capture-arbitraries.js';
 import { ROOT } from './cli-process.js';
 import { DEFAULT_SEED } from './fuzz-config.js';
-import { applyPolicyMutations, policyBases, policyMutation } from './policy-arbitraries.js';
+import { applyPolicyMutations, POLICY_BASE_NAMES, policyBases, policyMutation } from './policy-arbitraries.js';
 import { everyBadAccess, hostileString, loadBase, outOfRangeRecord, PROTO_NAMES, stringEdits } from './record-arbitraries.js';
 import { rawHtmlIn } from './invariants.js';
 import { clientMessage, rawRequest } from './serve-arbitraries.js';
@@ -45,8 +45,9 @@ describe('fuzz: generators', () => {
 
   it('generators: policies get proto keys, device extends, thousands of rules and deep nesting', () => {
     const bases = policyBases();
-    expect(bases.length).toBe(4);
-    const texts = sample(fc.tuple(fc.nat({ max: 3 }), fc.array(policyMutation(3000, 2000), { minLength: 1, maxLength: 4 })), 400)
+    expect(bases.length).toBe(POLICY_BASE_NAMES.length);
+    expect(POLICY_BASE_NAMES).toContain('luo-default');
+    const texts = sample(fc.tuple(fc.nat({ max: bases.length - 1 }), fc.array(policyMutation(3000, 2000), { minLength: 1, maxLength: 4 })), 400)
       .map(([b, m]) => applyPolicyMutations(bases[b]!, m));
     expect(texts.some((t) => t.includes('"__proto__"'))).toBe(true);
     expect(texts.some((t) => t.includes('/dev/zero'))).toBe(true);

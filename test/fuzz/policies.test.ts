@@ -11,7 +11,7 @@ import { runCfgscope, ROOT } from './cli-process.js';
 import { CHILD_RSS_LIMIT_KB, CHILD_TIMEOUT_MS, fuzzSettings, fuzzTestTimeout } from './fuzz-config.js';
 import { fuzzProperty } from './fuzz-property.js';
 import { rawControlAt, runProblems, type Problem } from './invariants.js';
-import { applyPolicyMutations, policyBases, policyMutation } from './policy-arbitraries.js';
+import { applyPolicyMutations, POLICY_BASE_NAMES, policyBases, policyMutation } from './policy-arbitraries.js';
 
 vi.setConfig({ testTimeout: fuzzTestTimeout(), hookTimeout: 120_000 });
 
@@ -51,15 +51,15 @@ describe('fuzz: policies', () => {
         const raw = rawControlAt(text);
         if (raw) problems.push({ kind: 'raw-control', detail: `${command} ${stream}: ${raw}` });
       }
-      const summary = `${command} with ${['docs example', 'luo-strict', 'luo-busmaster', 'luo-default'][base]} + ${muts.map((m) => JSON.stringify(m).slice(0, 140)).join(', ')}`;
+      const summary = `${command} with ${POLICY_BASE_NAMES[base]} + ${muts.map((m) => JSON.stringify(m).slice(0, 140)).join(', ')}`;
       return { problems, peakRssKb: run.peakRssKb, summary };
     }, {
       quickRuns: 5,
       // The issue's 5,000 wildcard rules; an extends cycle; a reason carrying a terminal escape.
       examples: [
-        { base: 3, muts: [{ kind: 'many-rules', n: 5000, wildcard: true }], command: 'lint' },
+        { base: POLICY_BASE_NAMES.indexOf('luo-default'), muts: [{ kind: 'many-rules', n: 5000, wildcard: true }], command: 'lint' },
         { base: 0, muts: [{ kind: 'extends', targets: ['self.json'] }], command: 'check' },
-        { base: 1, muts: [{ kind: 'set', at: 0.99, value: 'why\u001b[2J\rFORGED' }], command: 'lint' },
+        { base: POLICY_BASE_NAMES.indexOf('luo-strict'), muts: [{ kind: 'set', at: 0.99, value: 'why\u001b[2J\rFORGED' }], command: 'lint' },
       ],
     });
   });

@@ -22,6 +22,9 @@ export function docsExample(): Json {
   return JSON.parse(m[1]!) as Json;
 }
 
+/** The docs example first, then every built-in (however many there are), with their names. */
+export const POLICY_BASE_NAMES: readonly string[] = ['docs example', ...BUILTIN_NAMES];
+
 export function policyBases(): Json[] {
   return [docsExample(), ...BUILTIN_NAMES.map((n) => JSON.parse(JSON.stringify(builtinPolicy(n))) as Json)];
 }
