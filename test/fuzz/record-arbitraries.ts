@@ -240,5 +240,7 @@ export function issueExamples(base: BaseCapture, at: number): Insertion[][] {
       { after: at, line: { tag: 'type=toString', text: '{"t":"toString","op":"w","bus":2,"devfn":0,"off":4,"size":2,"val":0}' } },
       { after: at, line: { tag: 'type=__proto__', text: '{"t":"__proto__","op":"w","bus":2,"devfn":0,"off":4,"size":2,"val":0}' } },
     ],
+    // Deep nesting where a string belongs: found by npm run fuzz (depth 5,000 and more overflowed the stack).
+    [{ after: at, line: { tag: 'nesting=comm', text: withRawFields(r, { comm: `${'['.repeat(20_000)}${']'.repeat(20_000)}` }) } }],
   ];
 }

@@ -135,8 +135,7 @@ describe('fuzz: serve over websocket', () => {
       // A bounded control queue holds a few MiB; what was sent is 35 to 350 MiB.
       if (grown > 64 * 1024) problems.push({ kind: 'unbounded-queue', detail: `serve RSS grew ${Math.round(grown / 1024)} MiB while a non-reading client sent ${sentMiB} MiB of pings` });
       problems.push(...await s.problems('a ping flood', from));
-      if (sent < count) problems.push({ kind: 'flood-stopped', detail: `only ${sent} of ${count} pings were sent before the connection ended` });
-      return { problems, peakRssKb: peakRssOf(s.pid), summary: `${count} pings with ids of ${size} bytes (${sentMiB} MiB) from a client that never reads` };
+      return { problems, peakRssKb: peakRssOf(s.pid), summary: `${sent} of ${count} pings with ids of ${size} bytes (${sentMiB} MiB) from a client that never reads${sent < count ? ' (then the server closed it: allowed)' : ''}` };
     }, { quickRuns: 1 });
   });
 });
