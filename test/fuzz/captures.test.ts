@@ -63,7 +63,7 @@ describe('fuzz: captures', () => {
       const summary = `${command.name} on ${BASES[base]!.replace(ROOT, '')} with ${muts.map((m) => JSON.stringify(m).slice(0, 120)).join(', ')} (${bytes.length} bytes${incomplete ? ', incomplete' : ''})`;
       return { problems, peakRssKb: run.peakRssKb, summary };
     }, {
-      quickRuns: 6,
+      quickRuns: 4,
       // The issue's examples: a capture without its trailer checked, one that says complete:false re-imported.
       examples: [{ base: 0, muts: [{ kind: 'drop-trailer' }], command: COMMANDS[0]! }, { base: 0, muts: [{ kind: 'trailer-incomplete' }], command: COMMANDS[3]! }],
     });

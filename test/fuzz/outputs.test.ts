@@ -88,7 +88,7 @@ describe('fuzz: outputs', () => {
       }
       return { problems, peakRssKb: run.peakRssKb, summary: `cd <case> && cfgscope ${args.join(' ')}  (input: ${input}${killAfterMs !== null ? `, SIGKILL after ${killAfterMs} ms` : ''})` };
     }, {
-      quickRuns: 8,
+      quickRuns: 5,
       // The issue's examples: import x -o x; a failed import onto an existing file; report -o a folder.
       examples: [
         { input: 'capture', output: 'same', command: 'import', killAfterMs: null },

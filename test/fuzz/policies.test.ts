@@ -54,7 +54,7 @@ describe('fuzz: policies', () => {
       const summary = `${command} with ${POLICY_BASE_NAMES[base]} + ${muts.map((m) => JSON.stringify(m).slice(0, 140)).join(', ')}`;
       return { problems, peakRssKb: run.peakRssKb, summary };
     }, {
-      quickRuns: 5,
+      quickRuns: 3,
       // The issue's 5,000 wildcard rules; an extends cycle; a reason carrying a terminal escape.
       examples: [
         { base: POLICY_BASE_NAMES.indexOf('luo-default'), muts: [{ kind: 'many-rules', n: 5000, wildcard: true }], command: 'lint' },
@@ -78,7 +78,7 @@ describe('fuzz: policies', () => {
       const problems = runProblems(run, [65]);
       return { problems, peakRssKb: run.peakRssKb, summary: `cfgscope ${args.join(' ')}` };
     }, {
-      quickRuns: 4,
+      quickRuns: 3,
       maxRuns: 30,
       examples: [{ source: '/dev/zero', command: 'boot-args' }, { source: '/dev/zero', command: 'extends' }],
     });

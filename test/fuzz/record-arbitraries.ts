@@ -233,9 +233,10 @@ export function everyBadAccess(base: BaseCapture, at: number): HostileLine[] {
 export function issueExamples(base: BaseCapture, at: number): Insertion[][] {
   const r = parse(base.lines[at]!);
   const one = (raw: Record<string, string>): HostileLine => ({ tag: Object.entries(raw).map(([k, v]) => `access.${k}=${v}`).join(','), text: withRawFields(r, raw) });
+  // One capture holds all of them (one process per command checks the lot).
   return [
-    ([{ off: '4.5' }, { size: '3' }, { size: '8' }, { bus: '256' }, { devfn: '-1' }, { val: '-1' }, { off: '-4' }, { op: '"x"' }] as Record<string, string>[]).map((raw) => ({ after: at, line: one(raw) })),
     [
+      ...([{ off: '4.5' }, { size: '3' }, { size: '8' }, { bus: '256' }, { devfn: '-1' }, { val: '-1' }, { off: '-4' }, { op: '"x"' }] as Record<string, string>[]).map((raw) => ({ after: at, line: one(raw) })),
       { after: at, line: { tag: 'stack.frames=[1,null,{}]', text: `{"t":"stack","id":${base.maxStackId + 1000},"frames":[1,null,{}]}` } },
       { after: at, line: { tag: 'type=toString', text: '{"t":"toString","op":"w","bus":2,"devfn":0,"off":4,"size":2,"val":0}' } },
       { after: at, line: { tag: 'type=__proto__', text: '{"t":"__proto__","op":"w","bus":2,"devfn":0,"off":4,"size":2,"val":0}' } },

@@ -69,7 +69,7 @@ describe('fuzz: records', () => {
         }
       }
       return { problems, peakRssKb: peak(imp, chk), summary: ins.map((x, i) => `line ${lineOf[i]} [${x.line.tag}] ${x.line.text.slice(0, 160)}`).join('\n        ') };
-    }, { quickRuns: 3, examples: issueExamples(base, preservedWrite) });
+    }, { quickRuns: 2, examples: issueExamples(base, preservedWrite) });
   });
 
   it('invalid-records-table: every out-of-range access field, one record each, is skipped with its line', async () => {
@@ -118,6 +118,6 @@ describe('fuzz: records', () => {
         problems.push({ kind: 'markdown-unescaped', detail: `report: raw HTML from the capture: ${JSON.stringify(html.slice(Math.max(0, at - 40), at + 40))}` });
       }
       return { problems, peakRssKb: peak(...runs), summary: edits.map((e) => `line ${e.line + 1} ${e.path} = ${JSON.stringify(e.value)}`).join('; ') };
-    }, { quickRuns: 2 });
+    }, { quickRuns: 1 });
   });
 });
