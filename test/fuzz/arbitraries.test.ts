@@ -40,7 +40,7 @@ describe('fuzz: generators', () => {
     const text = base.lines.join('\n');
     expect(applyLineMutations(text, [{ kind: 'drop-trailer' }], 10).toString()).not.toContain('"t":"trailer"');
     expect(applyLineMutations(text, [{ kind: 'garbage-line', at: 0.5, bytes: [0xff, 0xfe] }], 10).includes(Buffer.from([0xff, 0xfe]))).toBe(true);
-    expect(new Set(sample(byteMutation(), 200).map((m) => m.kind))).toEqual(new Set(['flip', 'truncate', 'overwrite']));
+    expect(new Set(sample(byteMutation(), 200).map((m) => m.kind))).toEqual(new Set(['flip', 'flip-access', 'truncate', 'overwrite']));
   });
 
   it('generators: policies get proto keys, device extends, thousands of rules and deep nesting', () => {

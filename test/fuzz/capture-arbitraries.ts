@@ -106,24 +106,57 @@ export function isIncomplete(buf: Buffer): boolean {
 
 export type ByteMutation =
   | { kind: 'flip'; at: number; bit: number }
+  /** a bit of a judged access's target or value: `at` picks among the frames given to applyByteMutations */
+  | { kind: 'flip-access'; at: number; field: 'val' | 'off' | 'bus' | 'devfn'; bit: number }
   | { kind: 'truncate'; at: number }
   | { kind: 'overwrite'; at: number; bytes: number[] };
 
 export function byteMutation(): fc.Arbitrary<ByteMutation> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.tuple(frac, fc.nat({ max: 7 })).map(([at, bit]) => ({ kind: 'flip' as const, at, bit })) },
+    { weight: 4, arbitrary: fc.tuple(frac, fc.constantFrom('val' as const, 'off' as const, 'bus' as const, 'devfn' as const), fc.nat({ max: 7 })).map(([at, field, bit]) => ({ kind: 'flip-access' as const, at, field, bit })) },
     { weight: 1, arbitrary: frac.map((at) => ({ kind: 'truncate' as const, at })) },
     { weight: 2, arbitrary: fc.tuple(frac, fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 8 })).map(([at, bytes]) => ({ kind: 'overwrite' as const, at, bytes })) },
   );
 }
 
-/** Applies byte mutations past the magic line (`skip` bytes), so that the file is still packed. */
-export function applyByteMutations(src: Buffer, muts: readonly ByteMutation[], skip: number): Buffer {
+/** Byte offsets of fields in an access frame (docs/capture-format.md, "Packed encoding"; the frame starts with its tag). */
+const ACCESS_FIELD = { bus: 30, devfn: 31, off: 32, val: 36 } as const;
+
+/**
+ * Where the access frames of one device start, by walking the frames as docs/capture-format.md
+ * describes them: `S` u16 length, `A` 64 bytes, `N` 16 bytes, `J` u32 length (lengths after the tag).
+ */
+export function accessFramesOf(buf: Buffer, skip: number, bus: number, devfn: number): number[] {
+  const out: number[] = [];
+  let p = skip;
+  while (p < buf.length) {
+    const tag = buf[p];
+    if (tag === 0x53) p += 3 + buf.readUInt16LE(p + 1);
+    else if (tag === 0x4a) p += 5 + buf.readUInt32LE(p + 1);
+    else if (tag === 0x4e) p += 16;
+    else if (tag === 0x41) {
+      if (buf[p + ACCESS_FIELD.bus] === bus && buf[p + ACCESS_FIELD.devfn] === devfn) out.push(p);
+      p += 64;
+    } else throw new Error(`unknown packed frame tag ${tag} at ${p}`);
+  }
+  return out;
+}
+
+/**
+ * Applies byte mutations past the magic line (`skip` bytes), so that the file is still packed;
+ * `flip-access` flips a bit in one of the access frames at `frames`.
+ */
+export function applyByteMutations(src: Buffer, muts: readonly ByteMutation[], skip: number, frames: readonly number[] = []): Buffer {
   let buf = Buffer.from(src);
   const pos = (f: number): number => skip + Math.floor(f * (buf.length - skip));
   for (const m of muts) {
     if (buf.length <= skip) break;
     if (m.kind === 'flip') { const i = pos(m.at); buf[i] = buf[i]! ^ (1 << m.bit); }
+    if (m.kind === 'flip-access' && frames.length > 0) {
+      const i = frames[Math.floor(m.at * frames.length)]! + ACCESS_FIELD[m.field];
+      if (i < buf.length) buf[i] = buf[i]! ^ (1 << m.bit);
+    }
     if (m.kind === 'truncate') buf = buf.subarray(0, pos(m.at));
     if (m.kind === 'overwrite') { const i = pos(m.at); m.bytes.forEach((b, k) => { if (i + k < buf.length) buf[i + k] = b; }); }
   }
