@@ -125,7 +125,8 @@ const ACCESS_FIELD = { bus: 30, devfn: 31, off: 32, val: 36 } as const;
 
 /**
  * Where the access frames of one device start, by walking the frames as docs/capture-format.md
- * describes them: `S` u16 length, `A` 64 bytes, `N` 16 bytes, `J` u32 length (lengths after the tag).
+ * describes them: `S` u16 length, `A` 64 bytes, `N` 16 bytes, `J` u32 length (lengths after the
+ * tag), and `C` u32 (a check frame, if the encoding has them). Stops at a tag it does not know.
  */
 export function accessFramesOf(buf: Buffer, skip: number, bus: number, devfn: number): number[] {
   const out: number[] = [];
@@ -135,10 +136,11 @@ export function accessFramesOf(buf: Buffer, skip: number, bus: number, devfn: nu
     if (tag === 0x53) p += 3 + buf.readUInt16LE(p + 1);
     else if (tag === 0x4a) p += 5 + buf.readUInt32LE(p + 1);
     else if (tag === 0x4e) p += 16;
+    else if (tag === 0x43) p += 5;
     else if (tag === 0x41) {
       if (buf[p + ACCESS_FIELD.bus] === bus && buf[p + ACCESS_FIELD.devfn] === devfn) out.push(p);
       p += 64;
-    } else throw new Error(`unknown packed frame tag ${tag} at ${p}`);
+    } else break;
   }
   return out;
 }
