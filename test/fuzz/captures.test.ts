@@ -10,7 +10,7 @@ import { digest, records } from './case-files.js';
 import { runCfgscope, ROOT } from './cli-process.js';
 import { CHILD_RSS_LIMIT_KB, CHILD_TIMEOUT_MS, fuzzTestTimeout, shapeLimits } from './fuzz-config.js';
 import { fuzzProperty } from './fuzz-property.js';
-import { runProblems, type Problem } from './invariants.js';
+import { runProblems, TOLD_INCOMPLETE, type Problem } from './invariants.js';
 
 vi.setConfig({ testTimeout: fuzzTestTimeout(), hookTimeout: 120_000 });
 
@@ -32,8 +32,6 @@ const COMMANDS: Command[] = [
   { name: 'diff', args: (f) => ['diff', KERNEL, f], allowed: [0, 1, 65], text: false },
   { name: 'crosscheck', args: (f) => ['crosscheck', f, DEVICE], allowed: [0, 1, 65], text: false },
 ];
-
-const TOLD_INCOMPLETE = /incomplete|truncated|cut off|no trailer|not complete/i;
 
 describe('fuzz: captures', () => {
   it('capture-mutations: mutated captures never crash, and a cut-off capture is reported as incomplete', async () => {

@@ -31,6 +31,9 @@ export function crashLine(text: string): string | null {
   return null;
 }
 
+/** How a command says that a capture is not whole (a warning need not carry a code). */
+export const TOLD_INCOMPLETE = /incomplete|truncated|cut off|no trailer|not complete/i;
+
 /** A stable error code as docs/errors.md spells them: `CAPTURE_BAD_JSON`, `POLICY_NOT_FOUND`... */
 export const CODE = /\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/;
 
