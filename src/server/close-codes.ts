@@ -1,10 +1,12 @@
-// Websocket close codes (docs/protocol.md). 1001 and 1009 are RFC 6455's; ws sends 1009 itself
+// Websocket close codes (docs/protocol.md). 1001, 1009 and 1011 are RFC 6455's; ws sends 1009 itself
 // when a client message exceeds maxPayload.
 
 import type { WebSocket } from 'ws';
 
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_TOO_BIG = 1009;
+/** Something the server did not expect went wrong with this client; the others are served on. */
+export const CLOSE_INTERNAL = 1011;
 export const CLOSE_MALFORMED = 4400;
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_UNKNOWN_TYPE = 4404;
