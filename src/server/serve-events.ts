@@ -289,7 +289,14 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('cfgscope serve: internal error\n');
   }));
   http.on('upgrade', guarded(onUpgrade, (_req, socket) => socket.destroy()));
-  http.on('clientError', (_e, socket) => { socket.destroy(); });
+  http.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+    // What the HTTP parser cannot read gets a 400 (as Node's default handler); a reset or a
+    // timeout (slowloris) just closes.
+    if (e.code?.startsWith('HPE_') && socket.writable) {
+      refused['bad-request']++;
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    } else socket.destroy();
+  });
 
   await new Promise<void>((resolve, reject) => {
     const fail = (e: NodeJS.ErrnoException): void => reject(new CfgscopeError('SERVE_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`));
