@@ -24,7 +24,7 @@
 //     allowedOrigins?: string[]          `Origin`s accepted besides the page's own (--allow-origin;
 //                                        CfgscopeError SERVE_BAD_ORIGIN when one is not an origin)
 //     maxClients? = 64                    websocket connections at once (the next one gets 503)
-//     maxRereads? = 4                     re-reads of `history` at once (other clients wait)
+//     maxRereads? = 2                     re-reads of `history` at once (other clients wait)
 //     onInternalError?: (e) => void       an unexpected exception in one request or client (that
 //                                        request or client is refused, 500 or close 1011)
 //   }) -> { url, host, port, ended: Promise<void> (the source finished), stats(), close() }
@@ -135,7 +135,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
   const limits = { bufferBytes, dropBytes: bufferBytes + DROP_SLACK };
   const maxPayload = o.maxPayload ?? 64 * 1024;
   const maxClients = o.maxClients ?? 64;
-  const permits = new RereadPermits(o.maxRereads ?? 4);
+  const permits = new RereadPermits(o.maxRereads ?? 2);
   const ring = new EventRing(o.ringSize ?? 10_000);
   const version = packageVersion();
 
