@@ -39,78 +39,26 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Observable, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CfgscopeError } from '../model/errors.js';
 import type { HeaderRecord } from '../model/records.js';
 import { AccessJson } from './access-json.js';
 import { authorized, tokenCookie } from './access-token.js';
 import { parseClientMessage } from './client-message.js';
-import { ClientSession, type ClientStats, type StreamView } from './client-session.js';
+import { ClientSession, type StreamView } from './client-session.js';
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_UNAUTHORIZED, closeWith } from './close-codes.js';
 import { EventRing } from './event-ring.js';
 import { gate, refuseRequest, refuseUpgrade, type Refusal, type RefusalReason } from './http-gate.js';
-import { DEFAULT_LISTEN, isLoopback, type ListenAddress } from './listen-address.js';
+import { DEFAULT_LISTEN, isLoopback } from './listen-address.js';
 import { parseAllowedOrigin } from './peer-check.js';
 import { RereadPermits } from './reread-permits.js';
+import type { ServeHandle, ServeOptions } from './serve-types.js';
 import { sendStatic } from './static-files.js';
 import { wireEvent, wireEvents, type ServedEvent } from './wire-message.js';
 
 export const PROTOCOL_VERSION = 1;
-
-export interface StreamMeta {
-  /** Same id = same events with the same seq (a client may resume across server restarts). */
-  id: string;
-  kind: 'replay' | 'live';
-  file?: string | null;
-  format?: string | null;
-  /** Replay speed factor; 0 = as fast as possible. */
-  speed?: number | null;
-  policy: { sources: string[]; rules: number; preserved: unknown[] } | null;
-}
-
-export interface ServeOptions {
-  source: Observable<ServedEvent | readonly ServedEvent[]>;
-  history?: (from: number) => AsyncIterable<ServedEvent>;
-  meta: StreamMeta;
-  listen?: ListenAddress;
-  token?: string | null;
-  webRoot?: string;
-  heartbeatMs?: number;
-  ringSize?: number;
-  bufferBytes?: number;
-  maxPayload?: number;
-  allowedOrigins?: readonly string[];
-  maxClients?: number;
-  maxRereads?: number;
-  onInternalError?: (e: unknown) => void;
-}
-
-export interface ServeStats {
-  head: number;
-  ended: boolean;
-  clients: ClientStats[];
-  /** Requests and upgrades refused, by reason (http-gate.ts; `token`: 401 or close 4401). */
-  refused: Record<RefusalReason, number>;
-  /** Clients cut off for not reading (their send buffer reached the drop limit), since start. */
-  droppedNotReading: number;
-  /** The largest send buffer any client had, connected or gone, in bytes. */
-  peakBuffered: number;
-  /** Re-reads of the history running, waiting for a permit, and how many ever waited. */
-  rereads: { running: number; waiting: number; queued: number; max: number };
-  /** Unexpected exceptions caught in a handler (each refused one request or closed one client). */
-  internalErrors: number;
-}
-
-export interface ServeHandle {
-  url: string;
-  host: string;
-  port: number;
-  /** Resolves when the source has finished (completed or failed); the server keeps serving. */
-  ended: Promise<void>;
-  stats(): ServeStats;
-  close(): Promise<void>;
-}
+export type { ServeHandle, ServeOptions, ServeStats, StreamMeta } from './serve-types.js';
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
