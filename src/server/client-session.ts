@@ -96,15 +96,19 @@ export class ClientSession {
     return this.buffered() <= this.limits.bufferBytes;
   }
 
-  /**
-   * After anything is written: while the send buffer is over the limit the client's messages are
-   * not read (each may ask for a reply), so what it can make the server queue is bounded; reading
-   * resumes when the buffer is back under the limit (onWritten).
-   */
   private written(): void {
     const b = this.buffered();
     if (b > this.peakBuffered) this.peakBuffered = b;
-    if (b > this.limits.bufferBytes && !this.ws.isPaused) this.ws.pause();
+  }
+
+  /**
+   * After each client message is handled: while the send buffer is over the limit the client's
+   * messages are not read (each may ask for a reply), so what it can make the server queue is
+   * bounded; reading resumes when the buffer is back under the limit (onWritten). Only here, not
+   * after every event written: a slow reader that sends nothing is not paused and resumed per batch.
+   */
+  pauseIfFull(): void {
+    if (!this.hasRoom() && !this.ws.isPaused) this.ws.pause();
   }
 
   private readonly onWritten = (): void => {

@@ -154,6 +154,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     if ('close' in m) { closeWith(ws, m.close, m.reason); return; }
     if (m.type === 'subscribe') s.subscribe(m.sub.from ?? (o.history ? 1 : ring.first), m.sub.filter);
     else s.sendControl({ type: 'pong', id: m.id });
+    s.pauseIfFull();
   };
 
   /** A handler that throws refuses what it was handling (`fail`) instead of stopping the server. */
