@@ -67,11 +67,14 @@ describe('without a token', () => {
     ['a long id', JSON.stringify({ type: 'ping', id: 'x'.repeat(129) }), 4422],
     ['an oversized message', JSON.stringify({ type: 'ping', pad: 'y'.repeat(70_000) }), 1009],
     ['brackets in strings do not count as depth, an unknown type still does', JSON.stringify({ type: '[[[[[[[[' }), 4404],
+    ['a 60,000-character unknown kind (quoted in the close reason, cut to 123 bytes)', JSON.stringify({ type: 'subscribe', kinds: ['u'.repeat(60_000)] }), 4422],
   ])('%s: closed with %d, and the server goes on', async (_what, text, code) => {
     const bad = new TestClient(wsOf(serve));
     await bad.next((m) => m.type === 'hello');
     bad.send(text);
-    expect((await bad.closed).code).toBe(code);
+    const closed = await bad.closed;
+    expect(closed.code).toBe(code);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
     expect(bad.messages.filter((m) => m.type === 'pong')).toEqual([]);
     await stillServes(serve);
   });
