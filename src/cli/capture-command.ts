@@ -37,6 +37,8 @@ interface CaptureOptions {
   serve?: string;
   token?: string;
   serveRing?: number;
+  allowOrigin?: string[];
+  maxClients?: number;
 }
 
 function parseSeconds(v: string): number {
@@ -83,6 +85,8 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
     .option('--serve <host:port>', 'also stream events and violations live to websocket clients and the web page (docs/protocol.md); non-loopback needs --token')
     .option('--token <T>', 'token --serve clients must present (default: $CFGSCOPE_TOKEN)')
     .option('--serve-ring <events>', 'recent events --serve keeps in memory for resuming clients (older ones are re-read from the capture file)', parseCount, 10_000)
+    .option('--allow-origin <origin>', '--serve: also accept this web origin (repeatable; docs/security.md)', repeatable)
+    .option('--max-clients <N>', '--serve: websocket clients served at once (default 64)', parseCount)
     .option('--stop-wait <seconds>', 'after Ctrl-C/SIGTERM, how long to wait for bpftrace\'s END output before killing it', parseSeconds, 30)
     .action(async (opts: CaptureOptions) => {
       // The capture is written to its own name as events arrive, so it must not be a file the run reads.
@@ -99,7 +103,11 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
       const boot = opts.bootTrace && pre ? probeBootTrace(pre.tracefs) : { present: false, reason: 'boot trace not read' };
       say(boot.reason);
       const server = listen && policy
-        ? await serveLiveCapture({ listen, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, output: opts.output, policy, ringSize: opts.serveRing ?? 10_000 })
+        ? await serveLiveCapture({
+          listen, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, output: opts.output, policy, ringSize: opts.serveRing ?? 10_000,
+          allowedOrigins: opts.allowOrigin ?? [], ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}),
+          onInternalError: (e) => say(`serve: internal error (one request or client refused, still serving): ${e instanceof Error ? e.message : String(e)}`.replace(/[\x00-\x1f\x7f]+/g, ' ')),
+        })
         : null;
       if (server) say(`serving on ${server.url}/ (websocket ${server.url.replace(/^http/, 'ws')}/ws)`);
       const live = new LiveFindingsSink(io.stdout, opts.expected ?? false);

@@ -24,7 +24,19 @@ export interface LiveServer {
   finish(): Promise<void>;
 }
 
-export async function serveLiveCapture(o: { listen: ListenAddress; token: string | null; output: string; policy: Policy; ringSize: number }): Promise<LiveServer> {
+export interface LiveServeOptions {
+  listen: ListenAddress;
+  token: string | null;
+  output: string;
+  policy: Policy;
+  ringSize: number;
+  /** The same checks and limits as `cfgscope serve` (docs/security.md). */
+  allowedOrigins?: readonly string[];
+  maxClients?: number;
+  onInternalError?: (e: unknown) => void;
+}
+
+export async function serveLiveCapture(o: LiveServeOptions): Promise<LiveServer> {
   const events = new Subject<ServedEvent>();
   const id = createHash('sha256').update(JSON.stringify([resolve(o.output), Date.now(), process.pid])).digest('hex').slice(0, 16);
   const server: ServeHandle = await serveEvents({
@@ -37,6 +49,9 @@ export async function serveLiveCapture(o: { listen: ListenAddress; token: string
     listen: o.listen,
     token: o.token,
     ringSize: o.ringSize,
+    allowedOrigins: o.allowedOrigins ?? [],
+    ...(o.maxClients !== undefined ? { maxClients: o.maxClients } : {}),
+    ...(o.onInternalError ? { onInternalError: o.onInternalError } : {}),
   });
   return {
     url: server.url,

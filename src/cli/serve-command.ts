@@ -1,5 +1,5 @@
 // `cfgscope serve <capture> [--policy ...] [--preserve bdf] [--listen host:port] [--token T]
-// [--speed N | --fast]`: replays a capture (any input format) to websocket clients and the page
+// [--allow-origin O] [--max-clients N] [--speed N | --fast]`: replays a capture (any input format) to websocket clients and the page
 // in web/ (docs/protocol.md), at recorded speed, N times faster, or as fast as it reads; keeps
 // serving after the end so late clients can read it all. Ctrl-C or SIGTERM close it cleanly (exit 0).
 
@@ -11,6 +11,7 @@ import { firstValueFrom } from 'rxjs';
 import { CfgscopeError } from '../model/errors.js';
 import { captureHistory, replayCapture, type CaptureStreamOptions } from '../server/capture-stream.js';
 import { DEFAULT_LISTEN, parseListen } from '../server/listen-address.js';
+import { parseAllowedOrigin } from '../server/peer-check.js';
 import { serveEvents } from '../server/serve-events.js';
 import { resolveFormat } from '../sources/records-from-file.js';
 import { onInterrupt } from './interrupt.js';
@@ -28,6 +29,8 @@ interface ServeOptions {
   speed?: string;
   fast?: boolean;
   heartbeat?: string;
+  allowOrigin?: string[];
+  maxClients?: number;
 }
 
 function parseSpeed(opts: ServeOptions): number {
@@ -42,6 +45,12 @@ function parsePositiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a whole number above 0');
   return n;
+}
+
+/** One line, no stack: what the operator needs to report it. */
+function internalMessage(e: unknown): string {
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 300);
 }
 
 /** Same file (path, size, mtime), same policy and devices: same events, same seq. */
@@ -63,10 +72,13 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('--speed <N>', 'replay N times faster than recorded (default 1: recorded speed)')
     .option('--fast', 'replay as fast as possible')
     .option('--heartbeat <ms>', 'heartbeat interval in milliseconds (default 5000)', parsePositiveInt)
+    .option('--allow-origin <origin>', 'also accept websocket and page requests from this web origin, e.g. http://localhost:3000 (repeatable; docs/security.md)', repeatable)
+    .option('--max-clients <N>', 'websocket clients served at once; more get 503 (default 64)', parsePositiveInt)
     .action(async (file: string, opts: ServeOptions) => {
       const speed = parseSpeed(opts);
       const listen = opts.listen !== undefined ? parseListen(opts.listen) : DEFAULT_LISTEN;
       const token = opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null;
+      const allowedOrigins = (opts.allowOrigin ?? []).map(parseAllowedOrigin);
       const policy = await policyForRun(opts.policy ?? [], opts.preserve ?? [], io, 'nothing was served');
       const format = await resolveFormat(file, opts);
       const devices = opts.devices ?? [];
@@ -83,6 +95,9 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
         listen,
         token,
         ...(opts.heartbeat !== undefined ? { heartbeatMs: Number(opts.heartbeat) } : {}),
+        allowedOrigins,
+        ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}),
+        onInternalError: (e) => io.stderr(`cfgscope serve: internal error (one request or client refused, still serving): ${internalMessage(e)}\n`),
       });
       io.stderr(`cfgscope serve: listening on ${server.url}/ (websocket ${server.url.replace(/^http/, 'ws')}/ws)${token !== null ? ', token required' : ''}\n`);
       void server.ended.then(() => {

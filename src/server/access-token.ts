@@ -6,6 +6,10 @@ import type { IncomingMessage } from 'node:http';
 
 export const TOKEN_COOKIE = 'cfgscope_token';
 
+function decodeCookie(v: string): string | null {
+  try { return decodeURIComponent(v); } catch { return null; }
+}
+
 function presented(req: IncomingMessage, url: URL): string[] {
   const found: string[] = [];
   const q = url.searchParams.get('token');
@@ -14,7 +18,10 @@ function presented(req: IncomingMessage, url: URL): string[] {
   if (auth) found.push(auth[1]!.trim());
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) found.push(decodeURIComponent(v.join('=')));
+    if (k !== TOKEN_COOKIE) continue;
+    // A malformed percent-encoding presents no token (decodeURIComponent would throw).
+    const value = decodeCookie(v.join('='));
+    if (value !== null) found.push(value);
   }
   return found;
 }

@@ -15,28 +15,10 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ALL, matches, type Filter } from './subscription.js';
 import { adjacent } from './text-frames.js';
+import type { ClientStats, SessionLimits, StreamView } from './session-types.js';
 import type { WireEvent } from './wire-message.js';
 
-/** What the session needs of the stream it follows (owned by serveEvents). */
-export interface StreamView {
-  /** seq of the newest event (0 before the first). */
-  head(): number;
-  /** A recent event from memory, undefined when it is not (or no longer) there. */
-  recent(seq: number): WireEvent | undefined;
-  /** Oldest seq held in memory. */
-  recentFirst(): number;
-  /** Events from `from` on, re-read from the source (a capture file); null when there is none. */
-  reread(from: number): AsyncIterable<WireEvent> | null;
-}
-
-export interface ClientStats {
-  id: number;
-  mode: 'idle' | 'catching-up' | 'live' | 'closed';
-  cursor: number;
-  sent: number;
-  dropped: number;
-  gaps: number;
-}
+export type { ClientStats, SessionLimits, StreamView } from './session-types.js';
 
 interface PendingGap { from: number; to: number; count: number }
 
@@ -54,6 +36,10 @@ export class ClientSession {
   private gap: PendingGap | null = null;
   /** Bumped by every subscribe and by close: a catch-up loop of an older generation stops. */
   private generation = 0;
+  /** Aborted with the generation: a re-read (or its wait for a permit) of an older one ends. */
+  private aborter = new AbortController();
+  private peakBuffered = 0;
+  private notReading = false;
   private waiters: (() => void)[] = [];
   private sent = 0;
   private dropped = 0;
@@ -70,7 +56,9 @@ export class ClientSession {
   private queuedBytes = 0;
 
   /** `socket` is the connection `ws` reads and writes: event frames are written to it directly. */
-  constructor(readonly id: number, private readonly ws: WebSocket, private readonly socket: Duplex, private readonly stream: StreamView, private readonly bufferBytes: number) {}
+  constructor(readonly id: number, private readonly ws: WebSocket, private readonly socket: Duplex, private readonly stream: StreamView, private readonly limits: SessionLimits,
+    /** Something threw in this client's catch-up: it is closed with 1011, the server goes on. */
+    private readonly onFailure: (e: unknown) => void) {}
 
   /** The seq a control message carries: everything matching at or below it was sent or reported in a gap. */
   controlSeq(): number {
@@ -78,7 +66,11 @@ export class ClientSession {
   }
 
   stats(): ClientStats {
-    return { id: this.id, mode: this.mode, cursor: this.cursor, sent: this.sent, dropped: this.dropped, gaps: this.gaps };
+    const buffered = this.buffered();
+    return {
+      id: this.id, mode: this.mode, cursor: this.cursor, sent: this.sent, dropped: this.dropped, gaps: this.gaps,
+      buffered, peakBuffered: Math.max(this.peakBuffered, buffered), notReading: this.notReading,
+    };
   }
 
   /**
@@ -101,11 +93,27 @@ export class ClientSession {
   }
 
   private hasRoom(): boolean {
-    return this.buffered() <= this.bufferBytes;
+    return this.buffered() <= this.limits.bufferBytes;
+  }
+
+  private written(): void {
+    const b = this.buffered();
+    if (b > this.peakBuffered) this.peakBuffered = b;
+  }
+
+  /**
+   * After each client message is handled: while the send buffer is over the limit the client's
+   * messages are not read (each may ask for a reply), so what it can make the server queue is
+   * bounded; reading resumes when the buffer is back under the limit (onWritten). Only here, not
+   * after every event written: a slow reader that sends nothing is not paused and resumed per batch.
+   */
+  pauseIfFull(): void {
+    if (!this.hasRoom() && !this.ws.isPaused) this.ws.pause();
   }
 
   private readonly onWritten = (): void => {
     if (!this.hasRoom()) return;
+    if (this.ws.isPaused) this.ws.resume();
     this.flushGap();
     const w = this.waiters;
     this.waiters = [];
@@ -119,7 +127,15 @@ export class ClientSession {
   /** A message ws frames (control messages), after the frames queued before it. */
   private sendText(text: string): void {
     this.writeQueued();
-    if (this.writable()) this.ws.send(text, this.onWritten);
+    if (!this.writable()) return;
+    if (this.buffered() + text.length > this.limits.dropBytes) {
+      // Its buffer grew by what it asked for or was told, not by events (those stop at bufferBytes).
+      this.notReading = true;
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text, this.onWritten);
+    this.written();
   }
 
   sendControl(msg: Record<string, unknown>): void {
@@ -153,12 +169,13 @@ export class ClientSession {
     if (!this.writable()) return;
     if (q.length === 1) {
       this.socket.write(q[0], this.onWritten);
-      return;
+    } else {
+      this.socket.cork();
+      for (let i = 0; i < q.length - 1; i++) this.socket.write(q[i]);
+      this.socket.write(q[q.length - 1], this.onWritten);
+      this.socket.uncork();
     }
-    this.socket.cork();
-    for (let i = 0; i < q.length - 1; i++) this.socket.write(q[i]);
-    this.socket.write(q[q.length - 1], this.onWritten);
-    this.socket.uncork();
+    this.written();
   }
 
   /** Sends the pending gap report when the client has room for it (heartbeat, writes completing). */
@@ -195,13 +212,17 @@ export class ClientSession {
 
   subscribe(from: number, filter: Filter): void {
     const gen = ++this.generation;
+    this.aborter.abort();
+    this.aborter = new AbortController();
     this.filter = filter;
     // A pending gap is superseded: the new cursor says where the client is now.
     this.gap = null;
     this.cursor = from - 1;
     this.mode = 'catching-up';
     this.sendControl({ type: 'subscribed', from, filter });
-    void this.catchUp(gen);
+    this.catchUp(gen, this.aborter.signal).catch((e: unknown) => {
+      if (gen === this.generation) this.onFailure(e);
+    });
   }
 
   private waitForRoom(): Promise<void> {
@@ -234,7 +255,7 @@ export class ClientSession {
   }
 
   /** History from cursor + 1 to the stream's head, then live. Never drops: waits for the client. */
-  private async catchUp(gen: number): Promise<void> {
+  private async catchUp(gen: number, signal: AbortSignal): Promise<void> {
     while (gen === this.generation) {
       const next = this.cursor + 1;
       if (next > this.stream.head()) {
@@ -249,7 +270,7 @@ export class ClientSession {
         this.sendFromMemory();
         continue;
       }
-      const reread = this.stream.reread(next);
+      const reread = this.stream.reread(next, signal);
       if (reread === null) {
         // Nothing to re-read (a live stream without its file): say what is gone, go on from memory.
         this.expired(next);
@@ -261,6 +282,7 @@ export class ClientSession {
         if (e.seq > this.stream.head() || this.stream.recent(e.seq)) break;
         if (!(await this.deliver(gen, e))) return;
       }
+      if (gen !== this.generation) return;
       // The re-read had nothing at `next` (a growing file not written that far yet): give up on it.
       if (this.cursor + 1 === next) this.expired(next);
     }
@@ -275,6 +297,7 @@ export class ClientSession {
 
   close(): void {
     this.generation++;
+    this.aborter.abort();
     this.mode = 'closed';
     const w = this.waiters;
     this.waiters = [];

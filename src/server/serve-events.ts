@@ -21,7 +21,16 @@
 //     webRoot?: string                    default: the package's web/ folder
 //     heartbeatMs? = 5000, ringSize? = 10000 events, bufferBytes? = 1 MiB per client before it
 //     is "slow", maxPayload? = 64 KiB per client message
+//     allowedOrigins?: string[]          `Origin`s accepted besides the page's own (--allow-origin;
+//                                        CfgscopeError SERVE_BAD_ORIGIN when one is not an origin)
+//     maxClients? = 64                    websocket connections at once (the next one gets 503)
+//     maxRereads? = 2                     re-reads of `history` at once (other clients wait)
+//     onInternalError?: (e) => void       an unexpected exception in one request or client (that
+//                                        request or client is refused, 500 or close 1011)
 //   }) -> { url, host, port, ended: Promise<void> (the source finished), stats(), close() }
+//
+// No request or message can stop the server: every event handler refuses what it cannot take
+// (http-gate.ts, client-message.ts) and catches what it did not expect; docs/security.md.
 //
 // Everything lives in the returned server: two servers in one process share nothing.
 
@@ -30,67 +39,35 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Observable, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CfgscopeError } from '../model/errors.js';
 import type { HeaderRecord } from '../model/records.js';
 import { AccessJson } from './access-json.js';
 import { authorized, tokenCookie } from './access-token.js';
-import { ClientSession, type ClientStats, type StreamView } from './client-session.js';
-import { CLOSE_BAD_FIELD, CLOSE_GOING_AWAY, CLOSE_MALFORMED, CLOSE_UNAUTHORIZED, CLOSE_UNKNOWN_TYPE, closeWith } from './close-codes.js';
+import { parseClientMessage } from './client-message.js';
+import { ClientSession, type StreamView } from './client-session.js';
+import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_UNAUTHORIZED, closeWith } from './close-codes.js';
 import { EventRing } from './event-ring.js';
-import { DEFAULT_LISTEN, isLoopback, type ListenAddress } from './listen-address.js';
+import { gate, refuseRequest, refuseUpgrade, type Refusal, type RefusalReason } from './http-gate.js';
+import { DEFAULT_LISTEN, isLoopback } from './listen-address.js';
+import { parseAllowedOrigin } from './peer-check.js';
+import { RereadPermits } from './reread-permits.js';
+import type { ServeHandle, ServeOptions } from './serve-types.js';
 import { sendStatic } from './static-files.js';
-import { BadField, parseSubscribe } from './subscription.js';
 import { wireEvent, wireEvents, type ServedEvent } from './wire-message.js';
 
 export const PROTOCOL_VERSION = 1;
-
-export interface StreamMeta {
-  /** Same id = same events with the same seq (a client may resume across server restarts). */
-  id: string;
-  kind: 'replay' | 'live';
-  file?: string | null;
-  format?: string | null;
-  /** Replay speed factor; 0 = as fast as possible. */
-  speed?: number | null;
-  policy: { sources: string[]; rules: number; preserved: unknown[] } | null;
-}
-
-export interface ServeOptions {
-  source: Observable<ServedEvent | readonly ServedEvent[]>;
-  history?: (from: number) => AsyncIterable<ServedEvent>;
-  meta: StreamMeta;
-  listen?: ListenAddress;
-  token?: string | null;
-  webRoot?: string;
-  heartbeatMs?: number;
-  ringSize?: number;
-  bufferBytes?: number;
-  maxPayload?: number;
-}
-
-export interface ServeStats {
-  head: number;
-  ended: boolean;
-  clients: ClientStats[];
-}
-
-export interface ServeHandle {
-  url: string;
-  host: string;
-  port: number;
-  /** Resolves when the source has finished (completed or failed); the server keeps serving. */
-  ended: Promise<void>;
-  stats(): ServeStats;
-  close(): Promise<void>;
-}
+export type { ServeHandle, ServeOptions, ServeStats, StreamMeta } from './serve-types.js';
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 function packageVersion(): string {
   try { return (JSON.parse(readFileSync(`${packageRoot}package.json`, 'utf8')) as { version: string }).version; } catch { return 'unknown'; }
 }
+
+/** How far above bufferBytes a client's send buffer may grow (replies, heartbeats) before it is cut off. */
+const DROP_SLACK = 256 * 1024;
 
 export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
   const listen = o.listen ?? DEFAULT_LISTEN;
@@ -99,27 +76,47 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     throw new CfgscopeError('SERVE_TOKEN_REQUIRED', `listening on ${listen.host} reaches other machines: give --token <T> (or CFGSCOPE_TOKEN), or listen on 127.0.0.1`);
   }
   if (token !== null && token.length === 0) throw new CfgscopeError('SERVE_TOKEN_REQUIRED', 'the token is empty');
+  const peer = { loopbackHost: isLoopback(listen.host), allowedOrigins: new Set((o.allowedOrigins ?? []).map(parseAllowedOrigin)) };
   const webRoot = o.webRoot ?? `${packageRoot}web`;
   const heartbeatMs = o.heartbeatMs ?? 5000;
   const bufferBytes = o.bufferBytes ?? 1 << 20;
+  const limits = { bufferBytes, dropBytes: bufferBytes + DROP_SLACK };
   const maxPayload = o.maxPayload ?? 64 * 1024;
+  const maxClients = o.maxClients ?? 64;
+  const permits = new RereadPermits(o.maxRereads ?? 2);
   const ring = new EventRing(o.ringSize ?? 10_000);
   const version = packageVersion();
 
-  const state = { head: 0, ended: false, header: null as Omit<HeaderRecord, 't'> | null, nextClient: 1 };
+  const state = { head: 0, ended: false, header: null as Omit<HeaderRecord, 't'> | null, nextClient: 1, droppedNotReading: 0, peakBuffered: 0, internalErrors: 0 };
+  const refused: Record<RefusalReason, number> = { 'bad-request': 0, host: 0, origin: 0, 'not-found': 0, full: 0, token: 0 };
   const sessions = new Map<WebSocket, ClientSession>();
+  /** Upgrades accepted by the gate whose websocket handshake has not finished: they count as clients. */
+  const handshaking = new Set<Duplex>();
   const accessJson = new AccessJson();
+
+  const internalError = (e: unknown): void => {
+    state.internalErrors++;
+    try { o.onInternalError?.(e); } catch { /* a failing reporter must not fail the server */ }
+  };
 
   const view: StreamView = {
     head: () => state.head,
     recent: (seq) => ring.get(seq),
     recentFirst: () => ring.first,
-    reread: (from) => {
+    reread: (from, signal) => {
       const history = o.history;
       if (!history) return null;
       return (async function* numbered() {
-        let seq = from;
-        for await (const e of history(from)) yield wireEvent(seq++, e, accessJson);
+        if (!(await permits.acquire(signal))) return;
+        try {
+          let seq = from;
+          for await (const e of history(from)) {
+            if (signal.aborted) return;
+            yield wireEvent(seq++, e, accessJson);
+          }
+        } finally {
+          permits.release();
+        }
       })();
     },
   };
@@ -140,85 +137,115 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     const wired = wireEvents(state.head + 1, events, accessJson);
     state.head += wired.length;
     for (const w of wired) ring.push(w);
-    for (const s of sessions.values()) s.offer(wired);
+    for (const [ws, s] of sessions) {
+      try { s.offer(wired); } catch (e) { internalError(e); closeWith(ws, CLOSE_INTERNAL, 'internal error'); }
+    }
   };
 
   const hello = (): Record<string, unknown> => ({
     type: 'hello', protocol: PROTOCOL_VERSION, server: { name: 'cfgscope', version },
     stream: { ...o.meta, header: state.header },
     first: o.history ? 1 : ring.first, next: state.head + 1, ended: state.ended, heartbeatMs,
-    limits: { maxPayload, bufferBytes, ring: ring.capacity },
+    limits: { maxPayload, bufferBytes, ring: ring.capacity, maxClients, maxRereads: permits.max },
   });
 
   const onMessage = (ws: WebSocket, s: ClientSession, data: RawData, isBinary: boolean): void => {
-    let m: unknown;
-    try { m = isBinary ? undefined : JSON.parse(data.toString()); } catch { m = undefined; }
-    if (typeof m !== 'object' || m === null || Array.isArray(m) || typeof (m as { type?: unknown }).type !== 'string') {
-      ws.close(CLOSE_MALFORMED, 'expected a JSON object with a string type');
-      return;
+    const m = parseClientMessage(data, isBinary);
+    if ('close' in m) { closeWith(ws, m.close, m.reason); return; }
+    if (m.type === 'subscribe') s.subscribe(m.sub.from ?? (o.history ? 1 : ring.first), m.sub.filter);
+    else s.sendControl({ type: 'pong', id: m.id });
+    s.pauseIfFull();
+  };
+
+  /** A handler that throws refuses what it was handling (`fail`) instead of stopping the server. */
+  const guarded = <A extends unknown[]>(handler: (...a: A) => void, fail: (...a: A) => void) => (...a: A): void => {
+    try { handler(...a); } catch (e) {
+      internalError(e);
+      try { fail(...a); } catch { /* already going */ }
     }
-    const msg = m as Record<string, unknown>;
-    switch (msg['type']) {
-      case 'subscribe': {
-        try {
-          const sub = parseSubscribe(msg);
-          s.subscribe(sub.from ?? (o.history ? 1 : ring.first), sub.filter);
-        } catch (e) {
-          if (!(e instanceof BadField)) throw e;
-          closeWith(ws, CLOSE_BAD_FIELD, e.message);
-        }
-        return;
-      }
-      case 'ping':
-        s.sendControl({ type: 'pong', id: msg['id'] ?? null });
-        return;
-      default:
-        closeWith(ws, CLOSE_UNKNOWN_TYPE, `unknown message type ${JSON.stringify(msg['type'])}`);
-    }
+  };
+
+  const onClose = (ws: WebSocket, s: ClientSession): void => {
+    s.close();
+    sessions.delete(ws);
+    const st = s.stats();
+    if (st.notReading) state.droppedNotReading++;
+    state.peakBuffered = Math.max(state.peakBuffered, st.peakBuffered);
   };
 
   // No compression: event frames are built once for every client and written as they are.
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
-  const onConnection = (ws: WebSocket, req: IncomingMessage, socket: Duplex): void => {
-    const url = new URL(req.url ?? '/', 'http://x');
+  const onConnection = (ws: WebSocket, req: IncomingMessage, url: URL, socket: Duplex): void => {
+    // A socket error (reset, a frame over maxPayload) is followed by close; nothing else to do.
+    ws.on('error', () => undefined);
     if (!authorized(token, req, url)) {
+      refused.token++;
       ws.close(CLOSE_UNAUTHORIZED, 'missing or wrong token');
       return;
     }
-    const s = new ClientSession(state.nextClient++, ws, socket, view, bufferBytes);
+    const s = new ClientSession(state.nextClient++, ws, socket, view, limits, (e) => { internalError(e); closeWith(ws, CLOSE_INTERNAL, 'internal error'); });
     sessions.set(ws, s);
-    ws.on('message', (data, isBinary) => onMessage(ws, s, data, isBinary));
+    const closeInternal = (): void => closeWith(ws, CLOSE_INTERNAL, 'internal error');
+    ws.on('message', guarded((data: RawData, isBinary: boolean) => onMessage(ws, s, data, isBinary), closeInternal));
     ws.on('pong', () => { s.alive = true; });
-    ws.on('close', () => { s.close(); sessions.delete(ws); });
-    // A socket error (reset, a frame over maxPayload) is followed by close; nothing else to do.
-    ws.on('error', () => undefined);
+    ws.on('close', guarded(() => onClose(ws, s), () => undefined));
     s.sendControl(hello());
   };
 
+  const refuse = (r: Refusal): Refusal => { refused[r.reason]++; return r; };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = gate(req, peer);
+    if (!(url instanceof URL)) { refuseRequest(res, refuse(url)); return; }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;
     }
     if (!authorized(token, req, url)) {
+      refused.token++;
       res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('cfgscope serve: missing or wrong token (?token=..., Authorization: Bearer ...)\n');
       return;
     }
     const cookie = tokenCookie(token, url);
-    void sendStatic(webRoot, url.pathname, req.method === 'HEAD', res, cookie ? { 'Set-Cookie': cookie } : {});
+    sendStatic(webRoot, url.pathname, req.method === 'HEAD', res, cookie ? { 'Set-Cookie': cookie } : {}).catch((e: unknown) => {
+      internalError(e);
+      res.destroy();
+    });
   };
 
-  const http = createServer(onRequest);
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Node leaves an upgraded socket without an error listener: a reset would be an uncaught error.
+    socket.on('error', () => socket.destroy());
+    const url = gate(req, peer);
+    if (!(url instanceof URL)) { refuseUpgrade(socket, refuse(url)); return; }
+    if (url.pathname !== '/ws') { refuseUpgrade(socket, refuse({ status: 404, reason: 'not-found', text: 'the websocket is at /ws' })); return; }
+    if (sessions.size + handshaking.size >= maxClients) {
+      refuseUpgrade(socket, refuse({ status: 503, reason: 'full', text: `${maxClients} clients are connected, the most this server takes (--max-clients)` }));
       return;
     }
+    handshaking.add(socket);
+    // A failed handshake (ws answers 400 itself) never calls back: the socket's close ends it too.
+    socket.once('close', () => handshaking.delete(socket));
     // The session writes event frames to the socket itself: given here, not taken from ws's internals.
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, socket));
+    wss.handleUpgrade(req, socket, head, guarded((ws: WebSocket) => {
+      handshaking.delete(socket);
+      onConnection(ws, req, url, socket);
+    }, (ws: WebSocket) => closeWith(ws, CLOSE_INTERNAL, 'internal error')));
+  };
+
+  const http = createServer(guarded(onRequest, (_req, res) => {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('cfgscope serve: internal error\n');
+  }));
+  http.on('upgrade', guarded(onUpgrade, (_req, socket) => socket.destroy()));
+  http.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+    // What the HTTP parser cannot read gets a 400 (as Node's default handler); a reset or a
+    // timeout (slowloris) just closes.
+    if (e.code?.startsWith('HPE_') && socket.writable) {
+      refused['bad-request']++;
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    } else socket.destroy();
   });
-  http.on('clientError', (_e, socket) => { socket.destroy(); });
 
   await new Promise<void>((resolve, reject) => {
     const fail = (e: NodeJS.ErrnoException): void => reject(new CfgscopeError('SERVE_LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`));
@@ -227,19 +254,21 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
   });
   const addr = http.address() as AddressInfo;
 
+  const beat = (ws: WebSocket, s: ClientSession): void => {
+    if (!s.checkAlive()) { ws.terminate(); return; }
+    ws.ping();
+    s.flushGap();
+    s.sendControl({ type: 'heartbeat', next: state.head + 1, ended: state.ended, time: new Date().toISOString() });
+  };
   const heartbeat = setInterval(() => {
-    for (const [ws, s] of sessions) {
-      if (!s.checkAlive()) { ws.terminate(); continue; }
-      ws.ping();
-      s.flushGap();
-      s.sendControl({ type: 'heartbeat', next: state.head + 1, ended: state.ended, time: new Date().toISOString() });
-    }
+    for (const [ws, s] of sessions) guarded(beat, () => ws.terminate())(ws, s);
   }, heartbeatMs);
 
   let subscription: Subscription | null = null;
   const ended = new Promise<void>((resolve) => {
     subscription = o.source.subscribe({
-      next: publish,
+      // A throwing publish loses its batch, reported (onInternalError); the stream and server go on.
+      next: guarded(publish, () => undefined),
       error: (e: unknown) => {
         const err = e instanceof CfgscopeError ? e : null;
         publish({ kind: 'error', code: err?.code ?? 'SOURCE_FAILED', message: (e as Error).message });
@@ -256,7 +285,14 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     host: addr.address,
     port: addr.port,
     ended,
-    stats: () => ({ head: state.head, ended: state.ended, clients: [...sessions.values()].map((s) => s.stats()) }),
+    stats: () => {
+      const clients = [...sessions.values()].map((s) => s.stats());
+      return {
+        head: state.head, ended: state.ended, clients, refused: { ...refused }, droppedNotReading: state.droppedNotReading,
+        peakBuffered: Math.max(state.peakBuffered, ...clients.map((c) => c.peakBuffered)), rereads: permits.stats(),
+        internalErrors: state.internalErrors,
+      };
+    },
     close: async () => {
       clearInterval(heartbeat);
       subscription?.unsubscribe();

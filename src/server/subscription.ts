@@ -43,7 +43,8 @@ export function parseSubscribe(m: Record<string, unknown>): Subscribe {
   return {
     from: (from as number | undefined) ?? null,
     filter: {
-      kinds: (kinds as EventType[] | undefined) ?? null,
+      // Without repeats: the filter is echoed in `subscribed`, and should be no larger than the types there are.
+      kinds: Array.isArray(kinds) ? [...new Set(kinds as EventType[])] : null,
       bdf,
       minSeverity: (sev as Severity | undefined) ?? null,
       violationsOnly: (vo as boolean | undefined) ?? false,
