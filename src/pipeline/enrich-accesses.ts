@@ -8,6 +8,10 @@ import { Inventory, type DeviceState } from '../identity/inventory.js';
 import { countRecord, emptyCounts, type AccessRecord, type CaptureRecord } from '../model/records.js';
 import { ByteSource, type OldValue } from '../model/shadow-config.js';
 import { StackTable } from '../model/stack-table.js';
+import { layoutWidth, widestAt } from '../registers/access-width.js';
+import type { HeaderKind } from '../registers/header.js';
+import type { RegisterName } from '../registers/types.js';
+import { applyWrite, attributesOf, type Attributes } from '../registers/write-semantics.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
 
@@ -105,8 +109,19 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
   let lastBus = -1;
   let lastDevfn = -1;
   const before: OldValue = { value: null, from: ByteSource.Unknown, stale: false, fresh: false };
+  /** Per register name (layouts keep one object per offset and width), its bits' attributes. */
+  const attributes = new WeakMap<RegisterName, Attributes>();
+  const attributesFor = (reg: RegisterName, kind: HeaderKind): Attributes => {
+    let at = attributes.get(reg);
+    if (at === undefined) {
+      at = attributesOf(reg, reg.size, kind);
+      attributes.set(reg, at);
+    }
+    return at;
+  };
 
-  const onAccess = (a: AccessRecord): AccessEvent | null => {
+  const onAccess = (rec: AccessRecord): AccessEvent | null => {
+    let a = rec;
     if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
       if (a.op === 'w') epoch++;
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
@@ -131,8 +146,17 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
     }
     // The layout and old value as they are before this access (the layout is refreshed now, as
     // every access does: a later refresh would see this access's bytes).
+    const off = a.off;
     const layout = dev.namer();
-    dev.shadow.lookOld(a.off, a.size, epoch, before);
+    // A device-side write of unlogged width (capture-format.md, `sizeGuessed`): the register
+    // layout may give its width; if not, the bytes it may also have covered become unknown.
+    let mayCover = 0;
+    if (a.sizeGuessed === true && a.op === 'w') {
+      const w = layoutWidth(layout, off, a.size);
+      if (w !== undefined && w !== a.size) a = { ...a, size: w, sizeGuessed: false };
+      else if (w === undefined) mayCover = widestAt(off) - a.size;
+    }
+    dev.shadow.lookOld(off, a.size, epoch, before);
     const old = before.value;
     const oldFrom = before.from;
     const oldStale = before.stale;
@@ -140,7 +164,15 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
       // Identity and layout only change when a read brings bytes never seen before (bounded:
       // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
       const fresh = a.op === 'r' && before.fresh;
-      dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written, epoch);
+      if (a.op === 'r') dev.shadow.set(off, a.size, a.val, ByteSource.Read, epoch);
+      else {
+        // What the device holds after the write: read-only bits kept, RW1C cleared, ...
+        const reg = layout.name(off, a.size);
+        applyWrite(dev.shadow, layout, reg, attributesFor(reg, layout.headerKind), off, a.size, a.val, ByteSource.Written, epoch);
+        // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
+        // stays known, any other may have changed.
+        for (let i = a.size; i < a.size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
+      }
       if (fresh) {
         dev.touched();
         const found = dev.announce();
@@ -152,7 +184,7 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
       return null;
     }
     const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
-    const reg = layout.name(a.off, a.size);
+    const reg = layout.name(off, a.size);
     return {
       kind: 'access', index: index++, access: a, bdf: dev.bdf, register: reg.name, mnemonic: reg.mnemonic ?? null,
       old, oldFrom, oldStale, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
