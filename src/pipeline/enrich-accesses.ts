@@ -11,7 +11,7 @@ import { StackTable } from '../model/stack-table.js';
 import { layoutWidth, widestAt } from '../registers/access-width.js';
 import type { HeaderKind } from '../registers/header.js';
 import type { RegisterName } from '../registers/types.js';
-import { applyWrite, attributesOf, type Attributes } from '../registers/write-semantics.js';
+import { applyWrite, attributesOf, functionReset, resetsBelow, type Attributes, type BarFacts } from '../registers/write-semantics.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
 
@@ -111,6 +111,16 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
   const before: OldValue = { value: null, from: ByteSource.Unknown, stale: false, fresh: false };
   /** Per register name (layouts keep one object per offset and width), its bits' attributes. */
   const attributes = new WeakMap<RegisterName, Attributes>();
+  /** Per device, per BAR, the lowest bit known to be read-write (write-semantics.ts applyWrite). */
+  const barFloors = new WeakMap<DeviceState, Map<number, BarFacts>>();
+  const floorsOf = (d: DeviceState): Map<number, BarFacts> => {
+    let m = barFloors.get(d);
+    if (!m) {
+      m = new Map();
+      barFloors.set(d, m);
+    }
+    return m;
+  };
   const attributesFor = (reg: RegisterName, kind: HeaderKind): Attributes => {
     let at = attributes.get(reg);
     if (at === undefined) {
@@ -168,10 +178,20 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
       else {
         // What the device holds after the write: read-only bits kept, RW1C cleared, ...
         const reg = layout.name(off, a.size);
-        applyWrite(dev.shadow, layout, reg, attributesFor(reg, layout.headerKind), off, a.size, a.val, ByteSource.Written, epoch);
+        applyWrite(dev.shadow, layout, reg, attributesFor(reg, layout.headerKind), off, a.size, a.val, ByteSource.Written, epoch, floorsOf(dev));
         // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
         // stays known, any other may have changed.
         for (let i = a.size; i < a.size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
+        if (resetsBelow(layout, off, a.size, a.val)) {
+          // Secondary bus reset: every function on the buses below the bridge is reset.
+          const sec = dev.shadow.byte(0x19);
+          const sub = dev.shadow.byte(0x1a);
+          for (const d of inventory.all()) {
+            if (sec === undefined || sub === undefined || (d.bdf.slice(0, 4) === dev.bdf.slice(0, 4) && busOf(d.bdf) >= sec && busOf(d.bdf) <= sub)) {
+              if (d !== dev) functionReset(d.shadow, d.namer());
+            }
+          }
+        }
       }
       if (fresh) {
         dev.touched();
@@ -228,6 +248,8 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
     },
   };
 }
+
+const busOf = (bdf: string): number => parseInt(bdf.slice(5, 7), 16);
 
 export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<CaptureRecord, PipelineEvent> {
   return (source) => new Observable<PipelineEvent>((subscriber) => {

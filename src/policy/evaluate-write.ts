@@ -80,8 +80,8 @@ export function placeRules(rules: readonly Rule[], id: DeviceRecord, role: Role,
     const range = placement.range(rule, id);
     if (range === null) continue;
     out.push(range === 'any'
-      ? { rule, start: 0, end: 0, any: true, attrs: placement.attributes(rule) }
-      : { rule, start: range[0], end: range[1], any: false, attrs: placement.attributes(rule) });
+      ? { rule, start: 0, end: 0, any: true, attrs: placement.attributes(rule, id) }
+      : { rule, start: range[0], end: range[1], any: false, attrs: placement.attributes(rule, id) });
   }
   return out;
 }

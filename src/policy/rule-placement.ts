@@ -7,6 +7,7 @@
 import type { DeviceRecord } from '../model/records.js';
 import { frameFunction } from '../parsers/accessors.js';
 import { diffFields } from '../registers/fields.js';
+import { headerKind } from '../registers/header.js';
 import { attributesOf, NO_ATTRIBUTES, type Attributes } from '../registers/write-semantics.js';
 import type { Rule } from './policy-types.js';
 import { registerRange } from './register-range.js';
@@ -19,8 +20,9 @@ export type RuleRange = [number, number] | 'any' | null;
 
 export interface Placement {
   range(rule: Rule, id: DeviceRecord): RuleRange;
-  /** The attributes of the rule register's bits, in its own coordinates. */
-  attributes(rule: Rule): Attributes;
+  /** The attributes of the rule register's bits, in its own coordinates, on a device of this
+   *  identity (the header type decides DEVCTL bit 15: FLR on an endpoint, self-clearing). */
+  attributes(rule: Rule, id: DeviceRecord): Attributes;
   /** The rule register's fields that differ between two masked values (`MASTER 1->0`). */
   changedFields(rule: Rule, old: number, after: number): string[];
   /** A call site's plain function (plainFunction), what expect rules name. */
@@ -30,14 +32,15 @@ export interface Placement {
 /** Computes every time: what a one-off judgement (a test, a report) uses. */
 export const directPlacement: Placement = {
   range: (rule, id) => registerRange(rule.register, id),
-  attributes: (rule) => (rule.register.space === 'any' ? NO_ATTRIBUTES : attributesOf(rule.register.text)),
+  attributes: (rule, id) => (rule.register.space === 'any' ? NO_ATTRIBUTES : attributesOf(rule.register.text, undefined, headerKind(id.headerType))),
   changedFields: (rule, old, after) => diffFields(rule.register.text, old, after).map((c) => c.text),
   plainFunction,
 };
 
 export class CachedPlacement implements Placement {
   private readonly ranges = new WeakMap<DeviceRecord, Map<Rule, RuleRange>>();
-  private readonly masks = new Map<Rule, Attributes>();
+  /** Per rule, per header kind. */
+  private readonly masks = new Map<Rule, Map<string, Attributes>>();
   /** Per rule, old -> after -> field texts: findings repeat the same few transitions. */
   private readonly changes = new Map<Rule, Map<number, Map<number, readonly string[]>>>();
   /** Per call site, its plain function: expect rules ask for it on every write they cover. */
@@ -57,11 +60,17 @@ export class CachedPlacement implements Placement {
     return r;
   }
 
-  attributes(rule: Rule): Attributes {
-    let m = this.masks.get(rule);
+  attributes(rule: Rule, id: DeviceRecord): Attributes {
+    let byKind = this.masks.get(rule);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.masks.set(rule, byKind);
+    }
+    const kind = headerKind(id.headerType);
+    let m = byKind.get(kind);
     if (m === undefined) {
-      m = directPlacement.attributes(rule);
-      this.masks.set(rule, m);
+      m = directPlacement.attributes(rule, id);
+      byKind.set(kind, m);
     }
     return m;
   }

@@ -40,15 +40,17 @@ const lookup: FieldLookup = (key, reg) =>
 /** DEVCTL bit 15: Initiate Function Level Reset on an endpoint (self-clearing, PCIe Base spec
  *  7.5.3.4), Bridge Configuration Retry Enable on a bridge (read-write). */
 const FLR_BIT = 0x8000;
+const EXP_REL = /^CAP_EXP\+0x([0-9a-f]+)(?:@\d+)?$/i;
 
 /** The attributes of an access named `reg` by a layout; `kind` decides DEVCTL bit 15. */
 export function attributesOf(reg: string | RegisterName, size?: number, kind: HeaderKind = 'unknown'): Attributes {
   const v = fieldViewWith(lookup, reg, size);
   if (!v) return NO_ATTRIBUTES;
   let sc = v.sc;
-  if (kind === 'type0' && typeof reg !== 'string' && reg.base === 'CAP_EXP') {
-    const shift = 8 * (0x8 - reg.rel);
-    if (reg.rel <= 0x9 && reg.rel + v.size > 0x9) sc = (sc | ((FLR_BIT * 2 ** shift) % 2 ** (8 * v.size))) >>> 0;
+  const exp = kind === 'type0' ? EXP_REL.exec(typeof reg === 'string' ? reg : reg.name) : null;
+  if (exp) {
+    const rel = parseInt(exp[1]!, 16);
+    if (rel <= 0x9 && rel + v.size > 0x9) sc = (sc | ((FLR_BIT * 2 ** (8 * (0x8 - rel))) % 2 ** (8 * v.size))) >>> 0;
   }
   if (v.ro === 0 && v.rw1c === 0 && v.rw1s === 0 && sc === 0) return NO_ATTRIBUTES;
   return Object.freeze({ ro: v.ro, rw1c: v.rw1c, rw1s: v.rw1s, sc });
@@ -110,6 +112,10 @@ function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Special | 
   return undefined;
 }
 
+/** What a device's BAR showed of itself, kept across writes that make its value unknown (a BAR's
+ *  size and type never change): the lowest address bit known read-write, its read-only low bits. */
+export interface BarFacts { rwFrom: number; low?: number }
+
 /** Trailing zero bits of a 32-bit value (32 for 0). */
 const tz = (v: number): number => (v === 0 ? 32 : 31 - Math.clz32((v & -v) >>> 0));
 
@@ -119,8 +125,10 @@ const tz = (v: number): number => (v === 0 ? 32 : 31 - Math.clz32((v & -v) >>> 0
  * a bit the device held as 1 is read-write, and so is every bit above it. A 0 written reads 0
  * either way; a 1 written below the lowest bit known to be read-write is unknown.
  */
-function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (number | undefined)[]): void {
+function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (number | undefined)[], floors?: Map<number, BarFacts>): void {
+  const facts = floors?.get(sp.start);
   const old: (number | undefined)[] = [0, 1, 2, 3].map((i) => h.byte(sp.start + i));
+  if (old[0] === undefined && facts?.low !== undefined) old[0] = facts.low; // only its read-only bits are used
   let roMask: number;
   let addrMask: number;
   /** Bits that always read 0. */
@@ -142,9 +150,12 @@ function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (n
     roMask = upper ? 0 : old[0]! & 1 ? 0x3 : 0xf;
     addrMask = ~roMask >>> 0;
   }
-  const known = old.every((b) => b !== undefined);
+  const known = old.every((b) => b !== undefined) && h.byte(sp.start) !== undefined;
   const held = known ? old.reduce<number>((v, b, i) => v + b! * 2 ** (8 * i), 0) : 0;
-  const rwFrom = known ? tz((held & addrMask) >>> 0) : 32;
+  // The lowest bit known to be read-write: from the value held now, or remembered from an
+  // earlier one (a BAR's size does not change; sizing makes the held value unknown meanwhile).
+  const rwFrom = Math.min(known ? tz((held & addrMask) >>> 0) : 32, facts?.rwFrom ?? 32);
+  if (floors) floors.set(sp.start, { rwFrom, ...(old[0] !== undefined && roMask !== 0 ? { low: old[0] & roMask } : {}) });
   for (let i = 0; i < 4; i++) {
     if (!(covered & (1 << i))) continue;
     const wb = byteOf(w, i);
@@ -187,15 +198,20 @@ function upperBytes(h: HeldBytes, sp: Special, off: number, size: number, w: num
 /**
  * Applies a write of `size` bytes of `val` at `off` to `h` as the device would hold it. `how` and
  * `epoch` are the shadow's bookkeeping for the bytes it sets. Returns nothing: the shadow is the
- * answer. `attrs` is attributesOf(layout.name(off, size), ...), which callers may cache.
+ * answer. `attrs` is attributesOf(layout.name(off, size), ...), which callers may cache. `floors`
+ * (one per device, kept by the caller) remembers per BAR the lowest bit known to be read-write.
  */
 export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, attrs: Attributes,
-  off: number, size: number, val: number, how: number, epoch: number): void {
+  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>): void {
   const sp = specialAt(layout.headerKind, reg, off);
   if (sp === undefined && attrs === NO_ATTRIBUTES) {
     h.set(off, size, val, how, epoch);
     return;
   }
+  // Before the write changes it: a PMCSR write from D3hot to D0 without No_Soft_Reset resets the
+  // function (PCI PM spec 1.2 5.4.1, D3hot -> D0 is D0 Uninitialized).
+  const pmReset = reg.base === 'CAP_PM' && reg.rel <= 0x4 && reg.rel + size > 0x4 && (byteOf(val, 0x4 - reg.rel) & 0x3) === 0
+    && ((h.byte(off + 0x4 - reg.rel) ?? 0) & 0xb) === 0x3 && h.byte(off + 0x4 - reg.rel) !== undefined;
   const out: (number | undefined)[] = new Array<number | undefined>(size);
   for (let i = 0; i < size; i++) {
     out[i] = heldByte(h.byte(off + i), byteOf(val, i), byteOf(attrs.ro, i), byteOf(attrs.rw1c, i), byteOf(attrs.rw1s, i), byteOf(attrs.sc, i));
@@ -211,7 +227,7 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
       let w = 0;
       for (let j = i; j < end; j++) { covered |= 1 << (off + j - s.start); w += byteOf(val, j) * 2 ** (8 * (off + j - s.start)); }
       const dword: (number | undefined)[] = [];
-      barBytes(h, s, w, covered, dword);
+      barBytes(h, s, w, covered, dword, floors);
       for (let j = i; j < end; j++) out[j] = dword[off + j - s.start];
     } else {
       const part: (number | undefined)[] = [];
@@ -225,17 +241,23 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
     if (b === undefined) h.forget(off + i, 1);
     else h.set(off + i, 1, b, how, epoch);
   }
-  if (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9 && byteOf(val, 0x9 - reg.rel) & 0x80) {
+  if (pmReset || (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9 && byteOf(val, 0x9 - reg.rel) & 0x80)) {
     functionReset(h, layout);
   }
 }
 
+/** A write to a bridge's BRIDGE_CONTROL that sets Secondary Bus Reset: every function below
+ *  the bridge is reset (PCI-to-PCI Bridge spec 1.2 3.2.5.17); the caller resets them. */
+export const resetsBelow = (layout: CompiledLayout, off: number, size: number, val: number): boolean =>
+  layout.headerKind === 'type1' && off <= 0x3e && off + size > 0x3e && (byteOf(val, 0x3e - off) & 0x40) !== 0;
+
 /**
- * Initiate Function Level Reset: the function's registers return to their defaults (PCIe Base
- * spec 6.6.2), which cfgscope does not know; only bytes read-only as a whole (identification,
- * capability headers and capabilities registers) keep their value.
+ * A function reset (Initiate Function Level Reset, PCIe Base spec 6.6.2; a PM or secondary bus
+ * reset): the function's registers return to their defaults, which cfgscope does not know; only
+ * bytes read-only as a whole (identification, capability headers and capabilities registers)
+ * keep their value.
  */
-function functionReset(h: HeldBytes, layout: CompiledLayout): void {
+export function functionReset(h: HeldBytes, layout: CompiledLayout): void {
   for (let off = 0; off < 0x1000; off++) {
     if (h.byte(off) === undefined) continue;
     if (attributesOf(layout.name(off, 1), 1, layout.headerKind).ro !== 0xff) h.forget(off, 1);

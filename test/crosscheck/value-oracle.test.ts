@@ -16,8 +16,8 @@ const root = new URL('../../', import.meta.url).pathname;
 
 /** [capture, kernel side, device side, agree, unknown, disagree] */
 const RUNS: [string, string, string, number, number, number][] = [
-  ['qemu-6.1-q35-basic', 'replays/qemu-6.1-q35-basic/kernel.capture.ndjson', 'replays/qemu-6.1-q35-basic/device.capture.ndjson', 1823, 148, 13],
-  ...([['kexec', 3543, 310, 20], ['resets', 1870, 286, 11], ['sriov', 1678, 192, 10], ['e1000e-on', 1616, 115, 10], ['e1000e-off', 1575, 104, 7]] as const)
+  ['qemu-6.1-q35-basic', 'replays/qemu-6.1-q35-basic/kernel.capture.ndjson', 'replays/qemu-6.1-q35-basic/device.capture.ndjson', 1857, 114, 13],
+  ...([['kexec', 3663, 190, 20], ['resets', 1893, 263, 11], ['sriov', 1696, 174, 10], ['e1000e-on', 1634, 97, 10], ['e1000e-off', 1587, 92, 7]] as const)
     .map(([s, a, u, d]): [string, string, string, number, number, number] => [`lab-${s}`, `replays/lab-${s}/kernel.capture.ndjson`, `test/fixtures/lab-${s}/qemu-trace.log`, a, u, d]),
 ];
 
