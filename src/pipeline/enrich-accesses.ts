@@ -11,6 +11,7 @@ import { StackTable } from '../model/stack-table.js';
 import { layoutWidth, widestAt } from '../registers/access-width.js';
 import type { HeaderKind } from '../registers/header.js';
 import type { RegisterName } from '../registers/types.js';
+import type { CompiledLayout } from '../registers/layout.js';
 import { applyWrite, attributesOf, functionReset, resetsBelow, type Attributes, type BarFacts } from '../registers/write-semantics.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
@@ -113,6 +114,24 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
   const attributes = new WeakMap<RegisterName, Attributes>();
   /** Per device, per BAR, the lowest bit known to be read-write (write-semantics.ts applyWrite). */
   const barFloors = new WeakMap<DeviceState, Map<number, BarFacts>>();
+  /** Per device, a bit per config byte ever known: a byte a write or reset made unknown again
+   *  (BAR sizing, FLR) that a read brings back is no news for the identity or layout. */
+  const seen = new WeakMap<DeviceState, Uint8Array>();
+  const firstSight = (d: DeviceState, off: number, size: number): boolean => {
+    let bits = seen.get(d);
+    if (!bits) {
+      bits = new Uint8Array(512);
+      seen.set(d, bits);
+    }
+    let news = false;
+    for (let b = off; b < off + size && b < 4096; b++) {
+      const m = 1 << (b & 7);
+      if ((bits[b >> 3]! & m) === 0) { bits[b >> 3]! |= m; news = true; }
+    }
+    return news;
+  };
+  /** Whether a reset leaves a byte known: read-only as a whole, by the cached attributes. */
+  const keepOf = (l: CompiledLayout, off: number): boolean => attributesFor(l.name(off, 1), l.headerKind).ro === 0xff;
   const floorsOf = (d: DeviceState): Map<number, BarFacts> => {
     let m = barFloors.get(d);
     if (!m) {
@@ -173,12 +192,12 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
     if (a.val !== null) {
       // Identity and layout only change when a read brings bytes never seen before (bounded:
       // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
-      const fresh = a.op === 'r' && before.fresh;
+      const fresh = a.op === 'r' && before.fresh && firstSight(dev, off, a.size);
       if (a.op === 'r') dev.shadow.set(off, a.size, a.val, ByteSource.Read, epoch);
       else {
         // What the device holds after the write: read-only bits kept, RW1C cleared, ...
         const reg = layout.name(off, a.size);
-        applyWrite(dev.shadow, layout, reg, attributesFor(reg, layout.headerKind), off, a.size, a.val, ByteSource.Written, epoch, floorsOf(dev));
+        applyWrite(dev.shadow, layout, reg, attributesFor(reg, layout.headerKind), off, a.size, a.val, ByteSource.Written, epoch, floorsOf(dev), keepOf);
         // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
         // stays known, any other may have changed.
         for (let i = a.size; i < a.size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
@@ -188,7 +207,7 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
           const sub = dev.shadow.byte(0x1a);
           for (const d of inventory.all()) {
             if (sec === undefined || sub === undefined || (d.bdf.slice(0, 4) === dev.bdf.slice(0, 4) && busOf(d.bdf) >= sec && busOf(d.bdf) <= sub)) {
-              if (d !== dev) functionReset(d.shadow, d.namer());
+              if (d !== dev) functionReset(d.shadow, d.namer(), keepOf);
             }
           }
         }

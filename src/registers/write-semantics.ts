@@ -79,7 +79,8 @@ export interface HeldBytes {
   forget(off: number, size: number): void;
 }
 
-const byteOf = (v: number, i: number): number => Math.floor(v / 2 ** (8 * i)) & 0xff;
+/** Byte `i` of a value of up to 4 bytes (access values and masks are 32-bit). */
+const byteOf = (v: number, i: number): number => (v >>> (8 * i)) & 0xff;
 
 /** One byte of the device after the write: `w` written over `old` (undefined: unknown), with the
  *  byte's attribute masks. undefined when the result depends on an unknown old value. */
@@ -127,8 +128,12 @@ const tz = (v: number): number => (v === 0 ? 32 : 31 - Math.clz32((v & -v) >>> 0
  */
 function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (number | undefined)[], floors?: Map<number, BarFacts>): void {
   const facts = floors?.get(sp.start);
-  const old: (number | undefined)[] = [0, 1, 2, 3].map((i) => h.byte(sp.start + i));
-  if (old[0] === undefined && facts?.low !== undefined) old[0] = facts.low; // only its read-only bits are used
+  const b0 = h.byte(sp.start);
+  const b1 = h.byte(sp.start + 1);
+  const b2 = h.byte(sp.start + 2);
+  const b3 = h.byte(sp.start + 3);
+  // Byte 0's read-only bits are remembered when the byte itself is unknown (after sizing).
+  const low = b0 ?? facts?.low;
   let roMask: number;
   let addrMask: number;
   /** Bits that always read 0. */
@@ -141,33 +146,31 @@ function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (n
     addrMask = 0xfffff800;
   } else {
     const upper = upperHalf(h, sp);
-    if (upper === undefined || (!upper && old[0] === undefined)) {
+    if (upper === undefined || (!upper && low === undefined)) {
       for (let i = 0; i < 4; i++) if (covered & (1 << i)) out[i] = undefined;
       return;
     }
     // The upper dword of a 64-bit memory BAR is all address; a lower one has its type bits:
     // I/O, bit 0 set and bit 1 reserved; memory, the type and prefetchable bits 0-3 (pci_regs.h).
-    roMask = upper ? 0 : old[0]! & 1 ? 0x3 : 0xf;
+    roMask = upper ? 0 : low! & 1 ? 0x3 : 0xf;
     addrMask = ~roMask >>> 0;
   }
-  const known = old.every((b) => b !== undefined) && h.byte(sp.start) !== undefined;
-  const held = known ? old.reduce<number>((v, b, i) => v + b! * 2 ** (8 * i), 0) : 0;
+  const known = b0 !== undefined && b1 !== undefined && b2 !== undefined && b3 !== undefined;
+  const held = known ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0 : 0;
   // The lowest bit known to be read-write: from the value held now, or remembered from an
   // earlier one (a BAR's size does not change; sizing makes the held value unknown meanwhile).
   const rwFrom = Math.min(known ? tz((held & addrMask) >>> 0) : 32, facts?.rwFrom ?? 32);
-  if (floors) floors.set(sp.start, { rwFrom, ...(old[0] !== undefined && roMask !== 0 ? { low: old[0] & roMask } : {}) });
+  if (floors && (facts === undefined || facts.rwFrom !== rwFrom || (low !== undefined && roMask !== 0 && facts.low !== (low & roMask)))) {
+    floors.set(sp.start, { rwFrom, ...(low !== undefined && roMask !== 0 ? { low: low & roMask } : {}) });
+  }
+  const below = rwFrom >= 32 ? 0xffffffff : ((1 << rwFrom) >>> 0) - 1;
+  const unsure = (w & addrMask & below) >>> 0;
   for (let i = 0; i < 4; i++) {
     if (!(covered & (1 << i))) continue;
-    const wb = byteOf(w, i);
-    let ro = 0;
-    let unsure = 0;
-    for (let b = 0; b < 8; b++) {
-      const bit = 2 ** (8 * i + b);
-      if (roMask & bit) ro |= 1 << b;
-      else if (addrMask & bit && 8 * i + b < rwFrom && wb & (1 << b)) unsure |= 1 << b;
-    }
-    if (unsure !== 0 || (ro !== 0 && old[i] === undefined)) { out[i] = undefined; continue; }
-    out[i] = ((wb & ~ro) | ((old[i] ?? 0) & ro)) & ~byteOf(zero, i) & 0xff;
+    const ro = byteOf(roMask, i);
+    const old = i === 0 ? low : i === 1 ? b1 : i === 2 ? b2 : b3;
+    if (byteOf(unsure, i) !== 0 || (ro !== 0 && old === undefined)) { out[i] = undefined; continue; }
+    out[i] = ((byteOf(w, i) & ~ro) | ((old ?? 0) & ro)) & ~byteOf(zero, i) & 0xff;
   }
 }
 
@@ -202,7 +205,7 @@ function upperBytes(h: HeldBytes, sp: Special, off: number, size: number, w: num
  * (one per device, kept by the caller) remembers per BAR the lowest bit known to be read-write.
  */
 export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, attrs: Attributes,
-  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>): void {
+  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>, keep?: ReadOnlyBytes): void {
   const sp = specialAt(layout.headerKind, reg, off);
   if (sp === undefined && attrs === NO_ATTRIBUTES) {
     h.set(off, size, val, how, epoch);
@@ -242,9 +245,15 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
     else h.set(off + i, 1, b, how, epoch);
   }
   if (pmReset || (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9 && byteOf(val, 0x9 - reg.rel) & 0x80)) {
-    functionReset(h, layout);
+    functionReset(h, layout, keep);
   }
 }
+
+/** Whether a byte of a layout is read-only as a whole (what a reset leaves known); a caller that
+ *  applies many writes answers it from its cache of attributes. */
+export type ReadOnlyBytes = (layout: CompiledLayout, off: number) => boolean;
+
+export const readOnlyByte: ReadOnlyBytes = (layout, off) => attributesOf(layout.name(off, 1), 1, layout.headerKind).ro === 0xff;
 
 /** A write to a bridge's BRIDGE_CONTROL that sets Secondary Bus Reset: every function below
  *  the bridge is reset (PCI-to-PCI Bridge spec 1.2 3.2.5.17); the caller resets them. */
@@ -257,9 +266,6 @@ export const resetsBelow = (layout: CompiledLayout, off: number, size: number, v
  * bytes read-only as a whole (identification, capability headers and capabilities registers)
  * keep their value.
  */
-export function functionReset(h: HeldBytes, layout: CompiledLayout): void {
-  for (let off = 0; off < 0x1000; off++) {
-    if (h.byte(off) === undefined) continue;
-    if (attributesOf(layout.name(off, 1), 1, layout.headerKind).ro !== 0xff) h.forget(off, 1);
-  }
+export function functionReset(h: HeldBytes, layout: CompiledLayout, keep: ReadOnlyBytes = readOnlyByte): void {
+  for (let off = 0; off < 0x1000; off++) if (h.byte(off) !== undefined && !keep(layout, off)) h.forget(off, 1);
 }
