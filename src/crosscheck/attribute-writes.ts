@@ -20,8 +20,10 @@ export interface DeviceWrite {
   devfn: number;
   off: number;
   val: number;
-  /** The device side's lower bound on the width. */
+  /** The device side's lower bound on the width (its exact width when `exact`). */
   minSize: number;
+  /** The device side established the width (capture-format.md, `sizeGuessed`). */
+  exact: boolean;
   /** Device model name on the device side (QEMU's `e1000e`). */
   model?: string;
 }
@@ -53,13 +55,13 @@ export function deviceWrites(records: Iterable<CaptureRecord>): DeviceWrite[] {
   for (const r of records) {
     if (r.t === 'phase') firmware = r.label === 'firmware';
     if (firmware || r.t !== 'access' || r.op !== 'w' || !r.known || r.val === null || r.bus === null || r.devfn === null || r.off === null) continue;
-    out.push({ seg: r.seg ?? 0, bus: r.bus, devfn: r.devfn, off: r.off, val: r.val, minSize: r.size, ...(r.model ? { model: r.model } : {}) });
+    out.push({ seg: r.seg ?? 0, bus: r.bus, devfn: r.devfn, off: r.off, val: r.val, minSize: r.size, exact: r.sizeGuessed !== true, ...(r.model ? { model: r.model } : {}) });
   }
   return out;
 }
 
 const fits = (k: AccessRecord, d: DeviceWrite): boolean =>
-  d.minSize <= k.size && d.off % k.size === 0 && d.val < 256 ** k.size;
+  (d.exact ? d.minSize === k.size : d.minSize <= k.size) && d.off % k.size === 0 && d.val < 256 ** k.size;
 
 /** A fitting pair is worth 2; 3 when the device-side value needs exactly the kernel's width (a
  *  word write of 0x0107 is likelier a word accessor's than a dword's). */
@@ -177,7 +179,7 @@ export class WriteAttributor {
       const rec: AccessRecord = {
         t: 'access', ts: null, cpu: null, pid: null, comm: null, op: 'w', seg: d.seg, bus: d.bus, devfn: d.devfn, off: d.off,
         size: d.minSize as AccessRecord['size'], val: d.val, ret: null, layer: 'device', fn: null, stack: null, known: true,
-        sizeGuessed: true, ...(d.model ? { model: d.model } : {}),
+        sizeGuessed: !d.exact, ...(d.model ? { model: d.model } : {}),
       };
       const list = inserts.get(at);
       if (list) list.push(rec); else inserts.set(at, [rec]);

@@ -51,6 +51,9 @@ export interface OpResult {
   kernel: number;
   device: number;
   differences: Difference[];
+  /** The matched pairs, kernel side first, in device-side order (the value oracle places the
+   *  device side's accesses on the kernel side's timeline with them). */
+  pairs: [AccessRecord, AccessRecord][];
 }
 
 export interface CrosscheckResult {
@@ -178,7 +181,8 @@ function lineUp(ks: readonly SideAccess[], ds: readonly SideAccess[], labels: re
     const reason: DifferenceReason = !k.record.known ? 'no-target' : deviceBdfs.has(k.bdf) ? 'unexplained' : 'device-not-in-emulator';
     differences.push({ side: 'kernel', access: k, reason });
   }
-  return { segments, matched: partner.size / 2, kernel: ks.length, device: ds.length, differences };
+  const pairs = matchedAt.map((j): [AccessRecord, AccessRecord] => [partner.get(ds[j]!)!.record, ds[j]!.record]);
+  return { segments, matched: partner.size / 2, kernel: ks.length, device: ds.length, differences, pairs };
 }
 
 function deviceOnlyReason(d: SideAccess, prev: SideAccess | undefined, next: SideAccess | undefined, kernelBdfs: ReadonlySet<string | null>): DifferenceReason {

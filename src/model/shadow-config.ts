@@ -111,6 +111,12 @@ export class ShadowConfig {
     }
   }
 
+  /** Makes the range unknown again: a write left it holding a value cfgscope cannot know (a
+   *  read-only bit of an unknown byte, a BAR's size bits, an access of unknown width). */
+  forget(off: number, size: number): void {
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) this.source[off + i] = ByteSource.Unknown;
+  }
+
   /** True when some byte of the range became known before unattributed write number `epoch`. */
   isStale(off: number, size: number, epoch: number): boolean {
     for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) if (this.epoch[off + i]! < epoch) return true;

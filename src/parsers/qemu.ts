@@ -3,14 +3,20 @@
 //   pci_cfg_read  "%s %02x:%02x.%x @0x%x -> 0x%x"   (device name, bus:slot.func, offset, value)
 //   pci_cfg_write "%s %02x:%02x.%x @0x%x <- 0x%x"
 // With `-trace` to a log, QEMU may prefix lines with `<pid>@<seconds>.<usec>:`; both forms parse.
-// QEMU sees every access, from firmware on, but no call sites, no CPU or task, and no access size:
-// the size is inferred (see inferSize) and flagged in `sizeGuessed`.
+// QEMU sees every access, from firmware on, but no call sites, no CPU or task, and no access size.
+// The width is never inferred from the value: `size` is the least width the access can have
+// (inferSize) and `sizeGuessed: true` says the access may be wider, up to its offset's alignment
+// (src/registers/access-width.ts, docs/capture-format.md). One piece of evidence is taken here: a
+// write right after a read of the same function at the same offset is the second half of a
+// read-modify-write (pci_read_config_word, then pci_write_config_word), as wide as that read;
+// when that makes it as wide as the alignment allows, the width is known (`sizeGuessed: false`).
 // Firmware (SeaBIOS) runs until the boot loader fetches the kernel through fw_cfg; the first
 // config access after the `kernel_*`/`cmdline_*`/`initrd_*`/`setup_*` selects starts the kernel:
 // the parser emits `firmware` and `kernel` phase records around it.
 
 import type { AccessRecord } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
+import { widestAt } from '../registers/access-width.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 
 const PREFIX = /^(?:\d+@(\d+\.\d+):)?/;
@@ -27,7 +33,7 @@ export const qemuFormat: InputFormat = {
 
 /**
  * QEMU does not log the access width. The smallest width that holds the value and that the offset's
- * alignment allows is a lower bound; a zero value gives no information, so alignment decides.
+ * alignment allows is a lower bound, never taken for the width itself (see the header comment).
  */
 export function inferSize(off: number, val: number): 1 | 2 | 4 {
   if (off % 2 !== 0) return 1;
@@ -41,6 +47,9 @@ class QemuParser implements LineParser {
   /** fw_cfg handoff seen and no access since: the next access is the kernel's first. */
   private handoff = false;
   private kernelSeen = false;
+  /** Per function (bus << 8 | devfn), its last access: a read at `off` of at least `size` bytes,
+   *  or -1 after a write. */
+  private readonly lastRead = new Map<number, { off: number; size: 1 | 2 | 4 }>();
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {}
 
@@ -80,10 +89,18 @@ class QemuParser implements LineParser {
     this.handoff = false;
     const off = parseInt(m[7]!, 16);
     const val = parseInt(m[9]!, 16);
+    const bus = parseInt(m[4]!, 16);
+    const devfn = (parseInt(m[5]!, 16) << 3) | Number(m[6]);
+    const op = m[2] === 'read' ? 'r' : 'w';
+    let size = inferSize(off, val);
+    const fn = (bus << 8) | devfn;
+    const before = this.lastRead.get(fn);
+    if (op === 'w' && before !== undefined && before.off === off && before.size > size) size = before.size;
+    if (op === 'r') this.lastRead.set(fn, { off, size }); else this.lastRead.delete(fn);
     const rec: AccessRecord = {
-      t: 'access', ts: m[1] ? Number(m[1]) : null, cpu: null, pid: null, comm: null, model: m[3]!, op: m[2] === 'read' ? 'r' : 'w',
-      seg: 0, bus: parseInt(m[4]!, 16), devfn: (parseInt(m[5]!, 16) << 3) | Number(m[6]), off, size: inferSize(off, val), val,
-      ret: null, layer: 'device', fn: null, stack: null, known: true, line: no, sizeGuessed: true,
+      t: 'access', ts: m[1] ? Number(m[1]) : null, cpu: null, pid: null, comm: null, model: m[3]!, op,
+      seg: 0, bus, devfn, off, size, val,
+      ret: null, layer: 'device', fn: null, stack: null, known: true, line: no, sizeGuessed: size < widestAt(off),
     };
     this.emit(rec);
   }

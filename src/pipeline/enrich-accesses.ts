@@ -8,6 +8,11 @@ import { Inventory, type DeviceState } from '../identity/inventory.js';
 import { countRecord, emptyCounts, type AccessRecord, type CaptureRecord } from '../model/records.js';
 import { ByteSource, type OldValue } from '../model/shadow-config.js';
 import { StackTable } from '../model/stack-table.js';
+import { layoutWidth, widestAt } from '../registers/access-width.js';
+import type { HeaderKind } from '../registers/header.js';
+import type { RegisterName } from '../registers/types.js';
+import type { CompiledLayout } from '../registers/layout.js';
+import { applyWrite, attributesOf, functionReset, resetsBelow, type Attributes, type BarFacts } from '../registers/write-semantics.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
 
@@ -105,8 +110,47 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
   let lastBus = -1;
   let lastDevfn = -1;
   const before: OldValue = { value: null, from: ByteSource.Unknown, stale: false, fresh: false };
+  /** Per register name (layouts keep one object per offset and width), its bits' attributes. */
+  const attributes = new WeakMap<RegisterName, Attributes>();
+  /** Per device, per BAR, the lowest bit known to be read-write (write-semantics.ts applyWrite). */
+  const barFloors = new WeakMap<DeviceState, Map<number, BarFacts>>();
+  /** Per device, a bit per config byte ever known: a byte a write or reset made unknown again
+   *  (BAR sizing, FLR) that a read brings back is no news for the identity or layout. */
+  const seen = new WeakMap<DeviceState, Uint8Array>();
+  const firstSight = (d: DeviceState, off: number, size: number): boolean => {
+    let bits = seen.get(d);
+    if (!bits) {
+      bits = new Uint8Array(512);
+      seen.set(d, bits);
+    }
+    let news = false;
+    for (let b = off; b < off + size && b < 4096; b++) {
+      const m = 1 << (b & 7);
+      if ((bits[b >> 3]! & m) === 0) { bits[b >> 3]! |= m; news = true; }
+    }
+    return news;
+  };
+  /** Whether a reset leaves a byte known: read-only as a whole, by the cached attributes. */
+  const keepOf = (l: CompiledLayout, off: number): boolean => attributesFor(l.name(off, 1), l.headerKind).ro === 0xff;
+  const floorsOf = (d: DeviceState): Map<number, BarFacts> => {
+    let m = barFloors.get(d);
+    if (!m) {
+      m = new Map();
+      barFloors.set(d, m);
+    }
+    return m;
+  };
+  const attributesFor = (reg: RegisterName, kind: HeaderKind): Attributes => {
+    let at = attributes.get(reg);
+    if (at === undefined) {
+      at = attributesOf(reg, reg.size, kind);
+      attributes.set(reg, at);
+    }
+    return at;
+  };
 
-  const onAccess = (a: AccessRecord): AccessEvent | null => {
+  const onAccess = (rec: AccessRecord): AccessEvent | null => {
+    let a = rec;
     if (!a.known || a.seg === null || a.bus === null || a.devfn === null || a.off === null) {
       if (a.op === 'w') epoch++;
       const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
@@ -131,16 +175,43 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
     }
     // The layout and old value as they are before this access (the layout is refreshed now, as
     // every access does: a later refresh would see this access's bytes).
+    const off = a.off;
     const layout = dev.namer();
-    dev.shadow.lookOld(a.off, a.size, epoch, before);
+    // A device-side write of unlogged width (capture-format.md, `sizeGuessed`): the register
+    // layout may give its width; if not, the bytes it may also have covered become unknown.
+    let mayCover = 0;
+    if (a.sizeGuessed === true && a.op === 'w') {
+      const w = layoutWidth(layout, off, a.size);
+      if (w !== undefined && w !== a.size) a = { ...a, size: w, sizeGuessed: false };
+      else if (w === undefined) mayCover = widestAt(off) - a.size;
+    }
+    dev.shadow.lookOld(off, a.size, epoch, before);
     const old = before.value;
     const oldFrom = before.from;
     const oldStale = before.stale;
     if (a.val !== null) {
       // Identity and layout only change when a read brings bytes never seen before (bounded:
       // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
-      const fresh = a.op === 'r' && before.fresh;
-      dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written, epoch);
+      const fresh = a.op === 'r' && before.fresh && firstSight(dev, off, a.size);
+      if (a.op === 'r') dev.shadow.set(off, a.size, a.val, ByteSource.Read, epoch);
+      else {
+        // What the device holds after the write: read-only bits kept, RW1C cleared, ...
+        const reg = layout.name(off, a.size);
+        applyWrite(dev.shadow, layout, reg, attributesFor(reg, layout.headerKind), off, a.size, a.val, ByteSource.Written, epoch, floorsOf(dev), keepOf);
+        // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
+        // stays known, any other may have changed.
+        for (let i = a.size; i < a.size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
+        if (resetsBelow(layout, off, a.size, a.val)) {
+          // Secondary bus reset: every function on the buses below the bridge is reset.
+          const sec = dev.shadow.byte(0x19);
+          const sub = dev.shadow.byte(0x1a);
+          for (const d of inventory.all()) {
+            if (sec === undefined || sub === undefined || (d.bdf.slice(0, 4) === dev.bdf.slice(0, 4) && busOf(d.bdf) >= sec && busOf(d.bdf) <= sub)) {
+              if (d !== dev) functionReset(d.shadow, d.namer(), keepOf);
+            }
+          }
+        }
+      }
       if (fresh) {
         dev.touched();
         const found = dev.announce();
@@ -152,7 +223,7 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
       return null;
     }
     const frames = a.stack !== null ? stacks.get(a.stack) ?? null : null;
-    const reg = layout.name(a.off, a.size);
+    const reg = layout.name(off, a.size);
     return {
       kind: 'access', index: index++, access: a, bdf: dev.bdf, register: reg.name, mnemonic: reg.mnemonic ?? null,
       old, oldFrom, oldStale, callSite: a.stack !== null ? siteOf(a.stack, frames) : null, stack: frames, phase,
@@ -196,6 +267,8 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
     },
   };
 }
+
+const busOf = (bdf: string): number => parseInt(bdf.slice(5, 7), 16);
 
 export function enrichAccesses(opts: EnrichOptions = {}): OperatorFunction<CaptureRecord, PipelineEvent> {
   return (source) => new Observable<PipelineEvent>((subscriber) => {

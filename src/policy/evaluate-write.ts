@@ -1,5 +1,6 @@
 // The verdicts of one policy on one write: which rules the write falls under, whether the bits a
-// rule protects changed (old -> new, RW1C clears understood as clears), and whether an expect
+// rule protects changed (old -> new as the device holds it: read-only bits keep their value, RW1C
+// clears are clears, a self-clearing bit written 0 stays 0: registers/write-semantics.ts), and whether an expect
 // rule explains it. Pure: the caller supplies the device identity, role and the write's context.
 
 import type { AccessEvent } from '../pipeline/events.js';
@@ -10,6 +11,7 @@ import { withWriteContext } from './findings.js';
 import type { Rule } from './policy-types.js';
 import { project } from './register-range.js';
 import { directPlacement, type Placement } from './rule-placement.js';
+import { judgedAfter, unmovable, type Attributes } from '../registers/write-semantics.js';
 
 export function ruleApplies(rule: Rule, role: Role): boolean {
   switch (rule.appliesTo) {
@@ -26,7 +28,7 @@ interface Hit {
   end: number;
   old: number | null;
   new: number;
-  /** The register's masked bits after the write (RW1C clears applied), when old is known. */
+  /** The register's bits after the write (write-semantics.ts judgedAfter), when old is known. */
   after: number | null;
   /** Bits of the rule's mask this write touched. */
   mask: number;
@@ -35,7 +37,7 @@ interface Hit {
   moved: number;
 }
 
-function hitOf(rule: Rule, start: number, end: number, e: AccessEvent, rw1c: number): Hit | null {
+function hitOf(rule: Rule, start: number, end: number, e: AccessEvent, attrs: Attributes): Hit | null {
   const a = e.access;
   if (a.off! >= end || a.off! + a.size <= start) return null;
   const written = project(a.val ?? 0, a.off!, a.size, start, end);
@@ -43,12 +45,13 @@ function hitOf(rule: Rule, start: number, end: number, e: AccessEvent, rw1c: num
   if (mask === 0) return null;
   if (a.val === null) return { rule, start, end, old: null, new: written.value, after: null, mask, change: 'unknown-old', moved: mask };
   if (e.old === null) {
-    // A 0 written to an RW1C bit leaves it alone whatever it was: only the rest may have moved.
-    const moved = (mask & ~(rw1c & ~written.value)) >>> 0;
+    // Read-only bits, and RW1C / RW1S / self-clearing bits written 0, keep their value whatever
+    // it was: only the rest may have moved.
+    const moved = (mask & ~unmovable(attrs, written.value)) >>> 0;
     return { rule, start, end, old: null, new: written.value, after: null, mask, change: moved === 0 ? 'same' : 'unknown-old', moved };
   }
   const old = project(e.old, a.off!, a.size, start, end).value;
-  const after = ((written.value & ~rw1c) | (old & rw1c & ~written.value)) >>> 0;
+  const after = judgedAfter(attrs, old, written.value);
   const moved = ((old ^ after) & mask) >>> 0;
   return { rule, start, end, old, new: written.value, after, mask, change: moved === 0 ? 'same' : 'changed', moved };
 }
@@ -64,7 +67,7 @@ export interface PlacedRule {
   start: number;
   end: number;
   any: boolean;
-  rw1c: number;
+  attrs: Attributes;
 }
 
 /** The rules (of those indexed for a write) that apply to this device and role and that it has a
@@ -77,8 +80,8 @@ export function placeRules(rules: readonly Rule[], id: DeviceRecord, role: Role,
     const range = placement.range(rule, id);
     if (range === null) continue;
     out.push(range === 'any'
-      ? { rule, start: 0, end: 0, any: true, rw1c: placement.rw1c(rule) }
-      : { rule, start: range[0], end: range[1], any: false, rw1c: placement.rw1c(rule) });
+      ? { rule, start: 0, end: 0, any: true, attrs: placement.attributes(rule, id) }
+      : { rule, start: range[0], end: range[1], any: false, attrs: placement.attributes(rule, id) });
   }
   return out;
 }
@@ -100,7 +103,7 @@ export function evaluatePlaced(placed: readonly PlacedRule[], id: DeviceRecord, 
   for (const p of placed) {
     // Most placed rules sit elsewhere on the device: ruled out before any work.
     if (!p.any && (from >= p.end || to <= p.start)) continue;
-    const hit = p.any ? hitOf(p.rule, from, to, e, p.rw1c) : hitOf(p.rule, p.start, p.end, e, p.rw1c);
+    const hit = p.any ? hitOf(p.rule, from, to, e, p.attrs) : hitOf(p.rule, p.start, p.end, e, p.attrs);
     if (hit) (hits ??= []).push(hit);
   }
   if (hits === null) return NO_FINDINGS;

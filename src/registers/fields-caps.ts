@@ -3,8 +3,12 @@
 // control (VF Enable), ARI control, and AER status (RW1C) with its mask/severity twins.
 // Bits: pci_regs.h PCI_PM_CTRL_*, PCI_MSI_FLAGS_*, PCI_MSIX_FLAGS_*, PCI_ACS_*, PCI_ATS_CTRL_*,
 // PCI_SRIOV_CTRL_*, PCI_ERR_*; RW1C marks: PCI PM spec 1.2 and PCIe base spec 7.8.4.
+// Read-only: PMCSR No_Soft_Reset and Data_Scale (PCI PM spec 1.2 3.2.4), the MSI Multiple
+// Message Capable, 64-bit and per-vector masking bits and the MSI-X Table Size (PCIe Base spec
+// 7.7.1.2, 7.7.2.2), the AER Advanced Error Interrupt Message Number (7.8.4.10); self-clearing:
+// the PRI Reset bit ("reads of this bit return 0b", 10.5.2.2).
 
-import { enm, flag, num, register, RW1C, sameBits } from './field-def.js';
+import { enm, flag, num, register, RO, RW1C, SC, sameBits } from './field-def.js';
 import type { FieldRegister } from './types.js';
 
 const AER_UNCOR = register('ECAP_AER+0x4', 4, [ // UNCOR_STATUS
@@ -24,16 +28,16 @@ const AER_COR = register('ECAP_AER+0x10', 4, [ // COR_STATUS
 
 export const CAP_FIELDS: readonly FieldRegister[] = [
   register('CAP_PM+0x4', 2, [ // CTRL (PMCSR)
-    enm('PS', 0x0003, ['D0', 'D1', 'D2', 'D3hot']), flag('NO_SOFT_RESET', 0x0008),
-    flag('PME_ENABLE', 0x0100), num('DATA_SEL', 0x1e00), num('DATA_SCALE', 0x6000),
+    enm('PS', 0x0003, ['D0', 'D1', 'D2', 'D3hot']), flag('NO_SOFT_RESET', 0x0008, RO),
+    flag('PME_ENABLE', 0x0100), num('DATA_SEL', 0x1e00), num('DATA_SCALE', 0x6000, RO),
     flag('PME_STATUS', 0x8000, RW1C),
   ]),
   register('CAP_MSI+0x2', 2, [ // FLAGS
-    flag('ENABLE', 0x0001), num('QMASK', 0x000e), num('QSIZE', 0x0070), flag('64BIT', 0x0080),
-    flag('MASKBIT', 0x0100),
+    flag('ENABLE', 0x0001), num('QMASK', 0x000e, RO), num('QSIZE', 0x0070), flag('64BIT', 0x0080, RO),
+    flag('MASKBIT', 0x0100, RO),
   ]),
   register('CAP_MSIX+0x2', 2, [ // FLAGS
-    num('QSIZE', 0x07ff), flag('MASKALL', 0x4000), flag('ENABLE', 0x8000),
+    num('QSIZE', 0x07ff, RO), flag('MASKALL', 0x4000), flag('ENABLE', 0x8000),
   ]),
   register('ECAP_ACS+0x6', 2, [ // CTRL
     flag('SV', 0x0001), flag('TB', 0x0002), flag('RR', 0x0004), flag('CR', 0x0008), flag('UF', 0x0010),
@@ -52,7 +56,7 @@ export const CAP_FIELDS: readonly FieldRegister[] = [
     flag('ENABLE', 0x0001), flag('EXEC', 0x0002), flag('PRIV', 0x0004),
   ]),
   register('ECAP_PRI+0x4', 2, [ // CTRL
-    flag('ENABLE', 0x0001), flag('RESET', 0x0002),
+    flag('ENABLE', 0x0001), flag('RESET', 0x0002, SC),
   ]),
   AER_UNCOR,
   sameBits('ECAP_AER+0x8', AER_UNCOR), // UNCOR_MASK
@@ -66,6 +70,6 @@ export const CAP_FIELDS: readonly FieldRegister[] = [
     flag('COR_RCV', 0x00000001, RW1C), flag('MULTI_COR_RCV', 0x00000002, RW1C),
     flag('UNCOR_RCV', 0x00000004, RW1C), flag('MULTI_UNCOR_RCV', 0x00000008, RW1C),
     flag('FIRST_FATAL', 0x00000010, RW1C), flag('NONFATAL_RCV', 0x00000020, RW1C),
-    flag('FATAL_RCV', 0x00000040, RW1C), num('AER_IRQ', 0xf8000000),
+    flag('FATAL_RCV', 0x00000040, RW1C), num('AER_IRQ', 0xf8000000, RO),
   ]),
 ];

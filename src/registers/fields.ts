@@ -11,17 +11,23 @@ import { HEADER_FIELDS } from './fields-header.js';
 import { PCIE_FIELDS } from './fields-pcie.js';
 import { headerRegisterByName, headerTable } from './header.js';
 import { findReg, type RegIndex } from './reg-index.js';
-import type { FieldDef, FieldKind, FieldRegister, RegisterDef, RegisterName } from './types.js';
+import type { BitAccess, FieldDef, FieldKind, FieldRegister, RegisterDef, RegisterName } from './types.js';
 
 const BY_KEY = new Map<string, FieldRegister>(
   [...HEADER_FIELDS, ...PCIE_FIELDS, ...CAP_FIELDS].map((r) => [r.key, r]),
 );
+
+/** Finds the field table of one register: its key (`COMMAND`, `CAP_EXP+0x10`) and definition. */
+export type FieldLookup = (key: string, reg: RegisterDef) => FieldRegister | undefined;
+
+const namedFields: FieldLookup = (key) => BY_KEY.get(key);
 
 /** A field placed in the access value: `mask` is in the access's bit positions. */
 export interface PlacedField {
   readonly name: string;
   readonly mask: number;
   readonly kind: FieldKind;
+  readonly access: BitAccess;
   readonly rw1c: boolean;
   readonly values?: readonly string[];
 }
@@ -33,6 +39,10 @@ export interface FieldView {
   /** Bits of the access covered by some field. */
   readonly covered: number;
   readonly rw1c: number;
+  /** Bits of the access per attribute other than read-write (types.ts BitAccess). */
+  readonly ro: number;
+  readonly rw1s: number;
+  readonly sc: number;
 }
 
 export interface FieldValue {
@@ -76,11 +86,17 @@ function place(f: FieldDef, byteShift: number, access: number, prefix: string): 
   const moved = byteShift >= 0 ? f.mask * 2 ** (8 * byteShift) : Math.floor(f.mask / 2 ** (-8 * byteShift));
   const mask = (moved & access) >>> 0;
   if (mask === 0) return undefined;
-  return { name: prefix + f.name, mask, kind: f.kind, rw1c: f.rw1c, ...(f.values ? { values: f.values } : {}) };
+  return { name: prefix + f.name, mask, kind: f.kind, access: f.access, rw1c: f.rw1c, ...(f.values ? { values: f.values } : {}) };
 }
 
 /** Resolves a register name (and access size) to its fields; undefined when no table knows it. */
-export function fieldView(reg: string | RegisterName, size?: number): FieldView | undefined {
+export const fieldView = (reg: string | RegisterName, size?: number): FieldView | undefined => fieldViewWith(namedFields, reg, size);
+
+const maskOf = (fields: readonly PlacedField[], access: BitAccess): number =>
+  fields.reduce((a, f) => (f.access === access ? (a | f.mask) >>> 0 : a), 0);
+
+/** fieldView over other field tables (write-semantics.ts adds the attribute-only ones). */
+export function fieldViewWith(lookup: FieldLookup, reg: string | RegisterName, size?: number): FieldView | undefined {
   const m = NAME_RE.exec(typeof reg === 'string' ? reg : reg.name);
   if (!m) return undefined;
   const t = target(m[1]!, m[2] ? parseInt(m[2], 16) : 0);
@@ -95,7 +111,7 @@ export function fieldView(reg: string | RegisterName, size?: number): FieldView 
     const hit = findReg(t.index, b, 1);
     if (hit && !regs.includes(hit.reg)) regs.push(hit.reg);
   }
-  const tables = regs.map((r) => ({ r, table: BY_KEY.get(t.key(r)) })).filter((x) => x.table !== undefined);
+  const tables = regs.map((r) => ({ r, table: lookup(t.key(r), r) })).filter((x) => x.table !== undefined);
   if (tables.length === 0) return undefined;
   const many = regs.length > 1;
   const fields: PlacedField[] = [];
@@ -106,8 +122,7 @@ export function fieldView(reg: string | RegisterName, size?: number): FieldView 
     }
   }
   const covered = fields.reduce((a, f) => (a | f.mask) >>> 0, 0);
-  const rw1c = fields.reduce((a, f) => (f.rw1c ? (a | f.mask) >>> 0 : a), 0);
-  return { size: sz, fields, covered, rw1c };
+  return { size: sz, fields, covered, rw1c: maskOf(fields, 'rw1c'), ro: maskOf(fields, 'ro'), rw1s: maskOf(fields, 'rw1s'), sc: maskOf(fields, 'sc') };
 }
 
 const view = (reg: string | RegisterName | FieldView, size?: number): FieldView | undefined =>
@@ -153,10 +168,13 @@ export function diffFields(reg: string | RegisterName | FieldView, oldValue: num
 export const rw1cMask = (reg: string | RegisterName | FieldView, size?: number): number => view(reg, size)?.rw1c ?? 0;
 
 /**
- * The register's value after writing `written` over `old`, RW1C bits taken into account: a 1
- * written to an RW1C bit clears it, a 0 leaves it as it was. Read-only bits are not modelled.
+ * The register's value after writing `written` over `old`, by the named fields' attributes: a 1
+ * written to an RW1C bit clears it (a 0 leaves it), RW1S likewise sets, read-only bits keep
+ * `old`. write-semantics.ts attributesOf / judgedAfter also know the registers without named
+ * fields (identification, windows); the judge uses those.
  */
 export function afterWrite(reg: string | RegisterName | FieldView, old: number, written: number, size?: number): number {
-  const rw1c = rw1cMask(reg, size);
-  return ((written & ~rw1c) | (old & rw1c & ~written)) >>> 0;
+  const v = view(reg, size);
+  if (!v) return written >>> 0;
+  return ((written & ~v.ro & ~v.rw1c & ~v.rw1s) | (old & v.ro) | (old & v.rw1c & ~written) | ((old | written) & v.rw1s)) >>> 0;
 }

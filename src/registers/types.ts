@@ -53,12 +53,26 @@ export interface RegisterName {
 
 export type FieldKind = 'flag' | 'enum' | 'number';
 
+/**
+ * What a write does to a field's bits, as the PCI Express Base Specification (section 7.4,
+ * "Configuration Register Types") defines the attributes:
+ * - `rw`: holds what was written.
+ * - `ro`: read-only; a write leaves it alone. Also HwInit (set by hardware or firmware, read-only
+ *   to software) and RsvdP / RsvdZ (reserved: read-only, read 0; software preserves / writes 0).
+ * - `rw1c`: write 1 to clear; writing 0 leaves it alone.
+ * - `rw1s`: write 1 to set; writing 0 leaves it alone.
+ * - `sc`: self-clearing: writing 1 starts an action (retrain the link, a function level reset);
+ *   the bit always reads 0, so the device never holds a 1 there.
+ */
+export type BitAccess = 'rw' | 'ro' | 'rw1c' | 'rw1s' | 'sc';
+
 /** One bit field of a register. */
 export interface FieldDef {
   readonly name: string;
   readonly mask: number;
   readonly kind: FieldKind;
-  /** Write-1-to-clear: writing 1 clears the bit, writing 0 leaves it alone. */
+  readonly access: BitAccess;
+  /** access === 'rw1c' (kept for the readers that ask only this). */
   readonly rw1c: boolean;
   /** enum: names indexed by the field value (already shifted down). */
   readonly values?: readonly string[];

@@ -14,7 +14,8 @@ import { writeContextOf } from '../policy/findings.js';
 import type { Policy } from '../policy/policy-types.js';
 import { project, registerRange } from '../policy/register-range.js';
 import { RuleIndex } from '../policy/rule-index.js';
-import { afterWrite, diffFields } from '../registers/fields.js';
+import { diffFields } from '../registers/fields.js';
+import { attributesOf, judgedAfter } from '../registers/write-semantics.js';
 import type { AccessEvent, PipelineEvent } from '../pipeline/events.js';
 
 export interface UnexplainedWrite extends WriteContext {
@@ -76,7 +77,7 @@ export function unexplainedWrites(policy: Policy, inventory: Inventory): Operato
       let change: UnexplainedWrite['change'] = 'unknown-old';
       let fields: string[] = [];
       if (e.old !== null && a.val !== null) {
-        const after = afterWrite(reg, e.old, a.val, a.size);
+        const after = judgedAfter(attributesOf(reg, a.size), e.old, a.val);
         const moved = ((e.old ^ after) & uncovered) >>> 0;
         change = moved === 0 ? 'same' : 'changed';
         fields = diffFields(reg, (e.old & uncovered) >>> 0, (after & uncovered) >>> 0, a.size).map((c) => c.text);

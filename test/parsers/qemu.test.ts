@@ -32,7 +32,17 @@ describe('QEMU pci_cfg trace parser on a real run', async () => {
 
   it('parses device, BDF, offset and value of a BAR sizing write', () => {
     const w = acc.find((a) => a.op === 'w' && a.model === 'e1000e' && a.val === 0xffffffff)!;
-    expect(w).toMatchObject({ layer: 'device', seg: 0, bus: 1, devfn: 0, size: 4, sizeGuessed: true, known: true, stack: null });
+    // 0xffffffff needs four bytes, and four is the widest access: the width is known.
+    expect(w).toMatchObject({ layer: 'device', seg: 0, bus: 1, devfn: 0, size: 4, sizeGuessed: false, known: true, stack: null });
+  });
+
+  it('never takes a width from a small value: a lower bound, marked, unless the read before it at the same offset proves it', () => {
+    // e1000e's MSI-X Message Control at 0xa2, the MSI-X disable: `@0xa2 -> 0x8004` (a word: the
+    // value needs two bytes), then `@0xa2 <- 0x4`, the same word written back without the enable.
+    expect(acc.find((a) => a.line === 2750)).toMatchObject({ op: 'w', off: 0xa2, val: 4, size: 2, sizeGuessed: false });
+    const lone = acc.find((a) => a.op === 'w' && a.off! % 4 === 0 && a.val === 0)!;
+    expect(lone).toMatchObject({ size: 1, sizeGuessed: true });
+    expect(acc.filter((a) => a.sizeGuessed === true).every((a) => a.size < (a.off! % 4 === 0 ? 4 : a.off! % 2 === 0 ? 2 : 1))).toBe(true);
   });
 
   it('infers access widths conservatively', () => {

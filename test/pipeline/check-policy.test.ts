@@ -46,7 +46,9 @@ describe('luo-default, nvme preserved (test/fixtures/policies/nvme-preserved.jso
 
   it('flags the BAR sizing of the nvme at boot', () => {
     expect(violations).toContain('violation bar-0 0000:02:00.0 BASE_ADDRESS_0 0xfe000004->0xffffffff changed @__pci_read_base');
-    expect(violations).toContain('violation bar-0 0000:02:00.0 BASE_ADDRESS_0 0xffffffff->0xfe000004 changed @__pci_read_base');
+    // The restore's old value is what the sizing write left, which depends on the BAR's size
+    // (its low address bits read 0): unknown without the sizing read's value, never 0xffffffff.
+    expect(violations).toContain('violation bar-0 0000:02:00.0 BASE_ADDRESS_0 ?->0xfe000004 unknown-old @__pci_read_base');
     expect(violations.filter((v) => v.startsWith('violation decode 0000:02:00.0 COMMAND 0x107->0x104 changed @__pci_read_base')).length).toBe(6);
   });
 
@@ -85,8 +87,8 @@ describe('value cases on real writes (test/fixtures/policies/rw1c-cases.json)', 
     expect(all.filter((f) => f.includes(' devsta '))).toEqual([]);
   });
 
-  it('RW1C with unknown old: a 1 written to Root Status PME may clear it: said so, not guessed', () => {
-    expect(all).toContain('violation rtsta 0000:00:04.0 CAP_EXP+0x20 ?->0x10000 unknown-old @pcie_pme_probe');
+  it('RW1C: a 1 written to Root Status PME clears a bit the device held at 0 (old value from the snapshot, read as the dword it is): no change, no finding', () => {
+    expect(all.filter((f) => f.includes(' rtsta '))).toEqual([]);
   });
 });
 
@@ -95,7 +97,7 @@ describe('the README check command, options before the capture', () => {
     const r = spawnSync(process.execPath, [bin, 'check', '--policy', 'luo-busmaster', '--policy', 'luo-default', '--preserve', '0000:02:00.0', CAPTURE], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('policy: luo-busmaster + luo-default (42 rules); preserved: bdf=0000:02:00.0');
-    expect(r.stdout).toContain('50 violations, 14 expected writes');
+    expect(r.stdout).toContain('42 violations, 14 expected writes');
   });
 });
 

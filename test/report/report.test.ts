@@ -52,11 +52,11 @@ describe('report formats on the real capture', async () => {
     const lines = email.stdout.split('\n');
     expect(lines.filter((l) => l.length > 72)).toEqual([]);
     expect(lines.filter((l) => /^(>|From |#)/.test(l) || /[`|*]|\[ \]|\s$/.test(l))).toEqual([]);
-    expect(email.stdout).toContain('Call site 2 of 21: __pci_read_base\n  called from pci_read_bases <- pci_setup_device.cold <-\n    pci_scan_single_device\n');
+    expect(email.stdout).toContain('Call site 2 of 17: __pci_read_base\n  called from pci_read_bases <- pci_setup_device.cold <-\n    pci_scan_single_device\n');
     expect(email.stdout).toContain('  0000:02:00.0 BASE_ADDRESS_0: 0xfe000004 -> 0xffffffff, once, boot\n    VIOLATION of bar-0 (preserve, error)\n');
     // The same facts as the Markdown report.
-    expect(email.stdout).toContain('50 violations, 14 expected writes, 17 unexplained writes; 94 of 445');
-    expect(md.stdout).toContain('50 violations, 14 expected writes, 17 unexplained writes; 94 of 445 known writes hit protected devices.');
+    expect(email.stdout).toContain('42 violations, 14 expected writes, 17 unexplained writes; 94 of 445');
+    expect(md.stdout).toContain('42 violations, 14 expected writes, 17 unexplained writes; 94 of 445 known writes hit protected devices.');
   });
 
   it('junit: well-formed, one test case per (protected device, rule) plus unexplained writes', () => {
@@ -68,7 +68,8 @@ describe('report formats on the real capture', async () => {
     const nvme = cases(suites[1]!);
     expect(nvme.map((c) => c.attrs.name!.split(':')[0])).toEqual(['bus-master', 'decode', 'bar-0', 'bar-1', 'bar-2', 'bar-3', 'bar-4', 'bar-5', 'rom-bar', 'power-state', 'flr', 'link-control', 'mps-mrrs', 'unexplained writes']);
     const failed = (c: XmlElement): XmlElement | undefined => c.children.find((x) => x.name === 'failure');
-    expect(nvme.filter((c) => failed(c)).map((c) => c.attrs.name!.split(':')[0])).toEqual(['decode', 'bar-0', 'bar-1', 'bar-2', 'bar-3', 'bar-4', 'bar-5', 'rom-bar', 'link-control', 'unexplained writes']);
+    // link-control passes now: the nvme's LNKCTL old value is the snapshot's word (was `?`).
+    expect(nvme.filter((c) => failed(c)).map((c) => c.attrs.name!.split(':')[0])).toEqual(['decode', 'bar-0', 'bar-1', 'bar-2', 'bar-3', 'bar-4', 'bar-5', 'rom-bar', 'unexplained writes']);
     const bar0 = failed(nvme.find((c) => c.attrs.name!.startsWith('bar-0'))!)!;
     expect(bar0.attrs.type).toBe('error');
     expect(bar0.attrs.message).toBe('2 violations of bar-0 on 0000:02:00.0: BASE_ADDRESS_0: 0xfe000004 -> 0xffffffff, once in boot, at __pci_read_base <- pci_read_bases <- pci_setup_device.cold <- pci_scan_single_device, first at serial.log:6143');
