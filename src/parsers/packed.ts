@@ -5,7 +5,8 @@
 // lines: the magic line is record 1, each frame one more.
 
 import { CfgscopeError } from '../model/errors.js';
-import type { AccessRecord, CaptureRecord, Layer } from '../model/records.js';
+import type { AccessRecord, CaptureRecord, Layer, NestedRecord } from '../model/records.js';
+import { accessProblem, nestedProblem } from '../model/record-check.js';
 import { captureFormat } from './capture.js';
 import {
   A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, F, JSON_HEAD, JSON_MAX, N, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
@@ -142,8 +143,15 @@ class PackedParser implements LineParser {
     this.skip('PACKED_BAD_FRAME', `${why} at byte ${this.consumed + p}: the file cannot be framed from there, and the rest of it is not read`);
   }
 
-  private skip(code: string, message: string): void {
-    this.emit({ t: 'skipped', code, message, line: this.frame + 1, text: '' });
+  /** `line` defaults to the frame after the last one read (a cut or unframed one). */
+  private skip(code: string, message: string, line = this.frame + 1, text = ''): void {
+    this.emit({ t: 'skipped', code, message, line, text });
+  }
+
+  /** A decoded frame out of the format's ranges (a size of 3, an offset past 4095...) is
+   *  skipped like the same record in NDJSON, with the frame's byte offset. */
+  private bad(kind: string, at: number, problem: string, r: CaptureRecord): void {
+    this.skip('CAPTURE_BAD_RECORD', `${kind} frame at byte ${this.consumed + at}: ${problem}`, this.frame, JSON.stringify(r).slice(0, 240));
   }
 
   private double(b: Buffer, p: number): number {
@@ -159,9 +167,12 @@ class PackedParser implements LineParser {
 
   private nested(b: Buffer, p: number): void {
     const layer = this.str(u32(b, p + 4));
-    if (layer === undefined) return this.skip('CAPTURE_BAD_RECORD', `nested frame at byte ${this.consumed + p}: string number not defined in this file`);
-    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header');
-    this.emit({ t: 'nested', layer, of: b[p + 1] === 1 ? null : u32(b, p + 8), line: u32(b, p + 12) });
+    if (layer === undefined) return this.skip('CAPTURE_BAD_RECORD', `nested frame at byte ${this.consumed + p}: string number not defined in this file`, this.frame);
+    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
+    const r: NestedRecord = { t: 'nested', layer, of: b[p + 1] === 1 ? null : u32(b, p + 8), line: u32(b, p + 12) };
+    const problem = nestedProblem(r);
+    if (problem !== null) return this.bad('nested', p, problem, r);
+    this.emit(r);
   }
 
   private access(b: Buffer, p: number): void {
@@ -173,9 +184,9 @@ class PackedParser implements LineParser {
     const fn = nulls & N.fn ? null : this.str(u32(b, p + A.fn));
     const model = this.hasModel[shape] ? this.str(u32(b, p + A.model)) : null;
     if (shape >= ACCESS_SHAPES.length || opByte > 1 || comm === undefined || layer === undefined || fn === undefined || model === undefined) {
-      return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines`);
+      return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines`, this.frame);
     }
-    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header');
+    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
     const ts = nulls & N.ts ? null : this.double(b, p + A.ts);
     const cpu = nulls & N.cpu ? null : i32(b, p + A.cpu);
     const pid = nulls & N.pid ? null : i32(b, p + A.pid);
@@ -199,6 +210,8 @@ class PackedParser implements LineParser {
       case 2: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, sizeGuessed, model: model! }; break;
       default: r = { t: 'access', ts, cpu, pid, comm, model: model!, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: u32(b, p + A.line), sizeGuessed }; break;
     }
-    this.emit(r as CaptureRecord);
+    const problem = accessProblem(r);
+    if (problem !== null) return this.bad('access', p, problem, r);
+    this.emit(r);
   }
 }

@@ -11,6 +11,7 @@
 
 import type { AccessRecord } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
+import { accessProblem } from '../model/record-check.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 
 const PREFIX = /^(?:\d+@(\d+\.\d+):)?/;
@@ -85,6 +86,13 @@ class QemuParser implements LineParser {
       seg: 0, bus: parseInt(m[4]!, 16), devfn: (parseInt(m[5]!, 16) << 3) | Number(m[6]), off, size: inferSize(off, val), val,
       ret: null, layer: 'device', fn: null, stack: null, known: true, line: no, sizeGuessed: true,
     };
+    // Hex fields of any length (a slot past 0x1f, an offset past 0xfff, a value past 32 bits)
+    // are out of the format's ranges: skipped, not wrapped onto another device or register.
+    const problem = accessProblem(rec);
+    if (problem !== null) {
+      this.emit({ t: 'skipped', code: 'QEMU_BAD_LINE', message: problem, line: no, text: m[0].slice(0, 240) });
+      return;
+    }
     this.emit(rec);
   }
 }

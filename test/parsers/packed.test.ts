@@ -107,8 +107,19 @@ describe('records the fixed frames cannot hold exactly are kept as JSON frames',
     write(join(dir, 'odd.cfgcap'), true);
     write(join(dir, 'odd.ndjson'), false);
     const packed = await readRecords(join(dir, 'odd.cfgcap'));
-    expect(lines(packed)).toEqual(lines(await readRecords(join(dir, 'odd.ndjson'))));
-    expect(packed.filter((r) => r.t === 'skipped')).toEqual([]);
+    const ndjson = await readRecords(join(dir, 'odd.ndjson'));
+    const kept = (rs: CaptureRecord[]): CaptureRecord[] => rs.filter((r) => r.t !== 'skipped');
+    expect(lines(kept(packed))).toEqual(lines(kept(ndjson)));
+    // The three out of the format's ranges are written (the writer keeps what it is given) but
+    // both readers skip them with the same code, message and text (locations count lines in one,
+    // frames in the other).
+    const skips = (rs: CaptureRecord[]): unknown[] => rs.flatMap((r) => (r.t === 'skipped' ? [[r.code, r.message, r.text]] : []));
+    expect(skips(packed)).toEqual(skips(ndjson));
+    expect(skips(packed).map((s) => (s as string[])[1])).toEqual([
+      'access record: field val is 1.5, should be an integer 0..65535 (fits size 2) or null',
+      'access record: field val is 4294967296, should be an integer 0..65535 (fits size 2) or null',
+      'access record: field seg is 70000, should be an integer 0..65535 or null',
+    ]);
     const bytes = readFileSync(join(dir, 'odd.cfgcap'));
     expect(countFrames(bytes, TAG_ACCESS)).toBe(2); // base and the -0 one
     expect(countFrames(bytes, TAG_NESTED)).toBe(1);
@@ -164,6 +175,23 @@ describe('a cut or damaged packed capture', () => {
     const got = parseInChunks(bytes, 1 << 20);
     expect(got).toHaveLength(good.length);
     expect(got.filter((r) => r.t === 'skipped')).toEqual([expect.objectContaining({ code: 'CAPTURE_BAD_RECORD' })]);
+  });
+
+  it('an access frame out of the format ranges (size 3, offset 5000) is a CAPTURE_BAD_RECORD skip with its byte offset', () => {
+    const good = readFileSync(join(dir, 'cut.cfgcap'));
+    const bytes = Buffer.from(good);
+    const starts = frameStarts(bytes);
+    const access = starts.filter((at) => bytes[at] === TAG_ACCESS && (bytes.readUInt16LE(at + 4) & 0x80) === 0 /* off not null */);
+    const [a, b] = [access[10]!, access[20]!];
+    bytes[a + 3] = 3; // size
+    bytes.writeUInt16LE(5000, b + 32); // off
+    const got = parseInChunks(bytes, 4096);
+    const want = parseInChunks(good, 4096);
+    expect(got).toHaveLength(want.length);
+    expect(got.filter((r) => r.t === 'skipped').map((r) => [r.t === 'skipped' && r.code, r.t === 'skipped' && r.line, r.t === 'skipped' && r.message])).toEqual([
+      ['CAPTURE_BAD_RECORD', starts.indexOf(a) + 2, `access frame at byte ${a}: access record: field size is 3, should be 1, 2 or 4`],
+      ['CAPTURE_BAD_RECORD', starts.indexOf(b) + 2, expect.stringMatching(new RegExp(`^access frame at byte ${b}: access record: field off is 5000, should be an integer 0\\.\\.409[0-5]`))],
+    ]);
   });
 
   it('--format packed on a file that is not packed is PACKED_BAD_MAGIC at line 1', async () => {
