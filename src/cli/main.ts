@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { isCfgscopeError } from '../model/errors.js';
+import { printable } from '../model/escape-text.js';
 import { bootArgsCommand } from './boot-args-command.js';
 import { captureCommand } from './capture-command.js';
 import { checkCommand } from './check-command.js';
@@ -62,7 +63,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     if (isCfgscopeError(e)) {
-      io.stderr(`cfgscope: ${e.message}\n`);
+      io.stderr(`cfgscope: ${printable(e.message)}\n`); // messages quote input (paths, a server's close reason)
       return EXIT_DATA;
     }
     throw e;
