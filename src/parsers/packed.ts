@@ -2,22 +2,24 @@
 // access frames are decoded straight from the file's bytes into the same records the NDJSON form
 // gives; JSON frames (every other record) go through the NDJSON capture parser, so header, shape
 // and version checks are the same code. Locations count frames the way the NDJSON form counts
-// lines: the magic line is record 1, each frame one more.
+// lines: the magic line is record 1, each frame one more. A v2 file's check frames are verified
+// by ./packed-check.ts before the records of their block go on; a v1 file has none.
 
 import { CfgscopeError } from '../model/errors.js';
 import type { AccessRecord, CaptureRecord, Layer, NestedRecord } from '../model/records.js';
 import { accessProblem, nestedProblem } from '../model/record-check.js';
 import { captureFormat } from './capture.js';
+import { BlockCheck } from './packed-check.js';
 import {
-  A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, F, JSON_HEAD, JSON_MAX, N, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
-  shapeKeys, STRING_HEAD, TAG_ACCESS, TAG_JSON, TAG_NESTED, TAG_STRING,
+  A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, CHECK_FRAME, F, JSON_HEAD, JSON_MAX, N, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
+  PACKED_MAGIC_V1, PACKED_MAGIC_V1_BYTES, shapeKeys, STRING_HEAD, TAG_ACCESS, TAG_CHECK, TAG_JSON, TAG_NESTED, TAG_STRING,
 } from './packed-layout.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 
 export const packedFormat: InputFormat = {
   kind: 'packed',
   name: 'cfgscope capture (packed)',
-  detect: (head) => head.length > 0 && head[0] === PACKED_MAGIC,
+  detect: (head) => head.length > 0 && (head[0] === PACKED_MAGIC || head[0] === PACKED_MAGIC_V1),
   create: (ctx, emit) => new PackedParser(ctx, emit),
 };
 
@@ -39,7 +41,14 @@ class PackedParser implements LineParser {
   private magicSeen = false;
   private stopped = false;
   private sawHeader = false;
-  private readonly strings: string[] = [];
+  /** v2: records wait for their block's check frame here; null for a v1 file (no checksums). */
+  private check: BlockCheck | null = null;
+  /** Where records go: held for the check frame (v2) or straight on (v1). */
+  private out: (r: CaptureRecord) => void;
+  /** Strings by number; undefined for one defined in a block that failed its checksum. */
+  private readonly strings: (string | undefined)[] = [];
+  /** How many strings were defined before the current checked block. */
+  private blockStrings = 0;
   private readonly json: LineParser;
   private readonly hasModel = ACCESS_SHAPES.map((_, i) => shapeKeys(i).model);
   /** A double is read by copying its 8 bytes here (frames are not 8-byte aligned in the file). */
@@ -47,9 +56,10 @@ class PackedParser implements LineParser {
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
+    this.out = emit;
     this.json = captureFormat.create(ctx, (r) => {
       if (r.t === 'header') this.sawHeader = true;
-      emit(r);
+      this.out(r);
     });
   }
 
@@ -87,21 +97,31 @@ class PackedParser implements LineParser {
   private frames(b: Buffer, from: number): number {
     const n = b.length;
     let p = from;
+    /** Start of the bytes of `b` not yet added to the block's checksum. */
+    let unsummed = from;
     while (p < n) {
       const len = this.frameLength(b, p);
       if (len === UNFRAMED) { this.unframed(p, b); return STOPPED; }
-      if (len === INCOMPLETE || p + len > n) return p;
+      if (len === INCOMPLETE || p + len > n) break;
       const tag = b[p];
       if (!this.magicSeen) this.magic(b, p);
       else {
         this.frame++;
         if (tag === TAG_ACCESS) this.access(b, p);
+        else if (tag === TAG_CHECK) {
+          this.check!.add(b, unsummed, p);
+          // A damaged block's strings may be damaged too: later frames naming them are skipped.
+          if (!this.check!.close(u32(b, p + 1), this.consumed + p, this.frame)) this.strings.fill(undefined, this.blockStrings);
+          this.blockStrings = this.strings.length;
+          unsummed = p + CHECK_FRAME;
+        }
         else if (tag === TAG_NESTED) this.nested(b, p);
         else if (tag === TAG_STRING) this.strings.push(b.toString('utf8', p + STRING_HEAD, p + len));
         else this.json.line(b.toString('utf8', p + JSON_HEAD, p + len), this.frame);
       }
       p += len;
     }
+    this.check?.add(b, unsummed, p);
     return p;
   }
 
@@ -112,6 +132,7 @@ class PackedParser implements LineParser {
     const tag = b[p];
     if (tag === TAG_ACCESS) return ACCESS_FRAME;
     if (tag === TAG_NESTED) return NESTED_FRAME;
+    if (tag === TAG_CHECK && this.check) return CHECK_FRAME;
     if (tag === TAG_STRING) return p + STRING_HEAD > b.length ? INCOMPLETE : STRING_HEAD + (b[p + 1]! | (b[p + 2]! << 8));
     if (tag !== TAG_JSON) return UNFRAMED;
     if (p + JSON_HEAD > b.length) return INCOMPLETE;
@@ -120,16 +141,27 @@ class PackedParser implements LineParser {
   }
 
   private magic(b: Buffer, p: number): void {
-    if (!b.subarray(p, p + PACKED_MAGIC_BYTES.length).equals(PACKED_MAGIC_BYTES)) {
-      throw new CfgscopeError('PACKED_BAD_MAGIC', `not a packed capture: the first line is not "${PACKED_MAGIC}"`, { file: this.ctx.file, line: 1 });
+    const magic = b.subarray(p, p + PACKED_MAGIC_BYTES.length);
+    if (magic.equals(PACKED_MAGIC_BYTES)) {
+      const check = new BlockCheck(this.emit);
+      this.check = check;
+      this.out = (r) => check.hold(r);
+    } else if (!magic.equals(PACKED_MAGIC_V1_BYTES)) {
+      throw new CfgscopeError('PACKED_BAD_MAGIC', `not a packed capture: the first line is not "${PACKED_MAGIC}" (or "${PACKED_MAGIC_V1}")`, { file: this.ctx.file, line: 1 });
     }
     this.magicSeen = true;
   }
 
   end(): void {
+    const unverified = this.stopped ? '' : this.check?.release() ?? '';
+    this.out = this.emit; // nothing more to verify: what follows goes straight on
     if (!this.stopped && this.carry && this.carry.length > 0) {
       const what = this.magicSeen ? `the last frame is cut off after ${this.carry.length} bytes (a capture cut off mid-write)` : 'the file is shorter than the packed magic line';
-      this.skip('PACKED_TRUNCATED', `${what}, at byte ${this.consumed}`);
+      this.skip('PACKED_TRUNCATED', `${what}, at byte ${this.consumed}${unverified}`);
+    } else if (unverified) {
+      // Every v2 writer ends the file with a check frame: records after the last one were cut off
+      // at a frame boundary (or the file was written by something else).
+      this.skip('PACKED_TRUNCATED', `the file ends without a checksum frame after its last records${unverified}`);
     }
     this.carry = null;
     this.json.end();
@@ -139,13 +171,15 @@ class PackedParser implements LineParser {
   private unframed(p: number, b: Buffer): void {
     this.stopped = true;
     this.carry = null;
+    const unverified = this.check?.release() ?? '';
+    this.out = this.emit;
     const why = b[p] === TAG_JSON ? `a JSON frame says it is ${b.readUInt32LE(p + 1)} bytes long` : `unknown frame tag ${hex2(b[p]!)}`;
-    this.skip('PACKED_BAD_FRAME', `${why} at byte ${this.consumed + p}: the file cannot be framed from there, and the rest of it is not read`);
+    this.skip('PACKED_BAD_FRAME', `${why} at byte ${this.consumed + p}: the file cannot be framed from there, and the rest of it is not read${unverified}`);
   }
 
   /** `line` defaults to the frame after the last one read (a cut or unframed one). */
   private skip(code: string, message: string, line = this.frame + 1, text = ''): void {
-    this.emit({ t: 'skipped', code, message, line, text });
+    this.out({ t: 'skipped', code, message, line, text });
   }
 
   /** A decoded frame out of the format's ranges (a size of 3, an offset past 4095...) is
@@ -167,12 +201,12 @@ class PackedParser implements LineParser {
 
   private nested(b: Buffer, p: number): void {
     const layer = this.str(u32(b, p + 4));
-    if (layer === undefined) return this.skip('CAPTURE_BAD_RECORD', `nested frame at byte ${this.consumed + p}: string number not defined in this file`, this.frame);
+    if (layer === undefined) return this.skip('CAPTURE_BAD_RECORD', `nested frame at byte ${this.consumed + p}: string number not defined in this file (or defined in a block that failed its checksum)`, this.frame);
     if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
     const r: NestedRecord = { t: 'nested', layer, of: b[p + 1] === 1 ? null : u32(b, p + 8), line: u32(b, p + 12) };
     const problem = nestedProblem(r);
     if (problem !== null) return this.bad('nested', p, problem, r);
-    this.emit(r);
+    this.out(r);
   }
 
   private access(b: Buffer, p: number): void {
@@ -184,7 +218,7 @@ class PackedParser implements LineParser {
     const fn = nulls & N.fn ? null : this.str(u32(b, p + A.fn));
     const model = this.hasModel[shape] ? this.str(u32(b, p + A.model)) : null;
     if (shape >= ACCESS_SHAPES.length || opByte > 1 || comm === undefined || layer === undefined || fn === undefined || model === undefined) {
-      return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines`, this.frame);
+      return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines (or one from a block that failed its checksum)`, this.frame);
     }
     if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
     const ts = nulls & N.ts ? null : this.double(b, p + A.ts);
@@ -212,6 +246,6 @@ class PackedParser implements LineParser {
     }
     const problem = accessProblem(r);
     if (problem !== null) return this.bad('access', p, problem, r);
-    this.emit(r);
+    this.out(r);
   }
 }
