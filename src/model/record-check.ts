@@ -20,6 +20,8 @@ const I32_MAX = 0x7fffffff;
 /** Largest value of an access of each size (index = size). */
 const VAL_MAX = [0, 0xff, 0xffff, 0, U32];
 const LAYERS: ReadonlySet<string> = new Set(['bus', 'user', 'raw', 'acpi', 'early', 'device']);
+/** An access's `layer` is one of the documented ones. */
+export const isLayer = (s: string): boolean => LAYERS.has(s);
 const CONFIG_HEX = /^(?:[0-9a-f]{2}|\.\.)*$/;
 
 const isInt = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;

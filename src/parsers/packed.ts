@@ -7,7 +7,7 @@
 
 import { CfgscopeError } from '../model/errors.js';
 import type { AccessRecord, CaptureRecord, Layer, NestedRecord } from '../model/records.js';
-import { accessProblem, nestedProblem } from '../model/record-check.js';
+import { accessProblem, CONFIG_SPACE, isLayer, nestedProblem } from '../model/record-check.js';
 import { captureFormat } from './capture.js';
 import { BlockCheck } from './packed-check.js';
 import {
@@ -51,6 +51,8 @@ class PackedParser implements LineParser {
   private blockStrings = 0;
   private readonly json: LineParser;
   private readonly hasModel = ACCESS_SHAPES.map((_, i) => shapeKeys(i).model);
+  /** The last layer name found valid: frames come in runs of one layer. */
+  private okLayer = '';
   /** A double is read by copying its 8 bytes here (frames are not 8-byte aligned in the file). */
   private readonly f64 = new Float64Array(1);
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
@@ -244,8 +246,19 @@ class PackedParser implements LineParser {
       case 2: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, sizeGuessed, model: model! }; break;
       default: r = { t: 'access', ts, cpu, pid, comm, model: model!, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: u32(b, p + A.line), sizeGuessed }; break;
     }
-    const problem = accessProblem(r);
-    if (problem !== null) return this.bad('access', p, problem, r);
+    // The frame's field types already bound bus, devfn (u8), seg (u16), ret (i32), stack and line
+    // (u32); what they do not is checked here in a few comparisons, and only a frame that fails
+    // goes through accessProblem, which names the field (the same validator as every reader).
+    const target = nulls & (N.seg | N.bus | N.devfn | N.off);
+    const ok = (size === 1 || size === 2 || size === 4)
+      && (known ? target === 0 && off! + size <= CONFIG_SPACE && (val === null || size === 4 || val <= (size === 1 ? 0xff : 0xffff))
+        : target === (N.seg | N.bus | N.devfn | N.off) && val === null)
+      && (cpu === null || cpu >= 0) && (pid === null || pid >= 0) && (ts === null || ts - ts === 0)
+      && (layer === this.okLayer || (isLayer(layer) && (this.okLayer = layer) !== ''));
+    if (!ok) {
+      const problem = accessProblem(r);
+      if (problem !== null) return this.bad('access', p, problem, r);
+    }
     this.out(r);
   }
 }
