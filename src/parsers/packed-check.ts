@@ -31,6 +31,28 @@ export class BlockCheck {
     if (to > from) this.crc = crc32(b.subarray(from, to), this.crc);
   }
 
+  /** A block verified before it was decoded (the reader found its check frame at `at` first). */
+  verified(at: number): void {
+    this.crc = 0;
+    this.start = at + CHECK_FRAME;
+  }
+
+  /** A block that failed before it was decoded: `records` of its frames are not read. */
+  failed(want: number, got: number, at: number, line: number, records: number): void {
+    this.failedBlocks++;
+    this.emit(this.mismatch(want, got, at, line, records));
+    this.crc = 0;
+    this.start = at + CHECK_FRAME;
+  }
+
+  private mismatch(want: number, got: number, at: number, line: number, records: number): CaptureRecord {
+    return {
+      t: 'skipped', code: 'PACKED_CHECKSUM', line, text: '',
+      message: `bytes ${this.start}..${at} do not match their checksum (CRC-32 ${hex8(want)} in the file, ${hex8(got)} computed: `
+        + `flipped bits or an overwrite): the ${records} records of that block are not read`,
+    };
+  }
+
   /** The check frame at file offset `at` says `want`; `line` is its frame number. False when the
    *  block failed (its records were dropped). */
   close(want: number, at: number, line: number): boolean {
@@ -40,11 +62,7 @@ export class BlockCheck {
       for (let i = 0; i < n; i++) this.emit(held[i]!);
     } else {
       this.failedBlocks++;
-      this.emit({
-        t: 'skipped', code: 'PACKED_CHECKSUM', line, text: '',
-        message: `bytes ${this.start}..${at} do not match their checksum (CRC-32 ${hex8(want)} in the file, ${hex8(this.crc)} computed: `
-          + `flipped bits or an overwrite): the ${n} records of that block are not read`,
-      });
+      this.emit(this.mismatch(want, this.crc, at, line, n));
     }
     held.length = 0;
     const ok = want === this.crc;

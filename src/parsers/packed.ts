@@ -10,6 +10,7 @@ import type { AccessRecord, CaptureRecord, Layer, NestedRecord } from '../model/
 import { accessProblem, CONFIG_SPACE, isLayer, nestedProblem } from '../model/record-check.js';
 import { captureFormat } from './capture.js';
 import { BlockCheck } from './packed-check.js';
+import { crc32 } from './crc32.js';
 import {
   A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, CHECK_FRAME, F, JSON_HEAD, JSON_MAX, N, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
   PACKED_MAGIC_V1, PACKED_MAGIC_V1_BYTES, shapeKeys, STRING_HEAD, TAG_ACCESS, TAG_CHECK, TAG_JSON, TAG_NESTED, TAG_STRING,
@@ -41,10 +42,12 @@ class PackedParser implements LineParser {
   private magicSeen = false;
   private stopped = false;
   private sawHeader = false;
-  /** v2: records wait for their block's check frame here; null for a v1 file (no checksums). */
+  /** v2: the block checksums; null for a v1 file (no checksums). */
   private check: BlockCheck | null = null;
-  /** Where records go: held for the check frame (v2) or straight on (v1). */
-  private out: (r: CaptureRecord) => void;
+  /** The current block's records wait for its check frame (a v2 block not verified up front). */
+  private holding = false;
+  /** Between two blocks: the next frame starts one. */
+  private blockDone = false;
   /** Strings by number; undefined for one defined in a block that failed its checksum. */
   private readonly strings: (string | undefined)[] = [];
   /** How many strings were defined before the current checked block. */
@@ -58,7 +61,6 @@ class PackedParser implements LineParser {
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
-    this.out = emit;
     this.json = captureFormat.create(ctx, (r) => {
       if (r.t === 'header') this.sawHeader = true;
       this.out(r);
@@ -102,6 +104,19 @@ class PackedParser implements LineParser {
     /** Start of the bytes of `b` not yet added to the block's checksum. */
     let unsummed = from;
     while (p < n) {
+      if (this.blockDone) {
+        // A block starts: when its check frame is in this buffer too (most blocks), it is verified
+        // before any of its frames is decoded, and its records go straight on; otherwise (it
+        // straddles two chunks) they are held until its check frame.
+        this.blockDone = false;
+        const c = this.checkFrameAt(b, p);
+        this.holding = c < 0;
+        if (c >= 0 && crc32(b.subarray(p, c)) !== u32(b, c + 1)) {
+          this.dropBlock(b, p, c);
+          p = unsummed = c + CHECK_FRAME;
+          continue;
+        }
+      }
       const len = this.frameLength(b, p);
       if (len === UNFRAMED) { this.unframed(p, b); return STOPPED; }
       if (len === INCOMPLETE || p + len > n) break;
@@ -111,10 +126,16 @@ class PackedParser implements LineParser {
         this.frame++;
         if (tag === TAG_ACCESS) this.access(b, p);
         else if (tag === TAG_CHECK) {
-          this.check!.add(b, unsummed, p);
-          // A damaged block's strings may be damaged too: later frames naming them are skipped.
-          if (!this.check!.close(u32(b, p + 1), this.consumed + p, this.frame)) this.strings.fill(undefined, this.blockStrings);
+          if (this.holding) {
+            this.check!.add(b, unsummed, p);
+            // A damaged block's strings may be damaged too: later frames naming them are skipped.
+            if (!this.check!.close(u32(b, p + 1), this.consumed + p, this.frame)) this.strings.fill(undefined, this.blockStrings);
+          } else {
+            this.check!.verified(this.consumed + p);
+          }
           this.blockStrings = this.strings.length;
+          this.blockDone = true;
+          this.holding = false;
           unsummed = p + CHECK_FRAME;
         }
         else if (tag === TAG_NESTED) this.nested(b, p);
@@ -123,8 +144,41 @@ class PackedParser implements LineParser {
       }
       p += len;
     }
-    this.check?.add(b, unsummed, p);
+    if (this.holding) this.check!.add(b, unsummed, p);
     return p;
+  }
+
+  /** Where the check frame closing the block that starts at `p` is in `b`, or -1 when `b` ends
+   *  (or cannot be framed) before it. Reads only tags and lengths. */
+  private checkFrameAt(b: Buffer, p: number): number {
+    for (let q = p; q < b.length;) {
+      if (b[q] === TAG_CHECK) return q + CHECK_FRAME <= b.length ? q : -1;
+      const len = this.frameLength(b, q);
+      if (len < 0 || q + len > b.length) return -1;
+      q += len;
+    }
+    return -1;
+  }
+
+  /** A block [p, c) that does not match its check frame at `c`: none of its frames is decoded
+   *  (its strings are numbered but unresolvable), one PACKED_CHECKSUM skip says so. */
+  private dropBlock(b: Buffer, p: number, c: number): void {
+    let records = 0;
+    for (let q = p; q < c; q += this.frameLength(b, q)) {
+      this.frame++;
+      if (b[q] === TAG_STRING) this.strings.push(undefined);
+      else records++;
+    }
+    this.frame++;
+    this.check!.failed(u32(b, c + 1), crc32(b.subarray(p, c)), this.consumed + c, this.frame, records);
+    this.blockStrings = this.strings.length;
+    this.blockDone = true;
+  }
+
+  /** Where a record goes: held for the block's check frame, or straight on. */
+  private out(r: CaptureRecord): void {
+    if (this.holding) this.check!.hold(r);
+    else this.emit(r);
   }
 
   /** Bytes of the frame at `p` (the magic line first), INCOMPLETE when its head is not all
@@ -145,9 +199,9 @@ class PackedParser implements LineParser {
   private magic(b: Buffer, p: number): void {
     const magic = b.subarray(p, p + PACKED_MAGIC_BYTES.length);
     if (magic.equals(PACKED_MAGIC_BYTES)) {
-      const check = new BlockCheck(this.emit);
-      this.check = check;
-      this.out = (r) => check.hold(r);
+      // The first block holds the magic line: its records are held (it was not looked ahead).
+      this.check = new BlockCheck(this.emit);
+      this.holding = true;
     } else if (!magic.equals(PACKED_MAGIC_V1_BYTES)) {
       throw new CfgscopeError('PACKED_BAD_MAGIC', `not a packed capture: the first line is not "${PACKED_MAGIC}" (or "${PACKED_MAGIC_V1}")`, { file: this.ctx.file, line: 1 });
     }
@@ -156,7 +210,7 @@ class PackedParser implements LineParser {
 
   end(): void {
     const unverified = this.stopped ? '' : this.check?.release() ?? '';
-    this.out = this.emit; // nothing more to verify: what follows goes straight on
+    this.holding = false; // nothing more to verify: what follows goes straight on
     if (!this.stopped && this.carry && this.carry.length > 0) {
       const what = this.magicSeen ? `the last frame is cut off after ${this.carry.length} bytes (a capture cut off mid-write)` : 'the file is shorter than the packed magic line';
       this.skip('PACKED_TRUNCATED', `${what}, at byte ${this.consumed}${unverified}`);
@@ -174,7 +228,7 @@ class PackedParser implements LineParser {
     this.stopped = true;
     this.carry = null;
     const unverified = this.check?.release() ?? '';
-    this.out = this.emit;
+    this.holding = false;
     const why = b[p] === TAG_JSON ? `a JSON frame says it is ${b.readUInt32LE(p + 1)} bytes long` : `unknown frame tag ${hex2(b[p]!)}`;
     this.skip('PACKED_BAD_FRAME', `${why} at byte ${this.consumed + p}: the file cannot be framed from there, and the rest of it is not read${unverified}`);
   }
