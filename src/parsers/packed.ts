@@ -151,11 +151,17 @@ class PackedParser implements LineParser {
   /** Where the check frame closing the block that starts at `p` is in `b`, or -1 when `b` ends
    *  (or cannot be framed) before it. Reads only tags and lengths. */
   private checkFrameAt(b: Buffer, p: number): number {
-    for (let q = p; q < b.length;) {
-      if (b[q] === TAG_CHECK) return q + CHECK_FRAME <= b.length ? q : -1;
-      const len = this.frameLength(b, q);
-      if (len < 0 || q + len > b.length) return -1;
-      q += len;
+    const n = b.length;
+    let q = p;
+    // Inline lengths (frameLength is for the frame being read): access frames are most of a block.
+    while (q < n) {
+      const t = b[q];
+      if (t === TAG_ACCESS) q += ACCESS_FRAME;
+      else if (t === TAG_NESTED) q += NESTED_FRAME;
+      else if (t === TAG_CHECK) return q + CHECK_FRAME <= n ? q : -1;
+      else if (t === TAG_STRING) q += q + STRING_HEAD <= n ? STRING_HEAD + (b[q + 1]! | (b[q + 2]! << 8)) : n;
+      else if (t === TAG_JSON && q + JSON_HEAD <= n) q += JSON_HEAD + u32(b, q + 1);
+      else return -1;
     }
     return -1;
   }
