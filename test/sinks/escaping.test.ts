@@ -113,6 +113,17 @@ describe('watch prints what the server sends escaped', () => {
     expect(await w.exit).toBe(0);
     expectInert(w.stdout() + w.stderr(), ['# phase PHASE[2] insmod nvme\\x1b[2J\\n', 'test rule\\x1b[5m\\nVIOLATION']);
   }, 60_000);
+
+  it('live view on a terminal: only the view\'s own escapes reach it', async () => {
+    const s = await startServe(0, ['--fast', '--policy', POLICY], CAPTURE);
+    running.push(s);
+    // util-linux `script` gives the client a pseudo-terminal (which turns \n into \r\n).
+    const w = runWatch([s.http.replace(/^http/, 'ws'), '--until-end'], (argv) => ['script', '-qec', `stty cols 200 rows 60; ${argv.map((a) => `'${a}'`).join(' ')}`, '/dev/null']);
+    expect(await w.exit).toBe(0);
+    const own = /\x1b\[(?:\d+m|H|2J|\?25[lh])/g; // colours, home, clear, cursor on/off (src/watch/tty-view.ts)
+    const rest = w.stdout().replace(own, '').replace(/\r\n/g, '\n');
+    expectInert(rest, ['(nvme\\x9b31m\\rok)']); // the preserved NVMe's driver, in the device table
+  }, 60_000);
 });
 
 describe('the escaping functions', () => {
