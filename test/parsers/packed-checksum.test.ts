@@ -69,7 +69,7 @@ describe('a bit flipped in a packed capture', () => {
     for (const [k, old] of after) {
       if (!before.has(k) || old !== before.get(k)) expect(old, k).toBeNull();
     }
-  });
+  }, 60_000); // three CLI runs on a shared machine
 
   it('a version 1 file (no check frames) is still read, to the same records', async () => {
     const v2 = await pack('v2.cfgcap');
