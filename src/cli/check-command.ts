@@ -2,6 +2,7 @@
 // against the composed policy. Exit status 1 when a violation at or above --fail-on is found, so
 // it can gate CI; 65 when the input or the policy is bad.
 
+import { printable } from '../model/escape-text.js';
 import type { Command } from 'commander';
 import { lastValueFrom, tap, type OperatorFunction } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
@@ -57,7 +58,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
       const sink = opts.json ? new CheckNdjsonSink(write) : new CheckTextSink(write, openPciIds(), opts.expected ?? false);
       if (!opts.json) {
         const sel = policy.preserved.map((p) => Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'number' ? `0x${v.toString(16)}` : v}`).join(','));
-        write(`cfgscope check ${file}\npolicy: ${policy.sources.join(' + ')} (${policy.rules.length} rules); preserved: ${sel.join('; ') || 'none'}\n`);
+        write(`${printable(`cfgscope check ${file}`)}\n${printable(`policy: ${policy.sources.join(' + ')} (${policy.rules.length} rules); preserved: ${sel.join('; ') || 'none'}`)}\n`);
       }
       const failAt = SEVERITIES.indexOf(opts.failOn);
       let failing = 0;

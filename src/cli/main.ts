@@ -5,6 +5,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { CfgscopeError, isCfgscopeError, UsageError } from '../model/errors.js';
+import { printable } from '../model/escape-text.js';
 import { reason } from '../sinks/atomic-file.js';
 import { bootArgsCommand } from './boot-args-command.js';
 import { captureCommand } from './capture-command.js';
@@ -65,8 +66,9 @@ export const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException
  * and the process-wide handlers of bin/cfgscope.js (an error thrown in a stream callback or timer).
  */
 export function describeFatal(e: unknown, env: NodeJS.ProcessEnv = process.env): { message: string; code: number } {
-  if (isCfgscopeError(e)) return { message: `cfgscope: ${e.message}\n`, code: e instanceof UsageError ? EXIT_USAGE : EXIT_DATA };
-  const text = e instanceof Error ? e.message : String(e);
+  // Messages quote input (paths, a server's close reason, a record's field): printed escaped.
+  if (isCfgscopeError(e)) return { message: `cfgscope: ${printable(e.message)}\n`, code: e instanceof UsageError ? EXIT_USAGE : EXIT_DATA };
+  const text = printable(e instanceof Error ? e.message : String(e));
   const stack = env['CFGSCOPE_DEBUG'] === '1' && e instanceof Error && e.stack ? `${e.stack}\n` : '';
   return { message: `cfgscope: internal error (INTERNAL): ${text}\n${stack}`, code: EXIT_INTERNAL };
 }

@@ -1,6 +1,7 @@
 // What `check` and `report` share: `--preserve <bdf>` parsing, and loading the composed policy
 // with every problem printed first and an error when any is fatal.
 
+import { printable } from '../model/escape-text.js';
 import { InvalidArgumentError } from 'commander';
 import { formatBdf, parseBdf } from '../model/bdf.js';
 import { CfgscopeError } from '../model/errors.js';
@@ -20,7 +21,7 @@ export function parseBdfArg(v: string, prev: string[] = []): string[] {
 export async function policyForRun(specs: readonly string[], preserve: readonly string[], io: CliIo, notDone: string): Promise<Policy> {
   const { policy, problems } = await loadPolicies(specs);
   for (const bdf of preserve) policy.preserved.push({ bdf });
-  for (const p of problems) io.stderr(`${formatProblem(p)}\n`);
+  for (const p of problems) io.stderr(`${printable(formatProblem(p))}\n`);
   const errors = problems.filter((p) => p.level === 'error');
   if (errors.length > 0) throw new CfgscopeError('POLICY_INVALID', `${errors.length} error(s) in the policy; ${notDone}`, { file: errors[0]!.file, path: errors[0]!.path });
   return policy;

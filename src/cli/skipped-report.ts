@@ -1,6 +1,7 @@
 // Tells the user what input was skipped: a count per code and the first few locations, so a
 // skipped line is never silent and is easy to find (file:line). Keeps counts, not every record.
 
+import { printable } from '../model/escape-text.js';
 import type { SkippedRecord } from '../model/records.js';
 import type { CliIo } from './main.js';
 
@@ -21,8 +22,10 @@ export class SkipTally {
 
   report(file: string, io: CliIo): void {
     for (const [code, n] of this.counts) {
-      io.stderr(`  skipped ${n} x ${code}\n`);
-      for (const s of this.examples.get(code)!) io.stderr(`    ${file}:${s.line}: ${s.message}: ${s.text}\n`);
+      io.stderr(`  skipped ${n} x ${printable(code)}\n`);
+      // The text is the input line itself (and a code or message may quote it): printable, so a
+      // skipped line cannot put terminal escapes or a line of its own on stderr.
+      for (const s of this.examples.get(code)!) io.stderr(`    ${printable(`${file}:${s.line}: ${s.message}: ${s.text}`)}\n`);
     }
   }
 }

@@ -2,6 +2,7 @@
 // differ, the one-sided accesses counted per reason (a few examples each), every unexplained one
 // with its location, and a closing `explained N of M` line. --json: the same as NDJSON records.
 
+import { printable } from '../model/escape-text.js';
 import type { CrosscheckResult, Difference, OpResult, SegmentSummary, Side } from './crosscheck-accesses.js';
 import { isExplained, REASON_TEXT, type DifferenceReason } from './difference-reasons.js';
 
@@ -75,7 +76,9 @@ export function renderCrosscheckText(r: CrosscheckResult, files: SideFiles): str
   }
   const n = all(r).length;
   out.push('', `explained ${n - bad.length} of ${n} one-sided accesses (${r.writes.differences.length} writes, ${r.reads.differences.length} reads), ${bad.length} unexplained`);
-  return `${out.join('\n')}\n`;
+  // Each entry is one line; file names, phase labels and function names in it come from the
+  // input, so their control characters and newlines are escaped, never acted on.
+  return `${out.map(printable).join('\n')}\n`;
 }
 
 export function renderCrosscheckNdjson(r: CrosscheckResult, files: SideFiles): string {

@@ -2,6 +2,7 @@
 // starts with `-` for what vanished, `+` for what appeared, `~` for changed values, as diff(1)
 // readers expect.
 
+import { printable } from '../model/escape-text.js';
 import { deviceLabel } from './access-summary.js';
 import type { DiffResult, SiteDiff, ValueCounts, WriteDiff } from './diff-summaries.js';
 
@@ -29,16 +30,20 @@ function sourceSuffix(x: SiteDiff | WriteDiff): string {
 
 function siteLine(s: SiteDiff): string {
   const what = [s.writes > 0 ? `${s.writes} ${s.writes === 1 ? 'write' : 'writes'}` : '', s.reads > 0 ? `${s.reads} ${s.reads === 1 ? 'read' : 'reads'}` : ''].filter(Boolean).join(', ');
-  return `    ${MARK[s.change]} call site ${s.callSite} (${what})${sourceSuffix(s)}\n`;
+  return line(`    ${MARK[s.change]} call site ${s.callSite} (${what})${sourceSuffix(s)}`);
 }
 
 function writeLine(w: WriteDiff): string {
-  if (w.change === 'changed') return `    ~ ${w.register} at ${w.callSite}: ${values(w.base)}\n      now: ${values(w.new)}\n`;
-  return `    ${MARK[w.change]} ${w.register} at ${w.callSite}: ${values(w.change === 'vanished' ? w.base : w.new)}\n`;
+  if (w.change === 'changed') return line(`    ~ ${w.register} at ${w.callSite}: ${values(w.base)}`) + line(`      now: ${values(w.new)}`);
+  return line(`    ${MARK[w.change]} ${w.register} at ${w.callSite}: ${values(w.change === 'vanished' ? w.base : w.new)}`);
 }
 
+/** One output line: file names, devices, phase labels and call sites come from the captures, so
+ *  their control characters and newlines are escaped, never acted on or allowed to start a line. */
+const line = (text: string): string => `${printable(text)}\n`;
+
 export function renderDiffText(d: DiffResult): string {
-  let out = `cfgscope diff\n  base: ${d.base}\n  new:  ${d.new}\n`;
+  let out = `cfgscope diff\n${line(`  base: ${d.base}`)}${line(`  new:  ${d.new}`)}`;
   out += 'matched by device (BDF + vendor:device), phase, call site and register; order and time ignored\n';
   // Group by device, then phase, keeping the order diffSummaries chose.
   const groups = new Map<string, Map<string, (SiteDiff | WriteDiff)[]>>();
@@ -48,9 +53,9 @@ export function renderDiffText(d: DiffResult): string {
     dev.set(x.phase, [...(dev.get(x.phase) ?? []), x]);
   }
   for (const [dev, phases] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    out += `\n${dev}\n`;
+    out += `\n${line(dev)}`;
     for (const [phase, xs] of phases) {
-      out += `  ${phase}\n`;
+      out += line(`  ${phase}`);
       for (const x of xs) out += x.kind === 'call-site' ? siteLine(x) : writeLine(x);
     }
   }

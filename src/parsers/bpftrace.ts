@@ -4,6 +4,7 @@
 
 import type { AccessRecord, CaptureRecord, HeaderRecord, Layer } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
+import { accessProblem } from '../model/record-check.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 
 const BANNER_RE = /^cfgscope-bpftrace v(\d+) (start|end) ns=(\d+)(?: release=(\S+))?/;
@@ -130,6 +131,9 @@ class BpftraceParser implements LineParser {
       val: m[12] === '-' ? null : parseInt(m[12]!.slice(2), 16), ret: m[13] === '-' ? null : Number(m[13]),
       layer, fn: null, stack: null, known: true, line: no,
     };
+    // The regex takes any number of digits: a value the format's ranges do not allow is skipped.
+    const problem = accessProblem(access);
+    if (problem !== null) return this.skip('BPFTRACE_BAD_EVENT', problem, text, no);
     this.pending = { access, depth: Number(m[3]), frames: [] };
   }
 

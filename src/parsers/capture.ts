@@ -1,28 +1,16 @@
 // cfgscope's own capture format (docs/capture-format.md): NDJSON, one CaptureRecord per line.
-// Reading checks each record's shape just enough that later stages can trust the types; a bad
-// line becomes a skipped record with a code and its line number, and the rest still loads.
+// Every record is checked against the format's ranges (src/model/record-check.ts) so later
+// stages can trust it; a bad line becomes a skipped record with a code and its line number, and
+// the rest still loads.
 
-import type { CaptureRecord, RecordType } from '../model/records.js';
+import type { AccessRecord, CaptureRecord, NestedRecord } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
 import { CfgscopeError } from '../model/errors.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 import { AccessLineScanner } from './capture-access-scanner.js';
+import { accessProblem, checkRecord, knownRecordType, nestedProblem } from '../model/record-check.js';
 
 const HEADER_PREFIX = `{"t":"header","format":"${CAPTURE_FORMAT}"`;
-
-/** Required fields per record type and their JSON types (`number?` = number or null). */
-const SHAPES: Record<RecordType, Record<string, string>> = {
-  header: { version: 'number', clock: 'string' },
-  device: { bdf: 'string', from: 'string' },
-  stack: { id: 'number', frames: 'array' },
-  access: { op: 'string', size: 'number', layer: 'string', known: 'boolean', bus: 'number?', devfn: 'number?', off: 'number?', val: 'number?', stack: 'number?' },
-  lost: { count: 'number', reason: 'string' },
-  phase: { label: 'string' },
-  skipped: { code: 'string', line: 'number' },
-  nested: { layer: 'string', line: 'number' },
-  'source-count': { key: 'string', count: 'number' },
-  trailer: { counts: 'object', complete: 'boolean' },
-};
 
 export const captureFormat: InputFormat = {
   kind: 'capture',
@@ -30,13 +18,6 @@ export const captureFormat: InputFormat = {
   detect: (head) => head.length > 0 && head[0]!.startsWith(HEADER_PREFIX),
   create: (ctx, emit) => new CaptureParser(ctx, emit),
 };
-
-function typeOk(v: unknown, want: string): boolean {
-  if (want.endsWith('?')) return v === null || typeOf(v) === want.slice(0, -1);
-  return typeOf(v) === want;
-}
-
-const typeOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 
 class CaptureParser implements LineParser {
   private sawHeader = false;
@@ -68,6 +49,8 @@ class CaptureParser implements LineParser {
       const r = this.scanner.scan(buf, start, end);
       if (r) {
         this.lineNo = no;
+        const problem = r.t === 'access' ? accessProblem(r as AccessRecord) : nestedProblem(r as NestedRecord);
+        if (problem !== null) return this.bad('CAPTURE_BAD_RECORD', problem, buf.toString('utf8', start, end), no);
         return this.emit(r);
       }
     }
@@ -79,21 +62,18 @@ class CaptureParser implements LineParser {
   private check(rec: unknown): [string, string] | null {
     if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return ['CAPTURE_BAD_RECORD', 'record is not a JSON object'];
     const o = rec as Record<string, unknown>;
-    const shape = SHAPES[o.t as RecordType];
-    if (typeof o.t !== 'string' || !shape) return ['CAPTURE_UNKNOWN_TYPE', `unknown record type ${JSON.stringify(o.t)}`];
-    for (const [k, want] of Object.entries(shape)) {
-      if (!typeOk(o[k], want)) return ['CAPTURE_BAD_RECORD', `${o.t} record: field ${k} should be ${want.replace('?', ' or null')}`];
-    }
+    if (!knownRecordType(o.t)) return ['CAPTURE_UNKNOWN_TYPE', `unknown record type ${JSON.stringify(o.t) ?? 'missing'}`];
     if (o.t === 'header') {
-      if (o.format !== CAPTURE_FORMAT) return ['CAPTURE_BAD_RECORD', `header format is ${JSON.stringify(o.format)}`];
-      if ((o.version as number) > CAPTURE_VERSION) {
+      if (typeof o.version === 'number' && o.version > CAPTURE_VERSION) {
         // Fatal: a newer format may mean something else by the same fields.
         throw new CfgscopeError('CAPTURE_VERSION', `capture version ${String(o.version)} is newer than this cfgscope reads (${CAPTURE_VERSION})`, { file: this.ctx.file, line: this.lineNo });
       }
-      this.sawHeader = true;
     } else if (!this.sawHeader) {
       return ['CAPTURE_NO_HEADER', 'record before the header'];
     }
+    const v = checkRecord(rec);
+    if (!v.ok) return [v.code, v.message];
+    if (o.t === 'header') this.sawHeader = true;
     return null;
   }
 

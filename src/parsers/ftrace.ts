@@ -9,6 +9,7 @@
 
 import type { AccessRecord, CaptureRecord, HeaderRecord } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
+import { accessProblem } from '../model/record-check.js';
 import { accessorInfo, frameFunction, trimTracingFrames } from './accessors.js';
 import { argNumber, parseFunctionBody, parseKprobeBody, splitFtraceLine, type FtraceLine } from './ftrace-line.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
@@ -174,6 +175,10 @@ class FtraceParser implements LineParser {
       val: argNumber(args.get('val') ?? args.get('value')), ret: argNumber(args.get('ret')),
       layer: info.layer, fn, stack: null, known: true, line: no,
     };
+    // Arguments print as any number: one out of the format's ranges (bus 256, a negative value,
+    // an offset past 4095) is skipped, not wrapped onto another device or register.
+    const problem = accessProblem(access);
+    if (problem !== null) return this.skip('FTRACE_BAD_ARGS', problem, text, no);
     this.pending.set(ev.cpu, { access, frames: [], via: 'kprobe' });
   }
 

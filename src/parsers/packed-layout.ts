@@ -8,15 +8,26 @@
 
 import type { AccessRecord } from '../model/records.js';
 
-/** First line of a packed capture; detection and a reader's first check. */
-export const PACKED_MAGIC = 'cfgscope-packed 1';
+/** First line of a packed capture; detection and a reader's first check. Version 2 adds checksum
+ *  frames; version 1 files (no checksums) are still read. */
+export const PACKED_MAGIC = 'cfgscope-packed 2';
 export const PACKED_MAGIC_BYTES = Buffer.from(`${PACKED_MAGIC}\n`, 'latin1');
+export const PACKED_MAGIC_V1 = 'cfgscope-packed 1';
+export const PACKED_MAGIC_V1_BYTES = Buffer.from(`${PACKED_MAGIC_V1}\n`, 'latin1');
 
 /** Frame tags (the first byte of every frame). */
 export const TAG_ACCESS = 0x41; // 'A': fixed ACCESS_FRAME bytes
 export const TAG_STRING = 0x53; // 'S': u16 length, UTF-8 bytes; numbered 0, 1, 2... in order
 export const TAG_JSON = 0x4a; // 'J': u32 length, one NDJSON record line (no newline)
 export const TAG_NESTED = 0x4e; // 'N': fixed NESTED_FRAME bytes
+export const TAG_CHECK = 0x43; // 'C': u32 CRC-32 of every byte since the previous check frame (v2)
+
+/** A check frame: tag and the CRC-32 (zlib's) of the bytes from the end of the previous check
+ *  frame (the file's start for the first) to this frame's tag. */
+export const CHECK_FRAME = 5;
+/** The writer closes a checked block after this many bytes (at the next frame boundary): a bit
+ *  flip costs the records of one block, about 250 access frames, never a silently changed one. */
+export const CHECK_BLOCK = 16 << 10;
 
 export const ACCESS_FRAME = 64;
 /** tag, u8 of-is-null, u16 0, u32 layer string, u32 of, u32 line: a nested record's `t,layer,of,line`. */

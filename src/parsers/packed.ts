@@ -2,21 +2,25 @@
 // access frames are decoded straight from the file's bytes into the same records the NDJSON form
 // gives; JSON frames (every other record) go through the NDJSON capture parser, so header, shape
 // and version checks are the same code. Locations count frames the way the NDJSON form counts
-// lines: the magic line is record 1, each frame one more.
+// lines: the magic line is record 1, each frame one more. A v2 file's check frames are verified
+// by ./packed-check.ts before the records of their block go on; a v1 file has none.
 
 import { CfgscopeError } from '../model/errors.js';
-import type { AccessRecord, CaptureRecord, Layer } from '../model/records.js';
+import type { AccessRecord, CaptureRecord, Layer, NestedRecord } from '../model/records.js';
+import { accessProblem, CONFIG_SPACE, isLayer, nestedProblem } from '../model/record-check.js';
 import { captureFormat } from './capture.js';
+import { BlockCheck } from './packed-check.js';
+import { crc32 } from './crc32.js';
 import {
-  A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, F, JSON_HEAD, JSON_MAX, N, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
-  shapeKeys, STRING_HEAD, TAG_ACCESS, TAG_JSON, TAG_NESTED, TAG_STRING,
+  A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, CHECK_FRAME, F, JSON_HEAD, JSON_MAX, N, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
+  PACKED_MAGIC_V1, PACKED_MAGIC_V1_BYTES, shapeKeys, STRING_HEAD, TAG_ACCESS, TAG_CHECK, TAG_JSON, TAG_NESTED, TAG_STRING,
 } from './packed-layout.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 
 export const packedFormat: InputFormat = {
   kind: 'packed',
   name: 'cfgscope capture (packed)',
-  detect: (head) => head.length > 0 && head[0] === PACKED_MAGIC,
+  detect: (head) => head.length > 0 && (head[0] === PACKED_MAGIC || head[0] === PACKED_MAGIC_V1),
   create: (ctx, emit) => new PackedParser(ctx, emit),
 };
 
@@ -38,9 +42,20 @@ class PackedParser implements LineParser {
   private magicSeen = false;
   private stopped = false;
   private sawHeader = false;
-  private readonly strings: string[] = [];
+  /** v2: the block checksums; null for a v1 file (no checksums). */
+  private check: BlockCheck | null = null;
+  /** The current block's records wait for its check frame (a v2 block not verified up front). */
+  private holding = false;
+  /** Between two blocks: the next frame starts one. */
+  private blockDone = false;
+  /** Strings by number; undefined for one defined in a block that failed its checksum. */
+  private readonly strings: (string | undefined)[] = [];
+  /** How many strings were defined before the current checked block. */
+  private blockStrings = 0;
   private readonly json: LineParser;
   private readonly hasModel = ACCESS_SHAPES.map((_, i) => shapeKeys(i).model);
+  /** The last layer name found valid: frames come in runs of one layer. */
+  private okLayer = '';
   /** A double is read by copying its 8 bytes here (frames are not 8-byte aligned in the file). */
   private readonly f64 = new Float64Array(1);
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
@@ -48,7 +63,7 @@ class PackedParser implements LineParser {
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
     this.json = captureFormat.create(ctx, (r) => {
       if (r.t === 'header') this.sawHeader = true;
-      emit(r);
+      this.out(r);
     });
   }
 
@@ -86,22 +101,90 @@ class PackedParser implements LineParser {
   private frames(b: Buffer, from: number): number {
     const n = b.length;
     let p = from;
+    /** Start of the bytes of `b` not yet added to the block's checksum. */
+    let unsummed = from;
     while (p < n) {
+      if (this.blockDone) {
+        // A block starts: when its check frame is in this buffer too (most blocks), it is verified
+        // before any of its frames is decoded, and its records go straight on; otherwise (it
+        // straddles two chunks) they are held until its check frame.
+        this.blockDone = false;
+        const c = this.checkFrameAt(b, p);
+        this.holding = c < 0;
+        if (c >= 0 && crc32(b.subarray(p, c)) !== u32(b, c + 1)) {
+          this.dropBlock(b, p, c);
+          p = unsummed = c + CHECK_FRAME;
+          continue;
+        }
+      }
       const len = this.frameLength(b, p);
       if (len === UNFRAMED) { this.unframed(p, b); return STOPPED; }
-      if (len === INCOMPLETE || p + len > n) return p;
+      if (len === INCOMPLETE || p + len > n) break;
       const tag = b[p];
       if (!this.magicSeen) this.magic(b, p);
       else {
         this.frame++;
         if (tag === TAG_ACCESS) this.access(b, p);
+        else if (tag === TAG_CHECK) {
+          if (this.holding) {
+            this.check!.add(b, unsummed, p);
+            // A damaged block's strings may be damaged too: later frames naming them are skipped.
+            if (!this.check!.close(u32(b, p + 1), this.consumed + p, this.frame)) this.strings.fill(undefined, this.blockStrings);
+          } else {
+            this.check!.verified(this.consumed + p);
+          }
+          this.blockStrings = this.strings.length;
+          this.blockDone = true;
+          this.holding = false;
+          unsummed = p + CHECK_FRAME;
+        }
         else if (tag === TAG_NESTED) this.nested(b, p);
         else if (tag === TAG_STRING) this.strings.push(b.toString('utf8', p + STRING_HEAD, p + len));
         else this.json.line(b.toString('utf8', p + JSON_HEAD, p + len), this.frame);
       }
       p += len;
     }
+    if (this.holding) this.check!.add(b, unsummed, p);
     return p;
+  }
+
+  /** Where the check frame closing the block that starts at `p` is in `b`, or -1 when `b` ends
+   *  (or cannot be framed) before it. Reads only tags and lengths. */
+  private checkFrameAt(b: Buffer, p: number): number {
+    const n = b.length;
+    let q = p;
+    // Inline lengths (frameLength is for the frame being read): access frames are most of a block.
+    while (q < n) {
+      const t = b[q];
+      if (t === TAG_ACCESS) q += ACCESS_FRAME;
+      else if (t === TAG_NESTED) q += NESTED_FRAME;
+      else if (t === TAG_CHECK) return q + CHECK_FRAME <= n ? q : -1;
+      else if (t === TAG_STRING) q += q + STRING_HEAD <= n ? STRING_HEAD + (b[q + 1]! | (b[q + 2]! << 8)) : n;
+      else if (t === TAG_JSON && q + JSON_HEAD <= n) q += JSON_HEAD + u32(b, q + 1);
+      else return -1;
+    }
+    return -1;
+  }
+
+  /** A block [p, c) that does not match its check frame at `c`: none of its frames is decoded
+   *  (its strings are numbered but unresolvable), one PACKED_CHECKSUM skip says so. */
+  private dropBlock(b: Buffer, p: number, c: number): void {
+    let records = 0;
+    for (let q = p; q < c; q += this.frameLength(b, q)) {
+      this.frame++;
+      if (b[q] === TAG_STRING) this.strings.push(undefined);
+      else records++;
+    }
+    this.frame++;
+    this.check!.failed(u32(b, c + 1), crc32(b.subarray(p, c)), this.consumed + c, this.frame, records);
+    this.blockStrings = this.strings.length;
+    this.blockDone = true;
+  }
+
+  /** Where a record goes: held for the block's check frame, or straight on. */
+  private out(r: CaptureRecord): void {
+    if (this.holding) this.check!.hold(r);
+    else this.emit(r);
   }
 
   /** Bytes of the frame at `p` (the magic line first), INCOMPLETE when its head is not all
@@ -111,6 +194,7 @@ class PackedParser implements LineParser {
     const tag = b[p];
     if (tag === TAG_ACCESS) return ACCESS_FRAME;
     if (tag === TAG_NESTED) return NESTED_FRAME;
+    if (tag === TAG_CHECK && this.check) return CHECK_FRAME;
     if (tag === TAG_STRING) return p + STRING_HEAD > b.length ? INCOMPLETE : STRING_HEAD + (b[p + 1]! | (b[p + 2]! << 8));
     if (tag !== TAG_JSON) return UNFRAMED;
     if (p + JSON_HEAD > b.length) return INCOMPLETE;
@@ -119,16 +203,27 @@ class PackedParser implements LineParser {
   }
 
   private magic(b: Buffer, p: number): void {
-    if (!b.subarray(p, p + PACKED_MAGIC_BYTES.length).equals(PACKED_MAGIC_BYTES)) {
-      throw new CfgscopeError('PACKED_BAD_MAGIC', `not a packed capture: the first line is not "${PACKED_MAGIC}"`, { file: this.ctx.file, line: 1 });
+    const magic = b.subarray(p, p + PACKED_MAGIC_BYTES.length);
+    if (magic.equals(PACKED_MAGIC_BYTES)) {
+      // The first block holds the magic line: its records are held (it was not looked ahead).
+      this.check = new BlockCheck(this.emit);
+      this.holding = true;
+    } else if (!magic.equals(PACKED_MAGIC_V1_BYTES)) {
+      throw new CfgscopeError('PACKED_BAD_MAGIC', `not a packed capture: the first line is not "${PACKED_MAGIC}" (or "${PACKED_MAGIC_V1}")`, { file: this.ctx.file, line: 1 });
     }
     this.magicSeen = true;
   }
 
   end(): void {
+    const unverified = this.stopped ? '' : this.check?.release() ?? '';
+    this.holding = false; // nothing more to verify: what follows goes straight on
     if (!this.stopped && this.carry && this.carry.length > 0) {
       const what = this.magicSeen ? `the last frame is cut off after ${this.carry.length} bytes (a capture cut off mid-write)` : 'the file is shorter than the packed magic line';
-      this.skip('PACKED_TRUNCATED', `${what}, at byte ${this.consumed}`);
+      this.skip('PACKED_TRUNCATED', `${what}, at byte ${this.consumed}${unverified}`);
+    } else if (unverified) {
+      // Every v2 writer ends the file with a check frame: records after the last one were cut off
+      // at a frame boundary (or the file was written by something else).
+      this.skip('PACKED_TRUNCATED', `the file ends without a checksum frame after its last records${unverified}`);
     }
     this.carry = null;
     this.json.end();
@@ -138,12 +233,21 @@ class PackedParser implements LineParser {
   private unframed(p: number, b: Buffer): void {
     this.stopped = true;
     this.carry = null;
+    const unverified = this.check?.release() ?? '';
+    this.holding = false;
     const why = b[p] === TAG_JSON ? `a JSON frame says it is ${b.readUInt32LE(p + 1)} bytes long` : `unknown frame tag ${hex2(b[p]!)}`;
-    this.skip('PACKED_BAD_FRAME', `${why} at byte ${this.consumed + p}: the file cannot be framed from there, and the rest of it is not read`);
+    this.skip('PACKED_BAD_FRAME', `${why} at byte ${this.consumed + p}: the file cannot be framed from there, and the rest of it is not read${unverified}`);
   }
 
-  private skip(code: string, message: string): void {
-    this.emit({ t: 'skipped', code, message, line: this.frame + 1, text: '' });
+  /** `line` defaults to the frame after the last one read (a cut or unframed one). */
+  private skip(code: string, message: string, line = this.frame + 1, text = ''): void {
+    this.out({ t: 'skipped', code, message, line, text });
+  }
+
+  /** A decoded frame out of the format's ranges (a size of 3, an offset past 4095...) is
+   *  skipped like the same record in NDJSON, with the frame's byte offset. */
+  private bad(kind: string, at: number, problem: string, r: CaptureRecord): void {
+    this.skip('CAPTURE_BAD_RECORD', `${kind} frame at byte ${this.consumed + at}: ${problem}`, this.frame, JSON.stringify(r).slice(0, 240));
   }
 
   private double(b: Buffer, p: number): number {
@@ -159,9 +263,12 @@ class PackedParser implements LineParser {
 
   private nested(b: Buffer, p: number): void {
     const layer = this.str(u32(b, p + 4));
-    if (layer === undefined) return this.skip('CAPTURE_BAD_RECORD', `nested frame at byte ${this.consumed + p}: string number not defined in this file`);
-    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header');
-    this.emit({ t: 'nested', layer, of: b[p + 1] === 1 ? null : u32(b, p + 8), line: u32(b, p + 12) });
+    if (layer === undefined) return this.skip('CAPTURE_BAD_RECORD', `nested frame at byte ${this.consumed + p}: string number not defined in this file (or defined in a block that failed its checksum)`, this.frame);
+    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
+    const r: NestedRecord = { t: 'nested', layer, of: b[p + 1] === 1 ? null : u32(b, p + 8), line: u32(b, p + 12) };
+    const problem = nestedProblem(r);
+    if (problem !== null) return this.bad('nested', p, problem, r);
+    this.out(r);
   }
 
   private access(b: Buffer, p: number): void {
@@ -173,9 +280,9 @@ class PackedParser implements LineParser {
     const fn = nulls & N.fn ? null : this.str(u32(b, p + A.fn));
     const model = this.hasModel[shape] ? this.str(u32(b, p + A.model)) : null;
     if (shape >= ACCESS_SHAPES.length || opByte > 1 || comm === undefined || layer === undefined || fn === undefined || model === undefined) {
-      return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines`);
+      return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines (or one from a block that failed its checksum)`, this.frame);
     }
-    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header');
+    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
     const ts = nulls & N.ts ? null : this.double(b, p + A.ts);
     const cpu = nulls & N.cpu ? null : i32(b, p + A.cpu);
     const pid = nulls & N.pid ? null : i32(b, p + A.pid);
@@ -199,6 +306,19 @@ class PackedParser implements LineParser {
       case 2: r = { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, sizeGuessed, model: model! }; break;
       default: r = { t: 'access', ts, cpu, pid, comm, model: model!, op, seg, bus, devfn, off, size, val, ret, layer: l, fn, stack, known, line: u32(b, p + A.line), sizeGuessed }; break;
     }
-    this.emit(r as CaptureRecord);
+    // The frame's field types already bound bus, devfn (u8), seg (u16), ret (i32), stack and line
+    // (u32); what they do not is checked here in a few comparisons, and only a frame that fails
+    // goes through accessProblem, which names the field (the same validator as every reader).
+    const target = nulls & (N.seg | N.bus | N.devfn | N.off);
+    const ok = (size === 1 || size === 2 || size === 4)
+      && (known ? target === 0 && off! + size <= CONFIG_SPACE && (val === null || size === 4 || val <= (size === 1 ? 0xff : 0xffff))
+        : target === (N.seg | N.bus | N.devfn | N.off) && val === null)
+      && (cpu === null || cpu >= 0) && (pid === null || pid >= 0) && (ts === null || ts - ts === 0)
+      && (layer === this.okLayer || (isLayer(layer) && (this.okLayer = layer) !== ''));
+    if (!ok) {
+      const problem = accessProblem(r);
+      if (problem !== null) return this.bad('access', p, problem, r);
+    }
+    this.out(r);
   }
 }

@@ -16,6 +16,7 @@
 
 import type { AccessRecord } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
+import { accessProblem } from '../model/record-check.js';
 import { widestAt } from '../registers/access-width.js';
 import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
 
@@ -96,12 +97,20 @@ class QemuParser implements LineParser {
     const fn = (bus << 8) | devfn;
     const before = this.lastRead.get(fn);
     if (op === 'w' && before !== undefined && before.off === off && before.size > size) size = before.size;
-    if (op === 'r') this.lastRead.set(fn, { off, size }); else this.lastRead.delete(fn);
     const rec: AccessRecord = {
       t: 'access', ts: m[1] ? Number(m[1]) : null, cpu: null, pid: null, comm: null, model: m[3]!, op,
       seg: 0, bus, devfn, off, size, val,
       ret: null, layer: 'device', fn: null, stack: null, known: true, line: no, sizeGuessed: size < widestAt(off),
     };
+    // Hex fields of any length (a slot past 0x1f, an offset past 0xfff, a value past 32 bits)
+    // are out of the format's ranges: skipped, not wrapped onto another device or register.
+    const problem = accessProblem(rec);
+    if (problem !== null) {
+      this.emit({ t: 'skipped', code: 'QEMU_BAD_LINE', message: problem, line: no, text: m[0].slice(0, 240) });
+      return;
+    }
+    // Only a valid read is evidence for the width of the write after it.
+    if (op === 'r') this.lastRead.set(fn, { off, size }); else this.lastRead.delete(fn);
     this.emit(rec);
   }
 }

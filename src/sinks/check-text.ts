@@ -7,6 +7,7 @@ import { hexValue } from '../model/hex.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { CheckEvent, CheckTotals } from '../pipeline/check-policy.js';
 import type { Finding, TargetFinding } from '../policy/findings.js';
+import { printable } from '../model/escape-text.js';
 import { describeDevice, type DeviceNamer } from './device-line.js';
 
 interface Group { first: Finding; count: number; phases: Set<string> }
@@ -102,33 +103,45 @@ export class CheckTextSink {
     bySite.add(f);
   }
 
+  /** One output line. Call sites, phase labels, driver names, a policy's ids and `why` come
+   *  from the input: printable() keeps their control characters (and newlines) from acting on the
+   *  terminal or starting a line of their own. */
+  private emit(line: string): void {
+    this.out(`${printable(line)}\n`);
+  }
+
   private print(t: CheckTotals): void {
     for (const [bdf, bySite] of [...this.groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const first = [...bySite.values()][0]!.list[0]!.first;
       const dev = this.devices.get(bdf);
-      this.out(`\n${dev ? describeDevice(dev, this.names) : bdf}  [${first.device.role}]\n`);
+      this.out('\n');
+      this.emit(`${dev ? describeDevice(dev, this.names) : bdf}  [${first.device.role}]`);
       for (const [site, groups] of bySite) {
-        this.out(`  at ${site}\n`);
-        for (const g of groups.list) this.out(this.line(g));
+        this.emit(`  at ${site}`);
+        for (const g of groups.list) this.line(g);
       }
     }
     for (const tf of this.targets) {
       this.cited.set(tf.rule.id, tf.rule);
       const verdict = tf.verdict === 'met' ? 'met      ' : 'VIOLATION';
-      this.out(`\n${tf.device.bdf}  target ${verdict} ${tf.rule.severity} ${tf.rule.id}: ${tf.register} & ${hex(tf.mask)} should be ${hex(tf.want)} at ${tf.at}, is ${tf.actual === null ? 'unknown' : hex(tf.actual & tf.mask)}\n`);
+      this.out('\n');
+      this.emit(`${tf.device.bdf}  target ${verdict} ${tf.rule.severity} ${tf.rule.id}: ${tf.register} & ${hex(tf.mask)} should be ${hex(tf.want)} at ${tf.at}, is ${tf.actual === null ? 'unknown' : hex(tf.actual & tf.mask)}`);
     }
     if (this.cited.size > 0) {
       this.out('\nRules cited:\n');
-      for (const r of this.cited.values()) this.out(`  ${r.id} (${r.kind}, ${r.severity}, from ${r.source}):\n    ${r.why}\n`);
+      for (const r of this.cited.values()) {
+        this.emit(`  ${r.id} (${r.kind}, ${r.severity}, from ${r.source}):`);
+        this.emit(`    ${r.why}`);
+      }
     }
     if (this.unattributed.size > 0) {
       this.out(`\n${t.unattributed} writes with unknown target (early boot: the function tracer records no arguments);\nany of them may have touched a protected device. By accessor and call site:\n`);
-      for (const [k, n] of [...this.unattributed].sort((a, b) => b[1] - a[1])) this.out(`  ${String(n).padStart(5)}  ${k}\n`);
+      for (const [k, n] of [...this.unattributed].sort((a, b) => b[1] - a[1])) this.emit(`  ${String(n).padStart(5)}  ${k}`);
     }
     this.out(`\n${t.violations} violations, ${t.expected} expected writes; ${t.protectedWrites} of ${t.writes} known writes hit protected devices, ${t.sameValue} of them kept every protected bit.\n`);
   }
 
-  private line(g: Group): string {
+  private line(g: Group): void {
     const f = g.first;
     const verdict = f.verdict === 'violation' ? 'VIOLATION' : 'expected ';
     const change = f.change === 'unknown-old' ? `? -> ${hex(f.new, f.width)} (old value unknown: may have changed)`
@@ -137,6 +150,7 @@ export class CheckTextSink {
     const count = g.count > 1 ? ` x${g.count}` : '';
     const first = f.line !== null ? `, ${this.source || 'input'}:${f.line}` : '';
     const over = f.overrides ? ` (explains ${f.overrides})` : '';
-    return `    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}\n      (${[...g.phases].join('; ')}${first})\n`;
+    this.emit(`    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}`);
+    this.emit(`      (${[...g.phases].join('; ')}${first})`);
   }
 }

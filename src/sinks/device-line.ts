@@ -1,6 +1,7 @@
 // One line of device identity, lspci style: `0000:01:00.0 [8086:10d3] Ethernet controller: Intel
 // Corporation 82574L Gigabit Network Connection (e1000e)`.
 
+import { printable } from '../model/escape-text.js';
 import type { DeviceRecord } from '../model/records.js';
 
 /** Names from pci.ids; every lookup may return undefined (database absent or id unknown). */
@@ -21,5 +22,7 @@ export function describeDevice(d: DeviceRecord, names: DeviceNamer): string {
   const what = [vendor, device].filter((x) => x !== undefined).join(' ');
   if (cls || what) parts.push(`${cls ? `${cls}: ` : ''}${what}`.trim());
   if (d.driver) parts.push(`(${d.driver})`);
-  return parts.join(' ');
+  // The driver comes from the capture, the names from a pci.ids file: neither may carry a
+  // control character or a newline onto the terminal.
+  return printable(parts.join(' '));
 }

@@ -1,13 +1,16 @@
 // Capture records -> the packed encoding (src/parsers/packed-layout.ts). An access record is
 // packed only when the frame holds it exactly (one of the known key orders, integers in the
 // frame's ranges); anything else is written as its NDJSON line in a JSON frame, so the decoder
-// gives back records equal to the ones written, in the same key order.
+// gives back records equal to the ones written, in the same key order. Every CHECK_BLOCK bytes
+// (at a frame boundary) and at every flush a check frame carries the CRC-32 of the bytes since the
+// previous one, so a reader detects a flipped bit instead of reading a changed record.
 
 import type { AccessRecord, CaptureRecord, NestedRecord } from '../model/records.js';
 import {
-  A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, F, JSON_HEAD, N, NESTED_FRAME, NESTED_KEYS, PACKED_MAGIC_BYTES,
-  shapeKeys, STRING_HEAD, TAG_ACCESS, TAG_JSON, TAG_NESTED, TAG_STRING, type ShapeKeys,
+  A, ACCESS_FRAME, ACCESS_SHAPES, ATTRIBUTED, CHECK_BLOCK, CHECK_FRAME, F, JSON_HEAD, N, NESTED_FRAME, NESTED_KEYS, PACKED_MAGIC_BYTES,
+  shapeKeys, STRING_HEAD, TAG_ACCESS, TAG_CHECK, TAG_JSON, TAG_NESTED, TAG_STRING, type ShapeKeys,
 } from '../parsers/packed-layout.js';
+import { crc32 } from '../parsers/crc32.js';
 import type { SyncWriter } from './sync-writer.js';
 
 const BUFFER = 1 << 20;
@@ -23,6 +26,12 @@ const str = (v: unknown): boolean => typeof v === 'string' && Buffer.byteLength(
 export class PackedEncoder {
   private readonly buf = Buffer.allocUnsafe(BUFFER);
   private pos = 0;
+  /** CRC-32 of the bytes since the last check frame that are no longer in `buf` (written out),
+   *  and where in `buf` the bytes it does not cover yet start. */
+  private crc = 0;
+  private crcFrom = 0;
+  /** Bytes written since the last check frame (in `buf` or already out). */
+  private sinceCheck = 0;
   private readonly strings = new Map<string, number>();
   private readonly shapes = new Map<string, [number, ShapeKeys]>(ACCESS_SHAPES.map((s, i) => [s, [i, shapeKeys(i)]]));
 
@@ -31,6 +40,7 @@ export class PackedEncoder {
   }
 
   record(r: CaptureRecord): void {
+    if (this.sinceCheck >= CHECK_BLOCK) this.check(); // between two frames
     if (r.t === 'access' && this.access(r)) return;
     if (r.t === 'nested' && this.nested(r)) return;
     const text = Buffer.from(JSON.stringify(r), 'utf8');
@@ -38,14 +48,39 @@ export class PackedEncoder {
     this.buf[this.pos] = TAG_JSON;
     this.buf.writeUInt32LE(text.length, this.pos + 1);
     this.pos += JSON_HEAD;
+    this.sinceCheck += JSON_HEAD;
     this.bytes(text);
+    // A JSON frame (header, device, stack...) is a block of its own: a damaged access block then
+    // never takes the header or a device's identity with it.
+    this.check();
   }
 
-  /** Writes what is buffered (before the file is closed, or periodically by a live writer). */
+  /** Closes the block with a check frame and writes what is buffered (before the file is
+   *  closed, or periodically by a live writer): every byte written out is then covered. */
   flush(): void {
+    if (this.sinceCheck > 0) this.check();
+    this.drain();
+  }
+
+  /** A check frame for the bytes since the previous one. */
+  private check(): void {
+    this.room(CHECK_FRAME);
+    const crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc);
+    this.buf[this.pos] = TAG_CHECK;
+    this.buf.writeUInt32LE(crc, this.pos + 1);
+    this.pos += CHECK_FRAME;
+    this.crc = 0;
+    this.crcFrom = this.pos;
+    this.sinceCheck = 0;
+  }
+
+  /** Writes the buffer out (anywhere, even inside a frame), folding what it held into the CRC. */
+  private drain(): void {
     if (this.pos === 0) return;
+    this.crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc);
     this.out.writeBytes(this.buf.subarray(0, this.pos)); // written before it returns: the buffer is free again
     this.pos = 0;
+    this.crcFrom = 0;
   }
 
   /** false when the record does not fit an access frame exactly (it then goes as JSON). */
@@ -86,6 +121,7 @@ export class PackedEncoder {
     b.writeUInt16LE(nulls, p + A.nulls);
     b[p + A.flags] = (r.known ? F.known : 0) | (r.sizeGuessed ? F.sizeGuessed : 0);
     this.pos += ACCESS_FRAME;
+    this.sinceCheck += ACCESS_FRAME;
     return true;
   }
 
@@ -103,6 +139,7 @@ export class PackedEncoder {
     b.writeUInt32LE(r.of ?? 0, p + 8);
     b.writeUInt32LE(r.line, p + 12);
     this.pos += NESTED_FRAME;
+    this.sinceCheck += NESTED_FRAME;
     return true;
   }
 
@@ -130,13 +167,16 @@ export class PackedEncoder {
     this.buf[this.pos] = TAG_STRING;
     this.buf.writeUInt16LE(bytes.length, this.pos + 1);
     this.pos += STRING_HEAD;
+    this.sinceCheck += STRING_HEAD;
     this.bytes(bytes);
     return id;
   }
 
   private bytes(data: Uint8Array): void {
+    this.sinceCheck += data.length;
     if (data.length > BUFFER) {
-      this.flush();
+      this.drain();
+      this.crc = crc32(data, this.crc);
       this.out.writeBytes(data);
       return;
     }
@@ -146,6 +186,6 @@ export class PackedEncoder {
   }
 
   private room(n: number): void {
-    if (this.pos + n > BUFFER) this.flush();
+    if (this.pos + n > BUFFER) this.drain();
   }
 }

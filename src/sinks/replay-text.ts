@@ -1,11 +1,14 @@
 // Human output of `replay`: per phase, per device, the writes grouped by register and call site
 // with old -> new values, then a one-line summary of reads. Plain text with fixed-width columns,
-// so it pastes cleanly into a mailing-list reply.
+// so it pastes cleanly into a mailing-list reply. Every string from the input (header fields, phase
+// labels, function names, call sites, reasons, map keys) goes through printable() (`p`), so its
+// control characters and newlines cannot act on a terminal or start a line of their own.
 
 import type { DeviceRecord, HeaderRecord } from '../model/records.js';
 import type { EndEvent } from '../pipeline/events.js';
 import type { PhaseSummary, SummaryEvent, WriteRow } from '../pipeline/summarize-phases.js';
 import { reconcileCounts } from '../crosscheck/reconcile-counts.js';
+import { printable as p } from '../model/escape-text.js';
 import { describeDevice, type DeviceNamer } from './device-line.js';
 
 const READ_REGISTERS_SHOWN = 6;
@@ -28,7 +31,7 @@ export class ReplayTextSink {
       case 'header': return this.header(e.header);
       case 'device': this.devices.set(e.device.bdf, e.device); return;
       case 'phase-summary': return this.phase(e);
-      case 'lost': return this.out(`  !! ${e.record.count} events lost (${e.record.reason})${e.record.line ? ` at input line ${e.record.line}` : ''}\n`);
+      case 'lost': return this.out(`  !! ${e.record.count} events lost (${p(e.record.reason)})${e.record.line ? ` at input line ${e.record.line}` : ''}\n`);
       case 'source-count':
         if (e.record.key.startsWith('@count[')) this.probeCounts.set(e.record.key.slice('@count['.length, -1), e.record.count);
         return;
@@ -38,9 +41,9 @@ export class ReplayTextSink {
   }
 
   private header(h: HeaderRecord): void {
-    const parts = [`source: ${h.source.kind}${h.source.file ? ` (${h.source.file})` : ''}`];
-    if (h.kernel?.release) parts.push(`kernel ${h.kernel.release}`);
-    parts.push(`clock ${h.clock}`);
+    const parts = [`source: ${p(h.source.kind)}${h.source.file ? ` (${p(h.source.file)})` : ''}`];
+    if (h.kernel?.release) parts.push(`kernel ${p(h.kernel.release)}`);
+    parts.push(`clock ${p(h.clock)}`);
     this.out(`${parts.join(', ')}\n`);
   }
 
@@ -48,7 +51,7 @@ export class ReplayTextSink {
     if (this.devicesPrinted) return;
     this.devicesPrinted = true;
     if (this.devices.size === 0) return;
-    this.out(`\nDevices (${this.devices.size}, identity from ${[...new Set([...this.devices.values()].map((d) => d.from))].join(', ')}):\n`);
+    this.out(`\nDevices (${this.devices.size}, identity from ${p([...new Set([...this.devices.values()].map((d) => d.from))].join(', '))}):\n`);
     for (const d of [...this.devices.values()].sort((a, b) => (a.bdf < b.bdf ? -1 : 1))) {
       this.out(`  ${describeDevice(d, this.names)}\n`);
     }
@@ -56,7 +59,7 @@ export class ReplayTextSink {
 
   private phase(s: PhaseSummary): void {
     const at = s.phase.ts !== null ? ` (t=${s.phase.ts.toFixed(6)})` : '';
-    this.out(`\n== ${s.phase.label}${at} ==\n`);
+    this.out(`\n== ${p(s.phase.label)}${at} ==\n`);
     this.out(`   ${s.accesses} accesses: ${s.reads} reads, ${s.writes} writes\n`);
     const unknown = s.rows.filter((r) => r.bdf === null);
     if (unknown.length > 0) {
@@ -64,7 +67,7 @@ export class ReplayTextSink {
       this.out(`\n  ${n} writes the early-boot function tracer saw without arguments (device, offset, value unknown), by call site:\n`);
       this.out(`    ${'count'.padStart(5)}  ${'accessor'.padEnd(28)}  call site\n`);
       for (const r of unknown.sort((a, b) => b.count - a.count)) {
-        this.out(`    ${String(r.count).padStart(5)}  ${(r.fn ?? '?').padEnd(28)}  ${r.callSite ?? '?'}\n`);
+        this.out(`    ${String(r.count).padStart(5)}  ${p(r.fn ?? '?').padEnd(28)}  ${p(r.callSite ?? '?')}\n`);
       }
     }
     const byDevice = new Map<string, WriteRow[]>();
@@ -101,11 +104,11 @@ export class ReplayTextSink {
 
   private row(r: WriteRow): string {
     if (r.attributed > 0) this.attributed = true;
-    const reg = r.mnemonic && r.mnemonic !== r.register ? `${r.register} (${r.mnemonic})` : r.register ?? '?';
+    const reg = p(r.mnemonic && r.mnemonic !== r.register ? `${r.register} (${r.mnemonic})` : r.register ?? '?');
     const trans = [...r.transitions.entries()].map(([t, n]) => (n > 1 ? `${t.replace('->', ' -> ')} x${n}` : t.replace('->', ' -> ')));
     if (r.otherTransitions > 0) trans.push(`+${r.otherTransitions} other`);
     const first = trans.shift() ?? '(value unknown)';
-    const site = `${r.callSite ?? '?'}${r.attributed > 0 ? ' [a]' : ''}`;
+    const site = `${p(r.callSite ?? '?')}${r.attributed > 0 ? ' [a]' : ''}`;
     let text = `    ${reg.padEnd(REG_COL)} ${String(r.count).padStart(4)}  ${first.padEnd(VAL_COL)}  ${site}\n`;
     for (const t of trans) text += `    ${''.padEnd(REG_COL)} ${''.padStart(4)}  ${t}\n`;
     return text;
@@ -127,7 +130,7 @@ export class ReplayTextSink {
     if (rec.status === 'balanced') notes.push(`probe counts reconcile: ${rec.printed} printed + ${rec.lost} lost = ${rec.counted} counted in the kernel: every event is accounted for`);
     else if (rec.status !== 'no-counts') {
       notes.push(`probe counts do NOT reconcile (${rec.status}): ${rec.printed} printed + ${rec.lost} lost vs ${rec.counted} counted in the kernel; `
-        + `${rec.differences.map((d) => `${d.key}: ${d.printed} printed, ${d.counted} counted`).join('; ')}. Not proven lossless`);
+        + `${rec.differences.map((d) => `${p(d.key)}: ${d.printed} printed, ${d.counted} counted`).join('; ')}. Not proven lossless`);
     }
     for (const n of notes) this.out(`  ${n}\n`);
   }
@@ -135,7 +138,7 @@ export class ReplayTextSink {
 
 function topRegisters(by: Map<string, number>): string {
   const sorted = [...by.entries()].sort((a, b) => b[1] - a[1]);
-  const shown = sorted.slice(0, READ_REGISTERS_SHOWN).map(([r, n]) => `${r} ${n}`);
+  const shown = sorted.slice(0, READ_REGISTERS_SHOWN).map(([r, n]) => `${p(r)} ${n}`);
   if (sorted.length > READ_REGISTERS_SHOWN) shown.push(`+${sorted.length - READ_REGISTERS_SHOWN} more registers`);
   return shown.join(', ');
 }

@@ -8,6 +8,7 @@ import {
   NO_SOURCE, sourceEntries, changeNote, countText, deviceText, hex, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText,
   verdictText,
 } from '../report/report-text.js';
+import { printableModel } from '../report/printable-model.js';
 import { EMAIL_WIDTH, GLUE, wrap } from '../report/wrap.js';
 
 const W = EMAIL_WIDTH;
@@ -19,7 +20,10 @@ function itemLines(i: ReportItem): string[] {
   return [...wrap(head, W, '  ', '      '), ...wrap(verdictText(i), W, '    ', '      ')];
 }
 
-export function renderEmail(m: ReportModel): string {
+export function renderEmail(model: ReportModel): string {
+  // Plain text: every string from the capture or policy is printable first (a control character
+  // would act on the reader's terminal, GLUE in it would join words, a newline would break lines).
+  const m = printableModel(model);
   const lines: string[] = [];
   const para = (text: string, first = '', rest = first): void => { lines.push(...wrap(text, W, first, rest)); };
   para('Config-space writes to protected devices: justification notes');

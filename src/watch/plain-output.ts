@@ -2,6 +2,7 @@
 // the connection, lost events and gaps, each rule's reason once, and a per-device summary at the
 // end. No colour and no cursor movement, so it pastes cleanly into a mail or a bug.
 
+import { printableLine } from '../model/escape-text.js';
 import type { DeviceNamer } from '../sinks/device-line.js';
 import { deviceLabel } from './device-label.js';
 import { findingLine } from './finding-line.js';
@@ -10,8 +11,13 @@ import type { WatchState } from './watch-state.js';
 
 export class PlainOutput {
   private readonly whyShown = new Set<string>();
+  /** Every write is one line; what is in it came from the server, so it is made printable (a
+   *  newline in a rule's `why` must not print a line that looks like a finding). */
+  private readonly write: (t: string) => void;
 
-  constructor(private readonly write: (t: string) => void, private readonly violationsOnly: boolean, private readonly names: DeviceNamer) {}
+  constructor(write: (t: string) => void, private readonly violationsOnly: boolean, private readonly names: DeviceNamer) {
+    this.write = (t) => write(printableLine(t));
+  }
 
   hello(m: HelloMessage, url: string, resumeFrom: number, newStream: boolean): void {
     if (newStream) this.write(`# the server now serves another stream: starting over\n`);

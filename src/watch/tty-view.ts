@@ -2,6 +2,7 @@
 // stream is, lost-event and gap warnings, counts per device and the latest violations, in red.
 // Lines are cut to the terminal's width so a redraw never scrolls.
 
+import { printable } from '../model/escape-text.js';
 import type { DeviceNamer } from '../sinks/device-line.js';
 import { deviceLabel } from './device-label.js';
 import { findingLine } from './finding-line.js';
@@ -23,7 +24,9 @@ const cut = (line: string, width: number): string => (line.length > width ? `${l
 export function renderScreen(state: WatchState, url: string, notices: readonly string[], screen: Screen, names: DeviceNamer): string {
   const w = Math.max(40, screen.columns);
   const out: string[] = [];
-  const line = (text: string, style = ''): void => { out.push(style ? `${style}${cut(text, w)}${RESET}` : cut(text, w)); };
+  // Every line holds text from the server (stream and file names, phase labels, call sites, a
+  // close reason): printable, so only this view's own escapes reach the terminal.
+  const line = (text: string, style = ''): void => { const t = cut(printable(text), w); out.push(style ? `${style}${t}${RESET}` : t); };
   const s = state.hello?.stream;
   line(`cfgscope watch ${url}  ${state.ended !== null ? 'stream ended' : state.connection}  seq ${state.lastSeq}  phase ${state.phase}`, BOLD);
   if (s) {

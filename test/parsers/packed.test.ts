@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { CaptureRecord } from '../../src/model/records.js';
 import { StackTable } from '../../src/model/stack-table.js';
 import { packedFormat } from '../../src/parsers/packed.js';
-import { ACCESS_SHAPES, PACKED_MAGIC_BYTES, TAG_ACCESS, TAG_JSON, TAG_NESTED } from '../../src/parsers/packed-layout.js';
+import { crc32 } from '../../src/parsers/crc32.js';
+import { ACCESS_SHAPES, PACKED_MAGIC_BYTES, TAG_ACCESS, TAG_CHECK, TAG_JSON, TAG_NESTED } from '../../src/parsers/packed-layout.js';
 import { CaptureWriter } from '../../src/sinks/capture-writer.js';
 import { SyncWriter } from '../../src/sinks/sync-writer.js';
 import { runCli } from '../cli/run-cli.js';
@@ -78,9 +79,21 @@ function frameStarts(b: Buffer): number[] {
   for (let p = PACKED_MAGIC_BYTES.length; p < b.length;) {
     starts.push(p);
     const t = b[p]!;
-    p += t === TAG_ACCESS ? 64 : t === TAG_NESTED ? 16 : t === TAG_JSON ? 5 + b.readUInt32LE(p + 1) : 3 + b.readUInt16LE(p + 1);
+    p += t === TAG_ACCESS ? 64 : t === TAG_NESTED ? 16 : t === TAG_CHECK ? 5 : t === TAG_JSON ? 5 + b.readUInt32LE(p + 1) : 3 + b.readUInt16LE(p + 1);
   }
   return starts;
+}
+
+/** Recomputes every check frame of an edited file (as a writer of such a record would have
+ *  made it), so the edit reaches the record checks instead of stopping at the checksum. */
+function reseal(b: Buffer): Buffer {
+  let from = 0;
+  for (const p of frameStarts(b)) {
+    if (b[p] !== TAG_CHECK) continue;
+    b.writeUInt32LE(crc32(b.subarray(from, p)), p + 1);
+    from = p + 5;
+  }
+  return b;
 }
 
 const countFrames = (b: Buffer, tag: number): number => frameStarts(b).filter((p) => b[p] === tag).length;
@@ -107,8 +120,19 @@ describe('records the fixed frames cannot hold exactly are kept as JSON frames',
     write(join(dir, 'odd.cfgcap'), true);
     write(join(dir, 'odd.ndjson'), false);
     const packed = await readRecords(join(dir, 'odd.cfgcap'));
-    expect(lines(packed)).toEqual(lines(await readRecords(join(dir, 'odd.ndjson'))));
-    expect(packed.filter((r) => r.t === 'skipped')).toEqual([]);
+    const ndjson = await readRecords(join(dir, 'odd.ndjson'));
+    const kept = (rs: CaptureRecord[]): CaptureRecord[] => rs.filter((r) => r.t !== 'skipped');
+    expect(lines(kept(packed))).toEqual(lines(kept(ndjson)));
+    // The three out of the format's ranges are written (the writer keeps what it is given) but
+    // both readers skip them with the same code, message and text (locations count lines in one,
+    // frames in the other).
+    const skips = (rs: CaptureRecord[]): unknown[] => rs.flatMap((r) => (r.t === 'skipped' ? [[r.code, r.message, r.text]] : []));
+    expect(skips(packed)).toEqual(skips(ndjson));
+    expect(skips(packed).map((s) => (s as string[])[1])).toEqual([
+      'access record: field val is 1.5, should be an integer 0..65535 (fits size 2) or null',
+      'access record: field val is 4294967296, should be an integer 0..65535 (fits size 2) or null',
+      'access record: field seg is 70000, should be an integer 0..65535 or null',
+    ]);
     const bytes = readFileSync(join(dir, 'odd.cfgcap'));
     expect(countFrames(bytes, TAG_ACCESS)).toBe(2); // base and the -0 one
     expect(countFrames(bytes, TAG_NESTED)).toBe(1);
@@ -120,7 +144,7 @@ describe('a cut or damaged packed capture', () => {
 
   it('cut anywhere: every whole frame is read, the cut one is a PACKED_TRUNCATED skip, nothing else is lost', async () => {
     const bytes = readFileSync(await pack(src, 'cut.cfgcap'));
-    const whole = parseInChunks(bytes, 1 << 20).filter((r) => r.t !== 'trailer');
+    const whole = parseInChunks(bytes, 1 << 20); // cut 1 byte short, only the last check frame is lost
     for (const at of [bytes.length - 1, bytes.length - 40, Math.floor(bytes.length / 2) + 3]) {
       const file = join(dir, `cut-${at}.cfgcap`);
       writeFileSync(file, bytes.subarray(0, at));
@@ -148,7 +172,8 @@ describe('a cut or damaged packed capture', () => {
     const bytes = Buffer.from(readFileSync(join(dir, 'cut.cfgcap')));
     const p = frameStarts(bytes)[50]!; // the 51st frame
     bytes[p] = 0x7a;
-    const before = parseInChunks(bytes.subarray(0, p), 4096); // the 50 frames' records (string frames make none)
+    // The 50 frames' records (string frames make none; the prefix alone ends with a PACKED_TRUNCATED skip).
+    const before = parseInChunks(bytes.subarray(0, p), 4096).filter((r) => r.t !== 'skipped');
     const got = parseInChunks(bytes, 4096);
     const last = got[got.length - 1]!;
     expect(last).toMatchObject({ t: 'skipped', code: 'PACKED_BAD_FRAME', line: 52 });
@@ -160,10 +185,29 @@ describe('a cut or damaged packed capture', () => {
     const bytes = Buffer.from(readFileSync(join(dir, 'cut.cfgcap')));
     const p = frameStarts(bytes).find((at) => bytes[at] === TAG_ACCESS)!;
     bytes.writeUInt32LE(999999, p + 44); // the fn string
+    reseal(bytes);
     const good = parseInChunks(readFileSync(join(dir, 'cut.cfgcap')), 1 << 20);
     const got = parseInChunks(bytes, 1 << 20);
     expect(got).toHaveLength(good.length);
     expect(got.filter((r) => r.t === 'skipped')).toEqual([expect.objectContaining({ code: 'CAPTURE_BAD_RECORD' })]);
+  });
+
+  it('an access frame out of the format ranges (size 3, offset 5000) is a CAPTURE_BAD_RECORD skip with its byte offset', () => {
+    const good = readFileSync(join(dir, 'cut.cfgcap'));
+    const bytes = Buffer.from(good);
+    const starts = frameStarts(bytes);
+    const access = starts.filter((at) => bytes[at] === TAG_ACCESS && (bytes.readUInt16LE(at + 4) & 0x80) === 0 /* off not null */);
+    const [a, b] = [access[10]!, access[20]!];
+    bytes[a + 3] = 3; // size
+    bytes.writeUInt16LE(5000, b + 32); // off
+    reseal(bytes);
+    const got = parseInChunks(bytes, 4096);
+    const want = parseInChunks(good, 4096);
+    expect(got).toHaveLength(want.length);
+    expect(got.filter((r) => r.t === 'skipped').map((r) => [r.t === 'skipped' && r.code, r.t === 'skipped' && r.line, r.t === 'skipped' && r.message])).toEqual([
+      ['CAPTURE_BAD_RECORD', starts.indexOf(a) + 2, `access frame at byte ${a}: access record: field size is 3, should be 1, 2 or 4`],
+      ['CAPTURE_BAD_RECORD', starts.indexOf(b) + 2, expect.stringMatching(new RegExp(`^access frame at byte ${b}: access record: field off is 5000, should be an integer 0\\.\\.409[0-5]`))],
+    ]);
   });
 
   it('--format packed on a file that is not packed is PACKED_BAD_MAGIC at line 1', async () => {
