@@ -27,7 +27,18 @@ const CONFIG_HEX = /^(?:[0-9a-f]{2}|\.\.)*$/;
 const isInt = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const intOrNull = (v: unknown, min: number, max: number): boolean => v === null || isInt(v, min, max);
 const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
-const shown = (v: unknown): string => (v === undefined ? 'missing' : JSON.stringify(v) ?? String(v));
+/**
+ * A field's value as a message quotes it: scalars as JSON (strings cut at 60 characters), arrays
+ * and objects by kind only. Never JSON.stringify a structure from input: a value nested 5,000
+ * levels deep overflows the stack (exit 70 where the record should be a counted skip).
+ */
+function shown(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v !== null && typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return v.length > 60 ? `${JSON.stringify(v.slice(0, 60))}...` : JSON.stringify(v);
+  return String(v);
+}
 const field = (t: string, k: string, v: unknown, want: string): string => `${t} record: field ${k} is ${shown(v)}, should be ${want}`;
 
 /** `(v & mask) === v` holds exactly for the integers 0..mask (mask = 2^k - 1 < 2^31): false for
