@@ -141,6 +141,7 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
       // 4096 per device); re-reading a known register, or writing, leaves the layout alone.
       const fresh = a.op === 'r' && before.fresh;
       dev.shadow.set(a.off, a.size, a.val, a.op === 'r' ? ByteSource.Read : ByteSource.Written, epoch);
+      dev.shadowChanged();
       if (fresh) {
         dev.touched();
         const found = dev.announce();
