@@ -15,6 +15,7 @@ import type { ServedEvent } from '../server/wire-message.js';
 import { runCapture } from './capture-run.js';
 import { serveLiveCapture } from './capture-serve.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
+import { numberIn } from './numeric-option.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 
@@ -38,11 +39,8 @@ interface CaptureOptions {
   serveRing?: number;
 }
 
-function parseSeconds(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds');
-  return n;
-}
+/** --stop-wait: a day is more than any END output takes; past 2^31-1 ms the kill timer fired at once. */
+const parseSeconds = numberIn({ code: 'CAPTURE_BAD_STOP_WAIT', min: 0, max: 86_400, what: 'seconds' });
 
 function parseCount(v: string): number {
   const n = Number(v);

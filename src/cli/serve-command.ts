@@ -6,15 +6,15 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { firstValueFrom } from 'rxjs';
-import { CfgscopeError } from '../model/errors.js';
 import { captureHistory, replayCapture, type CaptureStreamOptions } from '../server/capture-stream.js';
 import { DEFAULT_LISTEN, parseListen } from '../server/listen-address.js';
 import { serveEvents } from '../server/serve-events.js';
 import { resolveFormat } from '../sources/records-from-file.js';
 import { onInterrupt } from './interrupt.js';
 import type { CliIo, CliResult } from './main.js';
+import { numberIn } from './numeric-option.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 
@@ -25,24 +25,21 @@ interface ServeOptions {
   format?: string;
   listen?: string;
   token?: string;
-  speed?: string;
+  speed?: number;
   fast?: boolean;
-  heartbeat?: string;
+  heartbeat?: number;
 }
 
 function parseSpeed(opts: ServeOptions): number {
   if (opts.fast) return 0;
-  if (opts.speed === undefined) return 1;
-  const n = Number(opts.speed);
-  if (!Number.isFinite(n) || n <= 0) throw new CfgscopeError('SERVE_BAD_SPEED', `--speed ${JSON.stringify(opts.speed)}: a number above 0 (or --fast)`);
-  return n;
+  return opts.speed ?? 1;
 }
 
-function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a whole number above 0');
-  return n;
-}
+/** --speed: a replay a thousand times slower than recorded is already a still picture; a million
+ *  times faster is as fast as it reads (--fast). Past these the waits overflow timers. */
+const parseSpeedArg = numberIn({ code: 'SERVE_BAD_SPEED', min: 0.001, max: 1_000_000, what: 'a number (or --fast)' });
+/** --heartbeat: watch takes the server's interval within the same range (src/watch/watch-client.ts). */
+const parseHeartbeat = numberIn({ code: 'SERVE_BAD_HEARTBEAT', min: 100, max: 600_000, what: 'whole milliseconds', integer: true });
 
 /** Same file (path, size, mtime), same policy and devices: same events, same seq. */
 async function streamId(file: string, policy: unknown, devices: readonly string[]): Promise<string> {
@@ -60,9 +57,9 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('-f, --format <kind>', 'input format instead of detecting it')
     .option('--listen <host:port>', `where to listen (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; non-loopback needs --token)`)
     .option('--token <T>', 'token clients must present (default: $CFGSCOPE_TOKEN)')
-    .option('--speed <N>', 'replay N times faster than recorded (default 1: recorded speed)')
+    .option('--speed <N>', 'replay N times faster than recorded, 0.001 to 1000000 (default 1: recorded speed)', parseSpeedArg)
     .option('--fast', 'replay as fast as possible')
-    .option('--heartbeat <ms>', 'heartbeat interval in milliseconds (default 5000)', parsePositiveInt)
+    .option('--heartbeat <ms>', 'heartbeat interval in milliseconds, 100 to 600000 (default 5000)', parseHeartbeat)
     .action(async (file: string, opts: ServeOptions) => {
       const speed = parseSpeed(opts);
       const listen = opts.listen !== undefined ? parseListen(opts.listen) : DEFAULT_LISTEN;
@@ -82,7 +79,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
         },
         listen,
         token,
-        ...(opts.heartbeat !== undefined ? { heartbeatMs: Number(opts.heartbeat) } : {}),
+        ...(opts.heartbeat !== undefined ? { heartbeatMs: opts.heartbeat } : {}),
       });
       io.stderr(`cfgscope serve: listening on ${server.url}/ (websocket ${server.url.replace(/^http/, 'ws')}/ws)${token !== null ? ', token required' : ''}\n`);
       void server.ended.then(() => {

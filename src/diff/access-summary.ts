@@ -46,6 +46,8 @@ export interface SummaryOptions {
   /** Match across phases: every access counts as phase `*`. */
   ignorePhases?: boolean;
   onEvent?: (e: PipelineEvent) => void;
+  /** Keep each call site's frames (SiteCount.frames, for --vmlinux); default true. */
+  frames?: boolean;
 }
 
 /** Writes the probe saw without a target (early boot, no arguments) still have a call site. */
@@ -73,7 +75,7 @@ function rawOf(e: AccessEvent, ignorePhases: boolean): Raw {
 /** Distinct keys with a number each, in first-seen order: one pair array while small (most
  *  entries hold one or two), indexed by a Map once larger so a hostile input stays linear. */
 class Pairs {
-  readonly list: [string, number][] = [];
+  list: [string, number][] = NO_PAIRS;
   private index: Map<string, [string, number]> | null = null;
 
   find(key: string): [string, number] | undefined {
@@ -84,12 +86,17 @@ class Pairs {
 
   add(key: string, n: number): [string, number] {
     const p: [string, number] = [key, n];
-    this.list.push(p);
+    // The first pair makes an array of one (an empty array's first push reserves 17 slots).
+    if (this.list === NO_PAIRS) this.list = [p];
+    else this.list.push(p);
     if (this.index) this.index.set(key, p);
     else if (this.list.length > 8) this.index = new Map(this.list.map((x) => [x[0], x]));
     return p;
   }
 }
+
+/** Shared by every Pairs that has none yet; never added to (add replaces it). */
+const NO_PAIRS: [string, number][] = Object.freeze([]) as unknown as [string, number][];
 
 interface Counted { bdf: string | null; phase: string; callSite: string; reads: number; writes: number; frames: Pairs }
 interface Written { bdf: string | null; phase: string; callSite: string; register: string; values: Pairs }
@@ -104,19 +111,30 @@ export async function summarizeCapture(file: string, opts: SummaryOptions = {}):
   const written = new Map<string, Written>();
   let accesses = 0;
   let skipped = 0;
+  const keepFrames = opts.frames ?? true;
+  const texts = new Map<string, string>();
+  const intern = (t: string): string => {
+    const had = texts.get(t);
+    if (had !== undefined) return had;
+    texts.set(t, t);
+    return t;
+  };
   await lastValueFrom(recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), tap((e) => {
     opts.onEvent?.(e);
     if (e.kind === 'skipped') skipped++;
     if (e.kind !== 'access') return;
     accesses++;
     const r = rawOf(e, opts.ignorePhases ?? false);
+    // One copy of each call site and value text, however many devices share it.
+    r.callSite = intern(r.callSite);
+    if (r.value !== null) r.value = intern(r.value);
     const ck = `${r.bdf ?? ''}|${r.phase}|${r.callSite}`;
     let site = counted.get(ck);
     if (!site) {
       site = { bdf: r.bdf, phase: r.phase, callSite: r.callSite, reads: 0, writes: 0, frames: new Pairs() };
       counted.set(ck, site);
     }
-    if (r.frame !== null && site.frames.find(r.frame) === undefined) site.frames.add(r.frame, r.at);
+    if (keepFrames && r.frame !== null && site.frames.find(r.frame) === undefined) site.frames.add(r.frame, r.at);
     if (r.op === 'r') { site.reads++; return; }
     site.writes++;
     const wk = `${ck}|${r.register}`;
@@ -144,7 +162,8 @@ export async function summarizeCapture(file: string, opts: SummaryOptions = {}):
   const sites = new Map<string, SiteCount>();
   // Entries are dropped from the by-BDF maps as they move: both are never held whole at once.
   for (const [k, c] of counted) {
-    const site: SiteCount = { device: deviceOf(c.bdf), phase: c.phase, callSite: c.callSite, reads: c.reads, writes: c.writes, frames: c.frames.list };
+    const site: SiteCount = { device: deviceOf(c.bdf), phase: c.phase, callSite: c.callSite, reads: c.reads, writes: c.writes };
+    if (keepFrames) site.frames = c.frames.list;
     sites.set(siteKey(site), site);
     counted.delete(k);
   }
