@@ -1,11 +1,11 @@
 // `cfgscope boot-args [--kernel <vmlinux|btf>]`: prints the kernel command-line fragment that
 // traces config accesses from boot, with struct offsets from that kernel's BTF.
 
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readBtf } from '../identity/btf.js';
 import { CfgscopeError } from '../model/errors.js';
 import { bootArgs, COMMAND_LINE_SIZE, structOffsets } from '../sources/boot-args.js';
+import { readKernelBtf } from '../sources/kernel-btf-file.js';
 import type { CliIo, CliResult } from './main.js';
 
 interface BootArgsCliOptions {
@@ -19,17 +19,24 @@ export function bootArgsCommand(program: Command, io: CliIo, _result: CliResult)
     .option('-k, --kernel <vmlinux|btf>', 'the kernel to trace: a vmlinux with .BTF, or raw BTF', '/sys/kernel/btf/vmlinux')
     .option('--segment', 'also record the PCI segment (domain) of pci_bus_* accesses (longer)')
     .action((opts: BootArgsCliOptions) => {
-      let buf: Buffer;
-      try {
-        buf = readFileSync(opts.kernel);
-      } catch (e) {
-        throw new CfgscopeError('INPUT_UNREADABLE', (e as Error).message, { file: opts.kernel });
-      }
-      const offsets = structOffsets(readBtf(buf, opts.kernel), opts.kernel);
+      // Only the BTF is read, with a size limit, from a regular file (kernel-btf-file.ts).
+      const buf = readKernelBtf(opts.kernel);
+      const offsets = structOffsets(parseBtf(buf, opts.kernel), opts.kernel);
       const args = bootArgs(offsets, { segment: opts.segment ?? false });
       io.stdout(`${args}\n`);
       io.stderr(`cfgscope boot-args: from ${opts.kernel}: pci_bus.number +${offsets.busNumber}, pci_bus.sysdata +${offsets.busSysdata}, `
         + `pci_dev.bus +${offsets.devBus}, pci_dev.devfn +${offsets.devDevfn}, pci_sysdata.domain +${offsets.sysdataDomain}; `
         + `${args.length} characters of the kernel's ${COMMAND_LINE_SIZE}: keep the rest of the command line under ${COMMAND_LINE_SIZE - args.length - 1}\n`);
     });
+}
+
+/** readBtf, with a type or string table that runs past the end of the data (a cut or forged
+ *  BTF) said as such instead of escaping as a RangeError. */
+function parseBtf(buf: Buffer, file: string): ReturnType<typeof readBtf> {
+  try {
+    return readBtf(buf, file);
+  } catch (e) {
+    if (e instanceof RangeError) throw new CfgscopeError('BTF_TRUNCATED', 'the BTF ends inside a type or string table it declares', { file });
+    throw e;
+  }
 }

@@ -16,6 +16,7 @@ import type { ServedEvent } from '../server/wire-message.js';
 import { runCapture } from './capture-run.js';
 import { serveLiveCapture } from './capture-serve.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
+import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 
@@ -41,11 +42,8 @@ interface CaptureOptions {
   maxClients?: number;
 }
 
-function parseSeconds(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds');
-  return n;
-}
+/** --stop-wait: a day is more than any END output takes; past 2^31-1 ms the kill timer fired at once. */
+const parseSeconds = numberIn({ code: 'CAPTURE_BAD_STOP_WAIT', min: 0, max: 86_400, what: 'seconds' });
 
 function parseCount(v: string): number {
   const n = Number(v);
@@ -86,7 +84,7 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
     .option('--token <T>', 'token --serve clients must present (default: $CFGSCOPE_TOKEN)')
     .option('--serve-ring <events>', 'recent events --serve keeps in memory for resuming clients (older ones are re-read from the capture file)', parseCount, 10_000)
     .option('--allow-origin <origin>', '--serve: also accept this web origin (repeatable; docs/security.md)', repeatable)
-    .option('--max-clients <N>', '--serve: websocket clients served at once (default 64)', parseCount)
+    .option('--max-clients <N>', '--serve: websocket clients served at once, 1 to 100000 (default 64)', parseMaxClients)
     .option('--stop-wait <seconds>', 'after Ctrl-C/SIGTERM, how long to wait for bpftrace\'s END output before killing it', parseSeconds, 30)
     .action(async (opts: CaptureOptions) => {
       // The capture is written to its own name as events arrive, so it must not be a file the run reads.

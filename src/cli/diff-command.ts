@@ -27,7 +27,8 @@ export function diffCommand(program: Command, io: CliIo, result: CliResult): voi
       const sym = await openSymbolizer(opts, [baseFile, newFile], io, opts.format);
       const summarize = async (file: string) => {
         const skipped = new SkipTally();
-        const o: SummaryOptions = { ignorePhases: opts.ignorePhases ?? false, onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); } };
+        // Frames are kept only for --vmlinux: they are per device, phase and call site.
+        const o: SummaryOptions = { ignorePhases: opts.ignorePhases ?? false, frames: sym !== null, onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); } };
         if (opts.format) o.format = opts.format;
         const s = await summarizeCapture(file, o);
         skipped.report(file, io);

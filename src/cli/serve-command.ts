@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { firstValueFrom } from 'rxjs';
-import { CfgscopeError } from '../model/errors.js';
 import { captureHistory, replayCapture, type CaptureStreamOptions } from '../server/capture-stream.js';
 import { DEFAULT_LISTEN, parseListen } from '../server/listen-address.js';
 import { parseAllowedOrigin } from '../server/peer-check.js';
@@ -16,6 +15,7 @@ import { serveEvents } from '../server/serve-events.js';
 import { resolveFormat } from '../sources/records-from-file.js';
 import { onInterrupt } from './interrupt.js';
 import type { CliIo, CliResult } from './main.js';
+import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 
@@ -26,26 +26,23 @@ interface ServeOptions {
   format?: string;
   listen?: string;
   token?: string;
-  speed?: string;
+  speed?: number;
   fast?: boolean;
-  heartbeat?: string;
+  heartbeat?: number;
   allowOrigin?: string[];
   maxClients?: number;
 }
 
 function parseSpeed(opts: ServeOptions): number {
   if (opts.fast) return 0;
-  if (opts.speed === undefined) return 1;
-  const n = Number(opts.speed);
-  if (!Number.isFinite(n) || n <= 0) throw new CfgscopeError('SERVE_BAD_SPEED', `--speed ${JSON.stringify(opts.speed)}: a number above 0 (or --fast)`);
-  return n;
+  return opts.speed ?? 1;
 }
 
-function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a whole number above 0');
-  return n;
-}
+/** --speed: a replay a thousand times slower than recorded is already a still picture; a million
+ *  times faster is as fast as it reads (--fast). Past these the waits overflow timers. */
+const parseSpeedArg = numberIn({ code: 'SERVE_BAD_SPEED', min: 0.001, max: 1_000_000, what: 'a number (or --fast)' });
+/** --heartbeat: watch takes the server's interval within the same range (src/watch/watch-client.ts). */
+const parseHeartbeat = numberIn({ code: 'SERVE_BAD_HEARTBEAT', min: 100, max: 600_000, what: 'whole milliseconds', integer: true });
 
 /** One line, no stack: what the operator needs to report it. */
 function internalMessage(e: unknown): string {
@@ -69,11 +66,11 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('-f, --format <kind>', 'input format instead of detecting it')
     .option('--listen <host:port>', `where to listen (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; non-loopback needs --token)`)
     .option('--token <T>', 'token clients must present (default: $CFGSCOPE_TOKEN)')
-    .option('--speed <N>', 'replay N times faster than recorded (default 1: recorded speed)')
+    .option('--speed <N>', 'replay N times faster than recorded, 0.001 to 1000000 (default 1: recorded speed)', parseSpeedArg)
     .option('--fast', 'replay as fast as possible')
-    .option('--heartbeat <ms>', 'heartbeat interval in milliseconds (default 5000)', parsePositiveInt)
+    .option('--heartbeat <ms>', 'heartbeat interval in milliseconds, 100 to 600000 (default 5000)', parseHeartbeat)
     .option('--allow-origin <origin>', 'also accept websocket and page requests from this web origin, e.g. http://localhost:3000 (repeatable; docs/security.md)', repeatable)
-    .option('--max-clients <N>', 'websocket clients served at once; more get 503 (default 64)', parsePositiveInt)
+    .option('--max-clients <N>', 'websocket clients served at once, 1 to 100000; more get 503 (default 64)', parseMaxClients)
     .action(async (file: string, opts: ServeOptions) => {
       const speed = parseSpeed(opts);
       const listen = opts.listen !== undefined ? parseListen(opts.listen) : DEFAULT_LISTEN;
@@ -94,7 +91,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
         },
         listen,
         token,
-        ...(opts.heartbeat !== undefined ? { heartbeatMs: Number(opts.heartbeat) } : {}),
+        ...(opts.heartbeat !== undefined ? { heartbeatMs: opts.heartbeat } : {}),
         allowedOrigins,
         ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}),
         onInternalError: (e) => io.stderr(`cfgscope serve: internal error (one request or client refused, still serving): ${internalMessage(e)}\n`),

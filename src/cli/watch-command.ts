@@ -14,6 +14,32 @@ import { onInterrupt } from './interrupt.js';
 import type { CliIo, CliResult } from './main.js';
 import { parseBdfArg } from './policy-options.js';
 
+/** Skipped server messages said one by one before the count alone goes on. */
+const INVALID_SHOWN = 5;
+/** Distinct reasons listed in the closing count. */
+const REASONS_SHOWN = 10;
+
+/** Server messages skipped as not the documented format, by reason. */
+class InvalidTally {
+  private readonly byProblem = new Map<string, number>();
+  private total = 0;
+
+  /** Counts one; returns how many have been counted so far. */
+  add(problem: string): number {
+    // The reason names a type and a field path: few distinct ones, whatever the server sends.
+    if (this.byProblem.size < 100 || this.byProblem.has(problem)) this.byProblem.set(problem, (this.byProblem.get(problem) ?? 0) + 1);
+    return ++this.total;
+  }
+
+  summary(): string | null {
+    if (this.total === 0) return null;
+    const all = [...this.byProblem].sort((a, b) => b[1] - a[1]);
+    const top = all.slice(0, REASONS_SHOWN).map(([p, n]) => `${n} x ${p}`);
+    if (all.length > REASONS_SHOWN) top.push(`${all.length - REASONS_SHOWN} other reasons`);
+    return `${this.total} server message(s) skipped as not the documented format: ${top.join('; ')}`;
+  }
+}
+
 interface WatchOptions {
   token?: string;
   violationsOnly?: boolean;
@@ -36,6 +62,7 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
       const names = openPciIds();
       const tty = process.stdout.isTTY ? new TtyView(process.stdout, state, url, names) : null;
       const plain = tty ? null : new PlainOutput(io.stdout, violationsOnly, names);
+      const invalid = new InvalidTally();
       const client: WatchClient = new WatchClient(
         { url, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, violationsOnly, bdf: opts.device ?? null },
         {
@@ -51,6 +78,14 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
             plain?.event(m, state);
             tty?.dirty();
             if (opts.untilEnd && (m.type === 'end' || m.type === 'error')) client.stop();
+          },
+          invalid(problem) {
+            // Counted, the first few said as they come, the count again at the end.
+            if (invalid.add(problem) > INVALID_SHOWN) return;
+            const text = `skipped a server message that is not the documented format: ${problem}`;
+            plain?.notice(text);
+            tty?.notice(text);
+            if (!plain) io.stderr(`cfgscope watch: ${text}\n`);
           },
           notice(kind, text) {
             if (kind === 'live') { state.connection = 'live'; tty?.dirty(); return; }
@@ -68,6 +103,11 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
         sub.unsubscribe();
         tty?.close();
         if (plain && state.hello && !state.ended) plain.summary(state);
+        const said = invalid.summary();
+        if (said) {
+          plain?.notice(said);
+          io.stderr(`cfgscope watch: ${said}\n`);
+        }
       }
     });
 }

@@ -43,7 +43,7 @@ export interface DiffResult {
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const sorted = (m: Map<string, number> | undefined): ValueCounts => [...(m ?? new Map<string, number>())].sort((a, b) => cmp(a[0], b[0]));
+const sorted = (m: ValueCounts | undefined): ValueCounts => [...(m ?? [])].sort((a, b) => cmp(a[0], b[0]));
 const sameValues = (a: ValueCounts, b: ValueCounts): boolean => a.length === b.length && a.every(([v, n], i) => b[i]![0] === v && b[i]![1] === n);
 
 /** Device, then phase in the base's order of appearance, then call site, then register. */

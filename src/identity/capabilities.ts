@@ -47,9 +47,10 @@ export interface WalkOptions {
 const MAX_STD = 48; // (256 - 64) / 4 entries: the kernel's PCI_FIND_CAP_TTL
 const MAX_EXT = (4096 - 256) / 8;
 
-export function walkCapabilities(bytes: ConfigBytes, opts: WalkOptions = {}): CapabilityWalk {
+/** `bytes` may also be a function answering one offset: a sparse shadow is not copied out. */
+export function walkCapabilities(bytes: ConfigBytes | ByteAt, opts: WalkOptions = {}): CapabilityWalk {
   const notes: WalkNote[] = [];
-  const byte = (off: number): number | undefined => (off < bytes.length ? bytes[off] : undefined);
+  const byte: ByteAt = typeof bytes === 'function' ? bytes : (off) => (off < bytes.length ? bytes[off] : undefined);
   const std = walkStd(byte, notes);
   const ext = opts.spaceSize !== undefined && opts.spaceSize <= 0x100
     ? { list: [], complete: true }
@@ -60,7 +61,7 @@ export function walkCapabilities(bytes: ConfigBytes, opts: WalkOptions = {}): Ca
   };
 }
 
-type ByteAt = (off: number) => number | undefined;
+export type ByteAt = (off: number) => number | undefined;
 interface Walked { list: CapabilityEntry[]; complete: boolean }
 
 function walkStd(byte: ByteAt, notes: WalkNote[]): Walked {

@@ -6,7 +6,14 @@ import { bdfFromKey, bdfKey, parseBdf } from '../model/bdf.js';
 import type { DeviceRecord } from '../model/records.js';
 import { ShadowConfig } from '../model/shadow-config.js';
 import { compileLayout, type CompiledLayout } from '../registers/layout.js';
+import { DeviceChanges } from './device-changes.js';
 import { identityFromShadow } from './trace-identity.js';
+
+/** What the devices of one inventory share: layouts to reuse, the change log to write to. */
+interface Shared {
+  layouts: LayoutCache;
+  changes: DeviceChanges<DeviceState>;
+}
 
 export class DeviceState {
   readonly shadow = new ShadowConfig();
@@ -19,18 +26,29 @@ export class DeviceState {
   /** The stream has been told who this device is (by a device record or by announce()). */
   announced = false;
 
-  constructor(readonly bdf: string) {}
+  /** See DeviceChanges.note. */
+  noted = -1;
+
+  constructor(readonly bdf: string, private readonly shared: Shared = { layouts: new LayoutCache(), changes: new DeviceChanges() }) {}
 
   give(rec: DeviceRecord): void {
     this.announced = true;
     this.given = this.given ? mergeIdentity(this.given, rec) : rec;
     if (rec.config) this.shadow.loadHex(rec.config);
     this.stale = true;
+    this.shared.changes.note(this);
   }
 
   /** Called when a read brought new bytes into the shadow. */
   touched(): void {
     this.stale = true;
+    this.shared.changes.note(this);
+  }
+
+  /** Called when an access stored a value in the shadow: without new bytes the identity stays,
+   *  but bus numbers and SR-IOV settings, which device roles are derived from, may have moved. */
+  shadowChanged(): void {
+    this.shared.changes.note(this);
   }
 
   /** Identity: the given record, completed by what the trace's own reads tell. */
@@ -64,7 +82,7 @@ export class DeviceState {
     const traced = identityFromShadow(this.bdf, this.shadow);
     const id = this.given ? mergeIdentity(this.given, traced) : traced;
     this.merged = id;
-    this.layout = compileLayout({ headerType: id.headerType, caps: id.caps, ecaps: id.ecaps });
+    this.layout = this.shared.layouts.get(id);
   }
 }
 
@@ -81,8 +99,32 @@ function stripUndefined(r: DeviceRecord): Partial<DeviceRecord> {
   return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as Partial<DeviceRecord>;
 }
 
+/**
+ * Compiled layouts shared by the devices that have the same header type and capability offsets
+ * (a machine has a few kinds of device, a scan may name 300k of them). At most MAX_LAYOUTS are
+ * kept for sharing; past that the cache starts again: a device keeps the layout it was given.
+ */
+export class LayoutCache {
+  private readonly byShape = new Map<string, CompiledLayout>();
+
+  get(id: DeviceRecord): CompiledLayout {
+    const shape = `${id.headerType ?? ''}|${entries(id.caps)}|${entries(id.ecaps)}`;
+    let l = this.byShape.get(shape);
+    if (!l) {
+      if (this.byShape.size >= MAX_LAYOUTS) this.byShape.clear();
+      l = compileLayout({ headerType: id.headerType, caps: id.caps, ecaps: id.ecaps });
+      this.byShape.set(shape, l);
+    }
+    return l;
+  }
+}
+
+const MAX_LAYOUTS = 4096;
+const entries = (caps: DeviceRecord['caps']): string => (caps ?? []).map((c) => `${c.id}@${c.off}`).join(',');
+
 export class Inventory {
   private readonly devices = new Map<number, DeviceState>();
+  private readonly shared: Shared = { layouts: new LayoutCache(), changes: new DeviceChanges<DeviceState>() };
   /** all()'s answer, kept while no device is added (devices are never removed). */
   private sorted: DeviceState[] | null = null;
 
@@ -90,7 +132,8 @@ export class Inventory {
     const key = bdfKey(seg, bus, devfn);
     let s = this.devices.get(key);
     if (!s) {
-      s = new DeviceState(bdfFromKey(key));
+      s = new DeviceState(bdfFromKey(key), this.shared);
+      this.shared.changes.note(s);
       this.devices.set(key, s);
       this.sorted = null;
     }
@@ -103,6 +146,13 @@ export class Inventory {
     const s = this.state(b.seg, b.bus, b.devfn);
     s.give(rec);
     return s;
+  }
+
+  /** A reader of device changes (DeviceChanges.watch): told of every device so far, then of
+   *  each device added or changed. */
+  watchChanges(): { changed: () => DeviceState[] } {
+    const set = this.shared.changes.watch(this.devices.values());
+    return { changed: () => this.shared.changes.drain(set) };
   }
 
   /** Every device, by segment, bus and devfn. The same array until a device is added: do not modify it. */

@@ -3,7 +3,7 @@
 // sees read values (QEMU's log, bpftrace's return probes) therefore carries each device's identity.
 
 import type { DeviceRecord } from '../model/records.js';
-import { CONFIG_SIZE, type ShadowConfig } from '../model/shadow-config.js';
+import type { ShadowConfig } from '../model/shadow-config.js';
 import { walkCapabilities } from './capabilities.js';
 
 /** Identity fields readable from what the shadow knows; absent fields were never read. */
@@ -23,9 +23,9 @@ export function identityFromShadow(bdf: string, shadow: ShadowConfig): DeviceRec
     if (sv !== null) rec.subvendor = sv;
     if (sd !== null) rec.subdevice = sd;
   }
-  const bytes: (number | undefined)[] = new Array(CONFIG_SIZE);
-  for (let i = 0; i < CONFIG_SIZE; i++) bytes[i] = shadow.byte(i);
-  const walk = walkCapabilities(bytes);
+  // The shadow answers byte by byte: a copy of its 4 KiB per identity refresh cost more than the
+  // walk itself for a device the trace read a few bytes of.
+  const walk = walkCapabilities((off) => shadow.byte(off));
   if (walk.caps.length > 0) rec.caps = walk.caps;
   if (walk.ecaps.length > 0) rec.ecaps = walk.ecaps;
   return rec;

@@ -2,10 +2,19 @@
 // byte and whether it is known. Filled from a device's config snapshot and from reads that carry
 // their value; a write stores what was written. An old value is reported only when every byte of
 // it is known: an unknown old value is said to be unknown, never guessed.
+//
+// Sparse: a trace touches a few registers of most devices (a scan of a large or forged topology
+// reads three dwords of each of hundreds of thousands of functions), so the 4 KiB space is kept
+// in 64-byte pages made on first write, packed after a page index in one growing array per device:
+// a device the trace touched in one page costs one 256-byte array, not the 24 KiB of flat arrays.
 
 import { configFromHex, configToHex } from './config-hex.js';
 
 export const CONFIG_SIZE = 4096;
+const PAGE_SHIFT = 6;
+const PAGE = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE - 1;
+const EMPTY = new Uint16Array(0);
 
 /** How a byte came to be known. */
 export const enum ByteSource {
@@ -28,22 +37,68 @@ export interface OldValue {
 }
 
 export class ShadowConfig {
-  private readonly bytes = new Uint8Array(CONFIG_SIZE);
-  private readonly source = new Uint8Array(CONFIG_SIZE);
   /**
-   * Per byte, the count of unattributed writes (early-boot function-tracer hits: some device,
-   * some offset) that had happened when the byte became known. A byte known before the latest
-   * such write may have been changed by it: its value is then stale, not certain.
+   * One array: entries 0..63 are the page index (per page of config space, its slot in this
+   * array, 0 when no byte of the page is known); slot k holds the page at entries k*64..k*64+63,
+   * each byte as its source (ByteSource) << 8 | its value, below 256 meaning unknown. Empty
+   * until the first byte is known.
    */
-  private readonly epoch = new Uint32Array(CONFIG_SIZE);
+  private store = EMPTY;
+  private pages = 0;
+  /**
+   * Per stored byte (same index as `store`), the count of unattributed writes (early-boot
+   * function-tracer hits: some device, some offset) that had happened when the byte became
+   * known. A byte known before the latest such write may have been changed by it: its value is
+   * then stale, not certain. Null while every count is 0 (most traces have no such write).
+   */
+  private epochs: Uint32Array | null = null;
 
   /** Loads a snapshot in the capture's hex form (`..` for unknown bytes). */
   loadHex(hex: string): void {
     configFromHex(hex).forEach((b, off) => {
       if (b === undefined || off >= CONFIG_SIZE) return;
-      this.bytes[off] = b;
-      this.source[off] = ByteSource.Snapshot;
+      const i = this.cellFor(off);
+      this.store[i] = (ByteSource.Snapshot << 8) | b;
+      if (this.epochs !== null) this.epochs[i] = 0;
     });
+  }
+
+  /** Store index of the byte at `off` (0 <= off < CONFIG_SIZE), or -1 when its page is not kept. */
+  private cellAt(off: number): number {
+    const slot = this.pages === 0 ? 0 : this.store[off >>> PAGE_SHIFT]!;
+    return slot === 0 ? -1 : (slot << PAGE_SHIFT) | (off & PAGE_MASK);
+  }
+
+  /** Store index of the byte at `off`, making its page (all unknown) if needed. */
+  private cellFor(off: number): number {
+    let slot = this.pages === 0 ? 0 : this.store[off >>> PAGE_SHIFT]!;
+    if (slot === 0) {
+      slot = this.pages + 1;
+      const need = (slot + 1) << PAGE_SHIFT;
+      if (need > this.store.length) {
+        // Doubling: a device read all over (a sysfs dump) grows in six steps, not sixty-four.
+        const size = Math.min(CONFIG_SIZE + PAGE, Math.max(need, this.store.length * 2));
+        const store = new Uint16Array(size);
+        store.set(this.store);
+        this.store = store;
+        if (this.epochs !== null) {
+          const epochs = new Uint32Array(size);
+          epochs.set(this.epochs);
+          this.epochs = epochs;
+        }
+      }
+      this.pages = slot;
+      this.store[off >>> PAGE_SHIFT] = slot;
+    }
+    return (slot << PAGE_SHIFT) | (off & PAGE_MASK);
+  }
+
+  private setEpoch(i: number, epoch: number): void {
+    if (this.epochs === null) {
+      if (epoch === 0) return;
+      this.epochs = new Uint32Array(this.store.length);
+    }
+    this.epochs[i] = epoch;
   }
 
   /** Little-endian value of `size` bytes at `off`, or null if any byte is unknown. */
@@ -51,16 +106,23 @@ export class ShadowConfig {
     if (off < 0 || off + size > CONFIG_SIZE) return null;
     let v = 0;
     for (let i = size - 1; i >= 0; i--) {
-      if (this.source[off + i] === ByteSource.Unknown) return null;
-      v = v * 256 + this.bytes[off + i]!;
+      const c = this.cell(off + i);
+      if (c < 256) return null;
+      v = v * 256 + (c & 0xff);
     }
     return v;
+  }
+
+  /** source << 8 | value of the byte at `off` (in range), 0 when unknown. */
+  private cell(off: number): number {
+    const i = this.cellAt(off);
+    return i < 0 ? 0 : this.store[i]!;
   }
 
   /** Where the oldest-known byte of the range came from (for saying how sure an old value is). */
   sourceOf(off: number, size: number): ByteSource {
     let s: ByteSource = ByteSource.Written;
-    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) s = Math.min(s, this.source[off + i]!) as ByteSource;
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) s = Math.min(s, off + i < 0 ? 0 : this.cell(off + i) >>> 8) as ByteSource;
     return s;
   }
 
@@ -69,34 +131,48 @@ export class ShadowConfig {
    * `out` (owned by the caller and reused: no allocation per access). Same answers as the three.
    */
   lookOld(off: number, size: number, epoch: number, out: OldValue): void {
-    if (off < 0 || off + size > CONFIG_SIZE) {
-      out.value = this.get(off, size);
-      const from = this.sourceOf(off, size);
-      out.from = out.value === null ? ByteSource.Unknown : from;
-      out.stale = out.value !== null && this.isStale(off, size, epoch);
-      out.fresh = from === ByteSource.Unknown;
-      return;
-    }
-    let v = 0;
-    let from: ByteSource = ByteSource.Written;
-    let stale = false;
-    for (let i = off + size - 1; i >= off; i--) {
-      const s = this.source[i]!;
-      if (s === ByteSource.Unknown) {
+    // The fast path: a range inside one page (every aligned access), one page lookup.
+    if (off >= 0 && size > 0 && (off & PAGE_MASK) + size <= PAGE && off + size <= CONFIG_SIZE) {
+      const store = this.store;
+      const slot = this.pages === 0 ? 0 : store[off >>> PAGE_SHIFT]!;
+      if (slot === 0) {
         out.value = null;
         out.from = ByteSource.Unknown;
         out.stale = false;
         out.fresh = true;
         return;
       }
-      if (s < from) from = s;
-      if (this.epoch[i]! < epoch) stale = true;
-      v = v * 256 + this.bytes[i]!;
+      const first = (slot << PAGE_SHIFT) | (off & PAGE_MASK);
+      const epochs = this.epochs;
+      let v = 0;
+      let from: ByteSource = ByteSource.Written;
+      // Every byte's count is 0 without the epochs array: stale only past an unattributed write.
+      let stale = epochs === null && epoch > 0;
+      for (let i = first + size - 1; i >= first; i--) {
+        const c = store[i]!;
+        if (c < 256) {
+          out.value = null;
+          out.from = ByteSource.Unknown;
+          out.stale = false;
+          out.fresh = true;
+          return;
+        }
+        const s = (c >>> 8) as ByteSource;
+        if (s < from) from = s;
+        if (epochs !== null && epochs[i]! < epoch) stale = true;
+        v = v * 256 + (c & 0xff);
+      }
+      out.value = v;
+      out.from = from;
+      out.stale = stale;
+      out.fresh = false;
+      return;
     }
-    out.value = v;
-    out.from = from;
-    out.stale = stale;
-    out.fresh = false;
+    out.value = this.get(off, size);
+    const from = this.sourceOf(off, size);
+    out.from = out.value === null ? ByteSource.Unknown : from;
+    out.stale = out.value !== null && this.isStale(off, size, epoch);
+    out.fresh = from === ByteSource.Unknown;
   }
 
   set(off: number, size: number, value: number, how: ByteSource, epoch = 0): void {
@@ -104,9 +180,11 @@ export class ShadowConfig {
     const u32 = (value >>> 0) === value;
     let v = value;
     for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) {
-      this.bytes[off + i] = v & 0xff;
-      this.source[off + i] = how;
-      this.epoch[off + i] = epoch;
+      if (off + i >= 0) {
+        const c = this.cellFor(off + i);
+        this.store[c] = (how << 8) | (v & 0xff);
+        this.setEpoch(c, epoch);
+      }
       v = u32 ? v >>> 8 : Math.floor(v / 256);
     }
   }
@@ -119,19 +197,26 @@ export class ShadowConfig {
 
   /** True when some byte of the range became known before unattributed write number `epoch`. */
   isStale(off: number, size: number, epoch: number): boolean {
-    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) if (this.epoch[off + i]! < epoch) return true;
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) {
+      if (off + i < 0) continue;
+      const c = this.cellAt(off + i);
+      // An unknown byte has epoch 0, as the flat arrays had.
+      if ((c < 0 || this.epochs === null ? 0 : this.epochs[c]!) < epoch) return true;
+    }
     return false;
   }
 
   /** Byte at `off` or undefined when unknown: the view the capability walker takes. */
   byte(off: number): number | undefined {
-    return this.source[off] === ByteSource.Unknown ? undefined : this.bytes[off];
+    if (off < 0 || off >= CONFIG_SIZE || (off | 0) !== off) return undefined;
+    const c = this.cell(off);
+    return c < 256 ? undefined : c & 0xff;
   }
 
   /** Hex form for a device record: two digits per byte, `..` when unknown, trailing unknowns cut. */
   toHex(): string {
     let last = -1;
-    for (let i = 0; i < CONFIG_SIZE; i++) if (this.source[i] !== ByteSource.Unknown) last = i;
+    for (let off = CONFIG_SIZE - 1; off >= 0 && last < 0; off--) if (this.cell(off) >= 256) last = off;
     const view: (number | undefined)[] = [];
     for (let i = 0; i <= last; i++) view.push(this.byte(i));
     return configToHex(view);

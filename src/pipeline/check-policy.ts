@@ -45,8 +45,17 @@ interface DeviceJudge {
   role: Role;
   /** roles.generation when role was taken. */
   generation: number;
-  placed: Map<readonly Rule[], readonly PlacedRule[]>;
+  /** Per candidate rule list, the rules placed on devices of this one's role and layout
+   *  (placedByShape): shared, so thousands of rules are not placed again on every device. */
+  placed: Map<readonly Rule[], readonly PlacedRule[]> | null;
 }
+
+/** Where rules sit depends on the header type and the capability offsets only (registerRange). */
+const shapeOf = (role: Role, id: DeviceRecord): string =>
+  `${role}|${id.headerType ?? ''}|${(id.caps ?? []).map((c) => `${c.id}@${c.off}`).join(',')}|${(id.ecaps ?? []).map((c) => `${c.id}@${c.off}`).join(',')}`;
+
+/** Shapes kept at once; past that the cache starts again (placing is only redone, never wrong). */
+const MAX_SHAPES = 4096;
 
 export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;
 
@@ -69,6 +78,17 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
   /** What the stage keeps per device: its role and, per candidate rule list, the rules placed on
    *  it; valid while the identity object and the roles' generation are the ones it was made for. */
   const perDevice = new Map<DeviceState, DeviceJudge>();
+  const placedByShape = new Map<string, Map<readonly Rule[], readonly PlacedRule[]>>();
+  const placedFor = (role: Role, id: DeviceRecord): Map<readonly Rule[], readonly PlacedRule[]> => {
+    const shape = shapeOf(role, id);
+    let m = placedByShape.get(shape);
+    if (!m) {
+      if (placedByShape.size >= MAX_SHAPES) placedByShape.clear();
+      m = new Map();
+      placedByShape.set(shape, m);
+    }
+    return m;
+  };
   let last: DeviceJudge | null = null;
   const judgeOf = (a: AccessRecord): DeviceJudge => {
     let j = last;
@@ -76,7 +96,7 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
       const dev = inventory.state(a.seg!, a.bus!, a.devfn!);
       j = perDevice.get(dev) ?? null;
       if (j === null) {
-        j = { dev, seg: a.seg!, bus: a.bus!, devfn: a.devfn!, id: null, role: 'other', generation: -1, placed: new Map() };
+        j = { dev, seg: a.seg!, bus: a.bus!, devfn: a.devfn!, id: null, role: 'other', generation: -1, placed: null };
         perDevice.set(dev, j);
       }
       last = j;
@@ -88,7 +108,7 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
     const id = j.dev.identity();
     if (j.generation !== roles.generation || j.id !== id) {
       const role = roles.role(j.dev.bdf);
-      if (role !== j.role || id !== j.id) j.placed.clear();
+      if (role !== j.role || id !== j.id) j.placed = null;
       j.role = role;
       j.id = id;
       j.generation = roles.generation;
@@ -127,10 +147,11 @@ export function policyChecker(policy: Policy, inventory: Inventory, emit: (e: Ch
     const rules: readonly Rule[] = index.candidates(e);
     if (rules.length > 0) {
       if (role !== 'other') totals.protectedWrites++;
-      let placed = j.placed.get(rules);
+      const shared = (j.placed ??= placedFor(role, j.id!));
+      let placed = shared.get(rules);
       if (!placed) {
         placed = placeRules(rules, j.id!, role, placement);
-        j.placed.set(rules, placed);
+        shared.set(rules, placed);
       }
       const found = evaluatePlaced(placed, j.id!, role, e, placement);
       if (found.length === 0 && role !== 'other') totals.sameValue++;

@@ -207,11 +207,16 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
           const sub = dev.shadow.byte(0x1a);
           for (const d of inventory.all()) {
             if (sec === undefined || sub === undefined || (d.bdf.slice(0, 4) === dev.bdf.slice(0, 4) && busOf(d.bdf) >= sec && busOf(d.bdf) <= sub)) {
-              if (d !== dev) functionReset(d.shadow, d.namer(), keepOf);
+              if (d !== dev) {
+                functionReset(d.shadow, d.namer(), keepOf);
+                d.shadowChanged();
+              }
             }
           }
         }
       }
+      // Roles follow bus numbers: the inventory's change log says which devices to look at again.
+      dev.shadowChanged();
       if (fresh) {
         dev.touched();
         const found = dev.announce();

@@ -3,7 +3,7 @@
 // its root port), and the PF of a preserved VF. Recomputed only when identity or bus numbers change.
 
 import type { Inventory, DeviceState } from '../identity/inventory.js';
-import { parseBdf, type Bdf } from '../model/bdf.js';
+import { parseBdf } from '../model/bdf.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { DeviceSelector } from './policy-types.js';
 
@@ -23,56 +23,142 @@ export function matchesSelector(sel: DeviceSelector, d: DeviceRecord): boolean {
   return true;
 }
 
-export class RoleMap {
-  private roles: Map<string, Role> | null = null;
-  /** Counts refresh(): a caller that keeps a device's role may keep it while this stays the same. */
-  generation = 0;
-  /** Parsed addresses by BDF text: derive() runs on every bridge bus-number change. */
-  private readonly addresses = new Map<string, Bdf>();
+/** What a device's role can depend on, as last seen: compared to tell whether roles must move. */
+interface Seen {
+  seg: number;
+  bus: number;
+  preserved: boolean;
+  /** A bridge's [secondary, subordinate], when it is a bridge and both are known. */
+  range: [number, number] | null;
+  /** An SR-IOV PF's capability offset and NumVFs, First VF Offset, VF Stride, or null. */
+  sriov: string | null;
+}
 
-  constructor(private readonly inventory: Inventory, private readonly preserved: readonly DeviceSelector[]) {}
+/**
+ * Roles are kept up to date from the devices that changed since the last refresh (the
+ * inventory's change log), not by walking every device: a scan naming 300k devices would make
+ * that quadratic. A changed bridge range moves only that bridge's role; a change of which devices
+ * are preserved or of a PF's VF settings derives every role again, from the few preserved
+ * devices, bridges and PFs kept here. The roles are the ones a full walk would give.
+ */
+export class RoleMap {
+  private readonly roles = new Map<string, Role>();
+  private started = false;
+  /** Counts changes of the roles: a caller that keeps a device's role may keep it while this stays the same. */
+  generation = 0;
+  private readonly changes: { changed: () => DeviceState[] };
+  private readonly seen = new Map<DeviceState, Seen>();
+  private readonly preservedDevices = new Set<DeviceState>();
+  private readonly bridges = new Set<DeviceState>();
+  private readonly pfs = new Set<DeviceState>();
+  /** Per segment, how many preserved devices sit on each bus. */
+  private readonly preservedBuses = new Map<number, Uint32Array>();
+  /** PFs of preserved VFs (depended whatever their bus). */
+  private pfDepended = new Set<DeviceState>();
+
+  constructor(inventory: Inventory, private readonly preserved: readonly DeviceSelector[]) {
+    this.changes = inventory.watchChanges();
+  }
 
   /**
    * Identity or bus numbers changed: derive again, now. Eagerly, so a write that renumbers a
    * bridge is judged by the roles in force before it (the caller refreshes after judging it).
    */
   refresh(): void {
-    this.roles = this.derive();
-    this.generation++;
+    this.started = true;
+    let all = false;
+    const moved: DeviceState[] = [];
+    for (const dev of this.changes.changed()) {
+      // A device not kept had no part in any role: as if seen neither preserved, bridge nor PF.
+      const was = this.seen.get(dev) ?? NOTHING;
+      const now = this.look(dev);
+      if (sameSeen(was, now)) continue;
+      if (was.preserved !== now.preserved || was.sriov !== now.sriov) all = true;
+      this.keep(dev, now);
+      moved.push(dev);
+    }
+    if (all) this.deriveAll();
+    else for (const dev of moved) this.setRole(dev, this.roleOf(dev));
+    if (all || moved.length > 0) this.generation++;
   }
 
   role(bdf: string): Role {
-    this.roles ??= this.derive();
+    if (!this.started) this.refresh();
     return this.roles.get(bdf) ?? 'other';
   }
 
-  private derive(): Map<string, Role> {
-    const out = new Map<string, Role>();
-    const devices = this.inventory.all();
-    const ids = new Map(devices.map((s) => [s.bdf, s.identity()]));
-    const preserved = devices.filter((s) => this.preserved.some((sel) => matchesSelector(sel, ids.get(s.bdf)!)));
-    for (const p of preserved) out.set(p.bdf, 'preserved');
-    for (const p of preserved) {
-      const at = this.address(p.bdf);
-      for (const b of devices) {
-        if (out.get(b.bdf) === 'preserved' || !isBridge(ids.get(b.bdf)!)) continue;
-        const range = busRange(b);
-        if (range && this.address(b.bdf).seg === at.seg && at.bus >= range[0] && at.bus <= range[1]) out.set(b.bdf, 'depended');
-      }
-      const pf = physicalFunctionOf(p, devices);
-      if (pf && out.get(pf.bdf) !== 'preserved') out.set(pf.bdf, 'depended');
-    }
-    return out;
+  private look(dev: DeviceState): Seen {
+    const id = dev.identity();
+    const at = parseBdf(dev.bdf)!;
+    const cap = id.ecaps?.find((c) => c.id === SRIOV);
+    const sh = dev.shadow;
+    return {
+      seg: at.seg, bus: at.bus,
+      preserved: this.preserved.some((sel) => matchesSelector(sel, id)),
+      range: isBridge(id) ? busRange(dev) : null,
+      sriov: cap ? `${cap.off} ${sh.get(cap.off + 0x10, 2)} ${sh.get(cap.off + 0x14, 2)} ${sh.get(cap.off + 0x16, 2)}` : null,
+    };
   }
 
-  private address(bdf: string): Bdf {
-    let a = this.addresses.get(bdf);
-    if (!a) {
-      a = parseBdf(bdf)!;
-      this.addresses.set(bdf, a);
-    }
-    return a;
+  /** Records what was seen; a device that can matter to no role is not kept. */
+  private keep(dev: DeviceState, s: Seen): void {
+    const was = this.seen.get(dev);
+    if (was?.preserved) this.busCount(was, -1);
+    if (s.preserved) this.busCount(s, +1);
+    const matters = s.preserved || s.range !== null || s.sriov !== null;
+    if (matters) this.seen.set(dev, s); else this.seen.delete(dev);
+    toggle(this.preservedDevices, dev, s.preserved);
+    toggle(this.bridges, dev, s.range !== null);
+    toggle(this.pfs, dev, s.sriov !== null);
   }
+
+  private busCount(s: Seen, by: number): void {
+    let buses = this.preservedBuses.get(s.seg);
+    if (!buses) {
+      buses = new Uint32Array(256);
+      this.preservedBuses.set(s.seg, buses);
+    }
+    buses[s.bus] = buses[s.bus]! + by;
+  }
+
+  /** A device's role from what is kept: preserved; the PF of a preserved VF; a bridge whose bus
+   *  range holds a preserved device (every bridge up to its root port); else other. */
+  private roleOf(dev: DeviceState): Role {
+    const s = this.seen.get(dev);
+    if (s === undefined) return 'other';
+    if (s.preserved) return 'preserved';
+    if (this.pfDepended.has(dev)) return 'depended';
+    if (s.range !== null) {
+      const buses = this.preservedBuses.get(s.seg);
+      if (buses) for (let b = s.range[0]; b <= s.range[1] && b < 256; b++) if (buses[b]! > 0) return 'depended';
+    }
+    return 'other';
+  }
+
+  private setRole(dev: DeviceState, role: Role): void {
+    if (role === 'other') this.roles.delete(dev.bdf); else this.roles.set(dev.bdf, role);
+  }
+
+  private deriveAll(): void {
+    const pfs = [...this.pfs].sort((a, b) => (a.bdf < b.bdf ? -1 : 1));
+    this.pfDepended = new Set();
+    for (const p of this.preservedDevices) {
+      const pf = physicalFunctionOf(p, pfs);
+      if (pf) this.pfDepended.add(pf);
+    }
+    this.roles.clear();
+    for (const dev of this.seen.keys()) this.setRole(dev, this.roleOf(dev));
+    for (const dev of this.pfDepended) this.setRole(dev, this.roleOf(dev));
+  }
+}
+
+const NOTHING: Seen = { seg: -1, bus: -1, preserved: false, range: null, sriov: null };
+
+const sameSeen = (a: Seen, b: Seen): boolean =>
+  a.preserved === b.preserved && a.sriov === b.sriov && a.range?.[0] === b.range?.[0] && a.range?.[1] === b.range?.[1];
+
+function toggle<T>(set: Set<T>, t: T, on: boolean): void {
+  if (on) set.add(t); else set.delete(t);
 }
 
 const isBridge = (d: DeviceRecord): boolean => d.headerType !== undefined && (d.headerType & 0x7f) === 1;

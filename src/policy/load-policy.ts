@@ -3,8 +3,10 @@
 // stages (read, collect, compile) and reports every problem at once with a code and a JSON path;
 // the caller decides what an error means (policy lint prints them, check refuses to run).
 
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { CfgscopeError } from '../model/errors.js';
+import { readSmallFile } from '../sources/small-file.js';
 import type { DeviceSelector, Policy, Rule } from './policy-types.js';
 import { BUILTIN_NAMES, builtinPolicy } from './builtin/index.js';
 import { parsePolicy, parsePolicyText, type PolicyDocument } from './policy-document.js';
@@ -74,16 +76,30 @@ interface Run {
   done: Set<string>;
 }
 
+/** A policy is a few kilobytes (luo-default is 9 KB); a file over this is refused, not read. */
+export const MAX_POLICY_BYTES = 1 << 20;
+
 async function readDocument(r: Resolved & { kind: 'file' }, parent: Parent | undefined, run: Run): Promise<PolicyDocument | undefined> {
   let text: string;
   try {
-    text = await readFile(r.file, 'utf8');
+    // Bounded and regular files only: `extends: "/dev/zero"` must not read forever.
+    text = readSmallFile(r.file, MAX_POLICY_BYTES, 'a policy').toString('utf8');
   } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!(e instanceof CfgscopeError)) throw e;
+    const where: [string, string] = parent ? [parent.file, parent.path] : [r.file, '$'];
+    if (e.code === 'INPUT_TOO_LARGE') {
+      run.list.error(...where, 'POLICY_TOO_LARGE', `"${r.file}" is over ${MAX_POLICY_BYTES} bytes: not read (a policy is a few kilobytes)`);
+      return undefined;
+    }
+    if (e.code === 'INPUT_NOT_A_FILE') {
+      run.list.error(...where, 'POLICY_NOT_A_FILE', `"${r.file}" is not a regular file: not read`);
+      return undefined;
+    }
+    const missing = !existsSync(r.file);
     const builtins = `built-in policies: ${BUILTIN_NAMES.join(', ')}`;
     if (parent) run.list.error(parent.file, parent.path, 'POLICY_EXTENDS_NOT_FOUND', `"${r.file}" is neither a built-in policy nor ${missing ? 'an existing' : 'a readable'} file (${builtins})`);
     else if (missing) run.list.error(r.file, '$', 'POLICY_NOT_FOUND', `no such built-in policy or file (${builtins})`);
-    else run.list.error(r.file, '$', 'POLICY_UNREADABLE', `cannot read: ${(e as Error).message}`);
+    else run.list.error(r.file, '$', 'POLICY_UNREADABLE', `cannot read: ${e.message.replace(/^.*?INPUT_\w+: /, '')}`);
     return undefined;
   }
   const parsed = parsePolicyText(text, r.file);

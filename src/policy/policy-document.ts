@@ -45,6 +45,9 @@ function arrayAt(raw: Record<string, unknown>, key: string, p: FileProblems): un
 }
 
 /** The collect stage over a JSON value, reporting into `p`. */
+/** Rules per policy file: the built-ins have 42; the engine is indexed for thousands. */
+export const MAX_RULES = 10_000;
+
 export function collectPolicy(json: unknown, p: FileProblems): PolicyDocument {
   const doc: PolicyDocument = { file: p.file, extends: [], preserved: [], rules: [], rulePaths: {} };
   if (!isObject(json)) {
@@ -73,7 +76,13 @@ export function collectPolicy(json: unknown, p: FileProblems): PolicyDocument {
   });
 
   const firstAt = new Map<string, string>();
-  arrayAt(json, 'rules', p).forEach((raw, i) => {
+  const rules = arrayAt(json, 'rules', p);
+  if (rules.length > MAX_RULES) {
+    // Refused whole, not cut: a policy that is partly applied would pass writes it meant to judge.
+    p.error(at(at(ROOT, 'rules'), MAX_RULES), 'POLICY_TOO_MANY_RULES', `${rules.length} rules, over the limit of ${MAX_RULES} per file`);
+    return doc;
+  }
+  rules.forEach((raw, i) => {
     const path = at(at(ROOT, 'rules'), i);
     // Duplicates are checked on the written id, so a broken rule still claims its id.
     const id = isObject(raw) && typeof raw.id === 'string' ? raw.id : undefined;

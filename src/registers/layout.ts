@@ -90,36 +90,40 @@ const rawName = (off: number, size: number): RegisterName => ({
   setpci: `${hex(off)}${widthSuffix(size)}`, space: 'unknown', off, size,
 });
 
+/** Memo rows are kept in chunks of this many offsets, made on first use: a device whose trace
+ *  names a few registers keeps a few small chunks, not 4096 slots per access width. */
+const CHUNK_SHIFT = 6;
+const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
+
 export function compileLayout(layout: DeviceLayout): CompiledLayout {
   const kind = headerKind(layout.headerType);
   const header = headerTable(kind);
   const std = regions(layout.caps ?? [], stdCap, header.size, STD_END);
   const ext = regions(layout.ecaps ?? [], extCap, STD_END, EXT_END);
-  // Byte -> region, so a lookup never scans the capability lists.
-  const owner = new Int16Array(EXT_END).fill(-1);
   const all = [...std, ...ext];
-  all.forEach((r, i) => owner.fill(i, r.start, r.end));
   const memo = new Map<number, RegisterName>();
-  /** The memo of the common widths (1, 2, 4 bytes inside config space) as arrays indexed by
-   *  offset, made on first use: an array read per access instead of a hashed lookup. */
-  const bySize: (RegisterName | undefined)[][] = [];
+  /** The memo of the common widths (1, 2, 4 bytes inside config space) as chunked arrays
+   *  indexed by offset: two array reads per access instead of a hashed lookup. */
+  const bySize: (RegisterName | undefined)[][][] = [];
 
   const compute = (off: number, size: number): RegisterName => {
     const h = headerName(header, off, size);
     if (h) return h;
-    const i = off >= 0 && off < EXT_END ? owner[off]! : -1;
-    return i >= 0 ? capRegionName(all[i]!, off, size) : rawName(off, size);
+    // Regions do not overlap (each ends where the next starts); once per (off, size): memoized.
+    const r = off >= 0 && off < EXT_END ? all.find((x) => off >= x.start && off < x.end) : undefined;
+    return r ? capRegionName(r, off, size) : rawName(off, size);
   };
 
   return Object.freeze({
     headerKind: kind,
     name(off: number, size: number): RegisterName {
       if ((size === 1 || size === 2 || size === 4) && (off | 0) === off && off >= 0 && off < EXT_END) {
-        const row = bySize[size] ??= new Array<RegisterName | undefined>(EXT_END);
-        let n = row[off];
+        const row = bySize[size] ??= [];
+        const chunk = row[off >>> CHUNK_SHIFT] ??= new Array<RegisterName | undefined>(CHUNK_MASK + 1);
+        let n = chunk[off & CHUNK_MASK];
         if (n === undefined) {
           n = Object.freeze(compute(off, size));
-          row[off] = n;
+          chunk[off & CHUNK_MASK] = n;
         }
         return n;
       }

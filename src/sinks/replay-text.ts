@@ -71,13 +71,19 @@ export class ReplayTextSink {
       }
     }
     const byDevice = new Map<string, WriteRow[]>();
-    for (const r of s.rows) if (r.bdf !== null) byDevice.set(r.bdf, [...(byDevice.get(r.bdf) ?? []), r]);
+    for (const r of s.rows) {
+      if (r.bdf === null) continue;
+      const rows = byDevice.get(r.bdf);
+      if (rows) rows.push(r); else byDevice.set(r.bdf, [r]);
+    }
+    // By BDF once, not a search per device: a phase may name hundreds of thousands of devices.
+    const readsOf = new Map(s.deviceReads.map((d) => [d.bdf, d]));
     for (const bdf of [...byDevice.keys()].sort()) {
       const dev = this.devices.get(bdf);
       this.out(`\n  ${dev ? describeDevice(dev, this.names) : `${bdf}  (identity unknown)`}\n`);
       this.out(`    ${'register'.padEnd(REG_COL)} ${'n'.padStart(4)}  ${'old -> new'.padEnd(VAL_COL)}  call site\n`);
       for (const r of byDevice.get(bdf)!.sort((a, b) => a.firstIndex - b.firstIndex)) this.out(this.row(r));
-      const reads = s.deviceReads.find((d) => d.bdf === bdf);
+      const reads = readsOf.get(bdf);
       if (reads) this.out(`    reads: ${reads.count} (${topRegisters(reads.byRegister)})\n`);
     }
     this.readOnlyDevices(s, byDevice);

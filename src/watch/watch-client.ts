@@ -7,11 +7,23 @@
 import WebSocket from 'ws';
 import { CfgscopeError } from '../model/errors.js';
 import { SeqCursor } from './seq-cursor.js';
-import { parseServerMessage, type GapMessage, type HelloMessage, type ServerMessage } from './watch-messages.js';
+import type { GapMessage, HelloMessage, ServerMessage } from './watch-messages.js';
+import { checkServerMessage } from './watch-validate.js';
 
 const BACKOFF_FIRST_MS = 250;
-const BACKOFF_MAX_MS = 5000;
+/** Reconnecting goes on for ever (a server may be down for a reboot), at most this far apart. */
+export const BACKOFF_MAX_MS = 5000;
+/** A connection is healthy, and the backoff starts again from BACKOFF_FIRST_MS, once it has
+ *  delivered a new event or stayed open this long: a server that closes right after its hello
+ *  must not be reconnected to four times a second. */
+export const HEALTHY_MS = 10_000;
 const DEFAULT_HEARTBEAT_MS = 5000;
+/** The server's heartbeatMs is taken within these bounds (its watchdog is three intervals). */
+export const HEARTBEAT_MIN_MS = 100;
+export const HEARTBEAT_MAX_MS = 600_000;
+/** setTimeout's largest delay: a larger one fires at once (Node's TimeoutOverflowWarning). */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
+export const timerDelay = (ms: number): number => (Number.isFinite(ms) ? Math.min(Math.max(ms, 0), TIMER_MAX_MS) : TIMER_MAX_MS);
 
 /** Closes after which reconnecting would be refused the same way. */
 const FATAL_CLOSES: ReadonlyMap<number, [code: string, what: string]> = new Map([
@@ -36,6 +48,8 @@ export interface WatchHandlers {
   event(m: ServerMessage): void;
   /** Connection state and gaps, for the reader. */
   notice(kind: 'connected' | 'reconnecting' | 'gap' | 'live', text: string): void;
+  /** A frame that is not a documented message (watch-validate.ts): skipped; `problem` says why. */
+  invalid(problem: string): void;
 }
 
 export class WatchClient {
@@ -46,6 +60,7 @@ export class WatchClient {
   private heartbeatMs = DEFAULT_HEARTBEAT_MS;
   private watchdog: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private healthy: NodeJS.Timeout | undefined;
   private stopped = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
@@ -68,6 +83,7 @@ export class WatchClient {
     this.stopped = true;
     clearTimeout(this.watchdog);
     clearTimeout(this.retry);
+    clearTimeout(this.healthy);
     const ws = this.ws;
     this.ws = null;
     if (ws?.readyState === WebSocket.OPEN) ws.close(1000); else ws?.terminate();
@@ -107,8 +123,13 @@ export class WatchClient {
 
   private onFrame(text: string): void {
     this.armWatchdog();
-    const m = parseServerMessage(text);
-    if (m === null) return; // not the documented format: nothing to resume from, nothing to show
+    const checked = checkServerMessage(text);
+    if (checked.problem !== undefined) {
+      // Not the documented format: nothing to resume from, nothing to show; said, not dropped.
+      this.on.invalid(checked.problem);
+      return;
+    }
+    const m = checked.message;
     switch (m.type) {
       case 'hello': return this.onHello(m);
       case 'subscribed': this.cursor.subscribed(); this.cursor.cursor(m.seq); return;
@@ -116,7 +137,10 @@ export class WatchClient {
       case 'heartbeat': case 'pong': this.cursor.cursor(m.seq); return;
       case 'gap': return this.onGap(m);
       default:
-        if (this.cursor.accept(m.seq)) this.on.event(m);
+        if (this.cursor.accept(m.seq)) {
+          this.provenHealthy();
+          this.on.event(m);
+        }
     }
   }
 
@@ -124,8 +148,11 @@ export class WatchClient {
     const newStream = this.streamId !== null && m.stream.id !== this.streamId;
     if (newStream) this.cursor = new SeqCursor();
     this.streamId = m.stream.id;
-    this.heartbeatMs = m.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-    this.backoff = BACKOFF_FIRST_MS;
+    this.heartbeatMs = Math.min(Math.max(m.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, HEARTBEAT_MIN_MS), HEARTBEAT_MAX_MS);
+    // A hello alone proves nothing (a server may close right after it): the backoff starts again
+    // only once this connection delivers an event or stays open HEALTHY_MS.
+    clearTimeout(this.healthy);
+    this.healthy = setTimeout(() => this.provenHealthy(), HEALTHY_MS);
     this.armWatchdog();
     this.on.hello(m, this.cursor.resumeFrom(), newStream);
     this.subscribe();
@@ -145,8 +172,14 @@ export class WatchClient {
     this.subscribe();
   }
 
+  private provenHealthy(): void {
+    clearTimeout(this.healthy);
+    this.backoff = BACKOFF_FIRST_MS;
+  }
+
   private onClose(code: number, reason: string): void {
     clearTimeout(this.watchdog);
+    clearTimeout(this.healthy);
     this.ws = null;
     if (this.stopped) return;
     const fatal = FATAL_CLOSES.get(code);
@@ -154,7 +187,7 @@ export class WatchClient {
     const wait = this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     this.on.notice('reconnecting', `connection closed (${code}${reason ? `: ${reason}` : ''}); reconnecting in ${(wait / 1000).toFixed(2)} s, resuming from seq ${this.cursor.resumeFrom()}`);
-    this.retry = setTimeout(() => this.connect(), wait);
+    this.retry = setTimeout(() => this.connect(), timerDelay(wait));
   }
 
   /** Nothing for three heartbeat intervals: the connection is dead even without a close. */
@@ -165,6 +198,6 @@ export class WatchClient {
       this.ws = null;
       ws?.terminate();
       this.onClose(1006, `nothing for ${(3 * this.heartbeatMs) / 1000} s`);
-    }, 3 * this.heartbeatMs);
+    }, timerDelay(3 * this.heartbeatMs));
   }
 }

@@ -1,5 +1,6 @@
 // The server messages the terminal client reads (docs/protocol.md), typed for the fields it uses.
-// Parsed from JSON, so each is checked only for `type` and `seq`; the rest is read defensively.
+// The server is an input like any other: watch-validate.ts checks every frame against these
+// shapes before anything reads it, and a frame that does not match is skipped and counted.
 
 export interface RuleRef { id: string; severity: string; why: string; source: string }
 
@@ -31,11 +32,3 @@ export interface OtherMessage { type: 'header' | 'skipped' | 'source-count' | 't
 export type ServerMessage = HelloMessage | GapMessage | AccessMessage | FindingMessage | TargetMessage | UnattributedMessage
   | PhaseMessage | LostMessage | EndMessage | ErrorMessage | DeviceMessage | OtherMessage;
 
-/** A frame's JSON, or null when it is not an object with a string `type` and a numeric `seq`. */
-export function parseServerMessage(text: string): ServerMessage | null {
-  let v: unknown;
-  try { v = JSON.parse(text); } catch { return null; }
-  if (typeof v !== 'object' || v === null) return null;
-  const o = v as { type?: unknown; seq?: unknown };
-  return typeof o.type === 'string' && typeof o.seq === 'number' ? (v as ServerMessage) : null;
-}

@@ -85,7 +85,7 @@ describe('diffSummaries', () => {
   const dev = { bdf: '0000:02:00.0', ids: '1b36:0010' };
   const summary = (name: string, groups: Omit<WriteGroup, 'values'>[], values: [string, number][][]): CaptureSummary => {
     const writes = new Map<string, WriteGroup>();
-    groups.forEach((g, i) => writes.set(`${g.device.bdf} [${g.device.ids}]|${g.phase}|${g.callSite}|${g.register}`, { ...g, values: new Map(values[i]) }));
+    groups.forEach((g, i) => writes.set(`${g.device.bdf} [${g.device.ids}]|${g.phase}|${g.callSite}|${g.register}`, { ...g, values: values[i]! }));
     const sites = new Map(groups.map((g) => [`${g.device.bdf} [${g.device.ids}]|${g.phase}|${g.callSite}`, { device: g.device, phase: g.phase, callSite: g.callSite, reads: 0, writes: 1 }]));
     return { name, sites, writes, accesses: 1, skipped: 0 };
   };
