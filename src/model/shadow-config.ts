@@ -192,7 +192,11 @@ export class ShadowConfig {
   /** Makes the range unknown again: a write left it holding a value cfgscope cannot know (a
    *  read-only bit of an unknown byte, a BAR's size bits, an access of unknown width). */
   forget(off: number, size: number): void {
-    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) this.source[off + i] = ByteSource.Unknown;
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) {
+      // A byte of a page never made is unknown already: nothing to allocate.
+      const c = off + i < 0 ? -1 : this.cellAt(off + i);
+      if (c >= 0) this.store[c] = 0;
+    }
   }
 
   /** True when some byte of the range became known before unattributed write number `epoch`. */

@@ -124,3 +124,17 @@ describe('ShadowConfig (sparse pages)', () => {
     expect(kept[19_999]!.get(0, 2)).toBe(0x8086);
   });
 });
+
+describe('forget', () => {
+  it('makes known bytes unknown again, and leaves bytes of pages never made unknown', () => {
+    const sh = new ShadowConfig();
+    sh.set(0x10, 4, 0xfe200000, ByteSource.Written);
+    sh.forget(0x10, 2);
+    expect(sh.get(0x10, 4)).toBeNull();
+    expect(sh.get(0x12, 2)).toBe(0xfe20);
+    expect(sh.sourceOf(0x10, 1)).toBe(ByteSource.Unknown);
+    sh.forget(0x800, 4);
+    expect(sh.get(0x800, 1)).toBeNull();
+    expect(sh.sourceOf(0x800, 4)).toBe(ByteSource.Unknown);
+  });
+});
