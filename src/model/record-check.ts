@@ -27,18 +27,30 @@ const CONFIG_HEX = /^(?:[0-9a-f]{2}|\.\.)*$/;
 const isInt = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const intOrNull = (v: unknown, min: number, max: number): boolean => v === null || isInt(v, min, max);
 const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+/** True when `v` nests no deeper than `max` levels (counted without recursion). */
+function shallow(v: unknown, max: number): boolean {
+  let level: unknown[] = [v];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > max) return false;
+    const next: unknown[] = [];
+    for (const x of level) if (x !== null && typeof x === 'object') next.push(...Object.values(x as object).slice(0, 64));
+    level = next;
+  }
+  return true;
+}
+
 /**
- * A field's value as a message quotes it: scalars as JSON (strings cut at 60 characters), arrays
- * and objects by kind only. Never JSON.stringify a structure from input: a value nested 5,000
- * levels deep overflows the stack (exit 70 where the record should be a counted skip).
+ * A field's value as a message quotes it: JSON, cut at 80 characters. A structure nested deeper
+ * than 8 levels is quoted by kind only: JSON.stringify of a value nested 5,000 levels deep
+ * overflows the stack (exit 70 where the record should be a counted skip).
  */
 function shown(v: unknown): string {
   if (v === undefined) return 'missing';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (v !== null && typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return v.length > 60 ? `${JSON.stringify(v.slice(0, 60))}...` : JSON.stringify(v);
-  return String(v);
+  if (v !== null && typeof v === 'object' && !shallow(v, 8)) return Array.isArray(v) ? `an array nested too deep to quote` : 'an object nested too deep to quote';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }
+
 const field = (t: string, k: string, v: unknown, want: string): string => `${t} record: field ${k} is ${shown(v)}, should be ${want}`;
 
 /** `(v & mask) === v` holds exactly for the integers 0..mask (mask = 2^k - 1 < 2^31): false for

@@ -61,7 +61,7 @@ const cases: Case[] = [
   { name: 'diff <capture> <a directory>', args: ['diff', capture, folder], code: 'INPUT_UNREADABLE', path: folder },
   { name: 'crosscheck <capture> <a directory>', args: ['crosscheck', capture, folder], code: 'INPUT_UNREADABLE', path: folder },
   { name: 'serve <a directory>', args: ['serve', folder, '--listen', '127.0.0.1:0'], code: 'INPUT_UNREADABLE', path: folder },
-  { name: 'boot-args --kernel <a directory>', args: ['boot-args', '--kernel', folder], code: 'INPUT_UNREADABLE', path: folder },
+  { name: 'boot-args --kernel <a directory>', args: ['boot-args', '--kernel', folder], code: 'INPUT_NOT_A_FILE', path: folder },
   { name: 'check --policy <a directory>', args: ['check', capture, '-p', folder], code: 'POLICY_INVALID', path: folder },
   // symbols
   { name: 'check --vmlinux <a dangling link>', args: ['check', capture, '-p', 'luo-default', '--vmlinux', dangling], code: 'SYMBOLS_FILE_UNREADABLE', path: dangling },

@@ -13,7 +13,7 @@ vi.setConfig({ testTimeout: 120_000 });
 const root = new URL('../../', import.meta.url).pathname;
 const bin = `${root}bin/cfgscope.js`;
 const capture = `${root}replays/qemu-6.1-q35-basic/kernel.capture.ndjson`;
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000 });
 const dir = mkdtempSync(join(tmpdir(), 'cfgscope-inc-'));
 
 const text = readFileSync(capture, 'utf8');
