@@ -4,6 +4,7 @@
 // finds the offset of the first error; the words of the message still come from JSON.parse.
 
 const WS = new Set([' ', '\t', '\n', '\r']);
+const MAX_DEPTH = 1000;
 
 /** Thrown inside the scanner to unwind to the top with the offset. */
 class SyntaxAt {
@@ -34,9 +35,19 @@ export function jsonErrorOffset(text: string): number {
     }
   };
 
+  // The scanner recurses per level: past MAX_DEPTH it stops there and names that offset (a text
+  // nested 100,000 deep overflowed the stack: exit 70 instead of POLICY_BAD_JSON). No policy nests
+  // more than a few levels.
+  let depth = 0;
   const value = (): void => {
     ws();
     const c = text[i];
+    if ((c === '{' || c === '[') && depth >= MAX_DEPTH) fail();
+    depth++;
+    try { container(c); } finally { depth--; }
+  };
+
+  const container = (c: string | undefined): void => {
     if (c === '{') {
       i++; ws();
       if (text[i] === '}') { i++; return; }

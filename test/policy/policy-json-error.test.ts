@@ -30,3 +30,10 @@ describe('jsonErrorOffset', () => {
     expect(lineColumn('ab\ncd', 4)).toEqual({ line: 2, column: 2 });
   });
 });
+
+describe('jsonErrorOffset on deep nesting', () => {
+  it('stops at 1000 levels with an offset instead of overflowing the stack (found by npm run fuzz)', () => {
+    const text = `${'['.repeat(100_000)}1${']'.repeat(100_000)}x`;
+    expect(jsonErrorOffset(text)).toBe(1000);
+  });
+});
