@@ -35,7 +35,7 @@ t0=$(date +%s%N)
 deb="$(ls "$LAB_CACHE/deb/${pkg}"_*.deb 2>/dev/null | head -n1 || true)"
 if [[ -z "$deb" ]]; then
     # A fresh machine (CI) may have no package lists yet.
-    apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]' || apt-get update -qq
+    apt-cache policy "$pkg" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null || apt-get update -qq
     log "downloading $pkg (about 860 MB)"
     (cd "$LAB_CACHE/deb" && apt-get download "$pkg$ver")
     deb="$(ls "$LAB_CACHE/deb/${pkg}"_*.deb | head -n1)"

@@ -65,10 +65,13 @@ printf '%s %s\n' "$kpkg" "$kver_pkg" >"$LAB_CACHE/kernel-package"
 # decompress from there (xz complains about the trailing bytes after the stream: ignored).
 if [[ ! -s "$LAB_CACHE/vmlinux" ]]; then
     log "extracting vmlinux from the bzImage"
-    off="$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kroot/boot/vmlinuz-$krel" | head -n1 | cut -d: -f1)"
+    off="$(LC_ALL=C grep -m1 -obUaP '\xfd7zXZ\x00' "$kroot/boot/vmlinuz-$krel" | cut -d: -f1)"
     [[ -n "$off" ]] || die "no xz stream in vmlinuz-$krel"
     tail -c +"$((off + 1))" "$kroot/boot/vmlinuz-$krel" | xz -dc >"$LAB_CACHE/vmlinux.tmp" 2>/dev/null || true
-    readelf -S "$LAB_CACHE/vmlinux.tmp" | grep -q '\.BTF' || die "extracted vmlinux has no .BTF"
+    # Not `readelf | grep -q`: under pipefail, grep -q exiting at the first match can SIGPIPE
+    # readelf, failing the pipeline although .BTF is there (CI, 2026-12-02).
+    sections="$(readelf -S "$LAB_CACHE/vmlinux.tmp")"
+    [[ "$sections" == *'.BTF '* ]] || die "extracted vmlinux has no .BTF"
     mv "$LAB_CACHE/vmlinux.tmp" "$LAB_CACHE/vmlinux"
 fi
 # The probe does NOT use these numbers (it casts through BTF in the guest); they are kept
