@@ -6,7 +6,7 @@ import { readBtf } from '../identity/btf.js';
 import { CfgscopeError } from '../model/errors.js';
 import { bootArgs, COMMAND_LINE_SIZE, structOffsets } from '../sources/boot-args.js';
 import { readKernelBtf } from '../sources/kernel-btf-file.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 
 interface BootArgsCliOptions {
   kernel: string;

@@ -15,7 +15,7 @@ import { parseListen } from '../server/listen-address.js';
 import type { ServedEvent } from '../server/wire-message.js';
 import { runCapture } from './capture-run.js';
 import { serveLiveCapture } from './capture-serve.js';
-import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
+import { EXIT_DATA, type CliIo, type CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';

@@ -6,7 +6,7 @@
 
 import type { InputFormat } from '../parsers/parser.js';
 import type { EndEvent } from '../pipeline/events.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-types.js';
 
 export function incompleteNote(file: string, format: InputFormat, trailer: EndEvent['trailer']): string | null {
   if (format.kind !== 'capture' && format.kind !== 'packed') return null;

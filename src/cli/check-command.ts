@@ -16,7 +16,7 @@ import { CheckNdjsonSink } from '../sinks/check-ndjson.js';
 import { CheckTextSink } from '../sinks/check-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';

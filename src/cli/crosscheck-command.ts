@@ -10,7 +10,7 @@ import { renderCrosscheckNdjson, renderCrosscheckText, unexplained } from '../cr
 import { CfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 import { SkipTally } from './skipped-report.js';
 
 export const EXIT_UNEXPLAINED = 1;

@@ -6,7 +6,7 @@ import { summarizeCapture, type SummaryOptions } from '../diff/access-summary.js
 import { diffSummaries, isEmptyDiff } from '../diff/diff-summaries.js';
 import { renderDiffNdjson, renderDiffText } from '../diff/diff-text.js';
 import { symbolizeDiff } from '../diff/symbolize-diff.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 import { SkipTally } from './skipped-report.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 

@@ -9,7 +9,7 @@ import { CAPTURE_ENCODINGS, CaptureWriter, encodingFor, type CaptureEncoding } f
 import { refuseOutputIsInput } from '../sinks/atomic-file.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { readAll, recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
-import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
+import { EXIT_DATA, type CliIo, type CliResult } from './cli-types.js';
 import { exitCodeFor, onInterrupt } from './interrupt.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { hasErrors, loadPolicies } from '../policy/load-policy.js';
 import { explainPolicy, formatProblem } from '../policy/policy-explain.js';
 import { BUILTIN_NAMES } from '../policy/builtin/index.js';
-import { EXIT_DATA, type CliIo, type CliResult } from './main.js';
+import { EXIT_DATA, type CliIo, type CliResult } from './cli-types.js';
 
 export function policyLintCommand(program: Command, io: CliIo, result: CliResult): void {
   const policy = program.command('policy').description('preservation policies (docs/policy.md)');

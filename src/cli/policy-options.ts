@@ -8,7 +8,7 @@ import { CfgscopeError } from '../model/errors.js';
 import { loadPolicies } from '../policy/load-policy.js';
 import { formatProblem } from '../policy/policy-explain.js';
 import { SEVERITIES, type Policy, type Severity } from '../policy/policy-types.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-types.js';
 
 /** commander option parser for a repeatable `--preserve 0000:3b:00.0`. */
 export function parseBdfArg(v: string, prev: string[] = []): string[] {

@@ -12,7 +12,7 @@ import { ReplayNdjsonSink } from '../sinks/replay-ndjson.js';
 import { ReplayTextSink } from '../sinks/replay-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';

@@ -15,7 +15,7 @@ import { refuseOutputIsInput, writeWholeFile } from '../sinks/atomic-file.js';
 import { renderJunit } from '../sinks/junit-report.js';
 import { renderEmail } from '../sinks/report-email.js';
 import { renderMarkdown } from '../sinks/report-markdown.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';

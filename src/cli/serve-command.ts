@@ -14,7 +14,7 @@ import { parseAllowedOrigin } from '../server/peer-check.js';
 import { serveEvents } from '../server/serve-events.js';
 import { resolveFormat } from '../sources/records-from-file.js';
 import { onInterrupt } from './interrupt.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';

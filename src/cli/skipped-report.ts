@@ -3,7 +3,7 @@
 
 import { printable } from '../model/escape-text.js';
 import type { SkippedRecord } from '../model/records.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-types.js';
 
 const EXAMPLES_PER_CODE = 3;
 

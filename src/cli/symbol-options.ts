@@ -8,7 +8,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import type { HeaderRecord } from '../model/records.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { Symbolizer } from '../symbols/symbolizer.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-types.js';
 
 export interface SymbolOptions { vmlinux?: string; modules?: string }
 

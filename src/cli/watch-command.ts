@@ -11,7 +11,7 @@ import { WatchClient } from '../watch/watch-client.js';
 import { WatchState } from '../watch/watch-state.js';
 import { watchUrl } from '../watch/watch-url.js';
 import { onInterrupt } from './interrupt.js';
-import type { CliIo, CliResult } from './main.js';
+import type { CliIo, CliResult } from './cli-types.js';
 import { parseBdfArg } from './policy-options.js';
 
 /** Skipped server messages said one by one before the count alone goes on. */

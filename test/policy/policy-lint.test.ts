@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { CommanderError } from 'commander';
-import { buildProgram, EXIT_USAGE, main, type CliResult } from '../../src/cli/main.js';
+import { EXIT_USAGE, type CliResult } from '../../src/cli/cli-types.js';
+import { buildProgram, main } from '../../src/cli/main.js';
 import { policyLintCommand } from '../../src/cli/policy-lint-command.js';
 import type { CliRun } from '../cli/run-cli.js';
 
