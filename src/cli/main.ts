@@ -13,6 +13,7 @@ import { crosscheckCommand } from './crosscheck-command.js';
 import { diffCommand } from './diff-command.js';
 import { describeFatal, isBrokenPipe } from './fatal.js';
 import { importCommand } from './import-command.js';
+import { packageVersion } from './package-version.js';
 import { policyLintCommand } from './policy-lint-command.js';
 import { reportCommand } from './report-command.js';
 import { replayCommand } from './replay-command.js';
@@ -27,6 +28,7 @@ const processIo: CliIo = {
 export function buildProgram(io: CliIo, result: CliResult): Command {
   const program = new Command('cfgscope')
     .description('Which kernel call site touched which PCI config-space register of which device, and was that allowed?')
+    .version(packageVersion(), '-V, --version', 'print cfgscope\'s version (package.json) and exit')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   importCommand(program, io, result);
