@@ -17,6 +17,7 @@ import { CheckTextSink } from '../sinks/check-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import type { CliIo, CliResult } from './cli-types.js';
+import { fileSourceOptions, inputFormatOption, retiredFormatOption, type InputFormatOptions } from './input-format-option.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
@@ -25,12 +26,11 @@ import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions 
 
 export const EXIT_VIOLATION = 1;
 
-interface CheckOptions extends SymbolOptions {
+interface CheckOptions extends SymbolOptions, InputFormatOptions {
   policy: string[];
   json?: boolean;
   failOn: Severity;
   devices?: string[];
-  format?: string;
   expected?: boolean;
   preserve?: string[];
 }
@@ -46,13 +46,14 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .option('--expected', 'also list writes the policy expects (with their justification)')
     .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
-    .option('-f, --format <kind>', 'input format instead of detecting it');
+    .addOption(inputFormatOption())
+    .addOption(retiredFormatOption('check', '--json for NDJSON'));
   addSymbolOptions(cmd)
     .action(async (file: string, opts: CheckOptions) => {
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
-      const sym = await openSymbolizer(opts, [file], io, opts.format);
+      const sym = await openSymbolizer(opts, [file], io, opts.inputFormat);
       const inventory = await inventoryFrom(opts.devices ?? []);
-      const format = await resolveFormat(file, opts);
+      const format = await resolveFormat(file, fileSourceOptions(opts));
       const out = SyncWriter.toFd(1);
       const write = (t: string): void => out.write(t);
       const sink = opts.json ? new CheckNdjsonSink(write) : new CheckTextSink(write, openPciIds(), opts.expected ?? false);

@@ -7,12 +7,13 @@ import { diffSummaries, isEmptyDiff } from '../diff/diff-summaries.js';
 import { renderDiffNdjson, renderDiffText } from '../diff/diff-text.js';
 import { symbolizeDiff } from '../diff/symbolize-diff.js';
 import type { CliIo, CliResult } from './cli-types.js';
+import { inputFormatOption, retiredFormatOption, type InputFormatOptions } from './input-format-option.js';
 import { SkipTally } from './skipped-report.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_DIFFERENT = 1;
 
-interface DiffOptions extends SymbolOptions { json?: boolean; ignorePhases?: boolean; format?: string }
+interface DiffOptions extends SymbolOptions, InputFormatOptions { json?: boolean; ignorePhases?: boolean }
 
 export function diffCommand(program: Command, io: CliIo, result: CliResult): void {
   const cmd = program.command('diff')
@@ -21,15 +22,16 @@ export function diffCommand(program: Command, io: CliIo, result: CliResult): voi
     .argument('<new>', 'capture (or raw trace) of the run after it')
     .option('--json', 'emit NDJSON: one object per difference, then diff-totals')
     .option('--ignore-phases', 'match accesses across phases (by device, call site and register only)')
-    .option('-f, --format <kind>', 'input format of both files instead of detecting it');
+    .addOption(inputFormatOption('input format of both files instead of detecting it'))
+    .addOption(retiredFormatOption('diff', '--json for NDJSON'));
   addSymbolOptions(cmd)
     .action(async (baseFile: string, newFile: string, opts: DiffOptions) => {
-      const sym = await openSymbolizer(opts, [baseFile, newFile], io, opts.format);
+      const sym = await openSymbolizer(opts, [baseFile, newFile], io, opts.inputFormat);
       const summarize = async (file: string) => {
         const skipped = new SkipTally();
         // Frames are kept only for --vmlinux: they are per device, phase and call site.
         const o: SummaryOptions = { ignorePhases: opts.ignorePhases ?? false, frames: sym !== null, onEvent: (e) => { if (e.kind === 'skipped') skipped.add(e.record); } };
-        if (opts.format) o.format = opts.format;
+        if (opts.inputFormat) o.format = opts.inputFormat;
         const s = await summarizeCapture(file, o);
         skipped.report(file, io);
         return s;

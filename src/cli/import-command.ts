@@ -10,13 +10,13 @@ import { refuseOutputIsInput } from '../sinks/atomic-file.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { readAll, recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './cli-types.js';
+import { fileSourceOptions, inputFormatOption, retiredFormatOption, type InputFormatOptions } from './input-format-option.js';
 import { exitCodeFor, onInterrupt } from './interrupt.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 
-interface ImportOptions {
+interface ImportOptions extends InputFormatOptions {
   output: string;
-  format?: string;
   devices?: string[];
   attribute?: string;
   strict?: boolean;
@@ -34,14 +34,15 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
     .argument('<input>', 'raw trace file')
     .requiredOption('-o, --output <capture>', 'capture file to write (NDJSON; packed when it ends in .cfgcap)')
     .option('--encoding <ndjson|packed>', 'capture encoding, whatever the file name (packed: a quarter of the size, read several times faster)', parseEncoding)
-    .option('-f, --format <kind>', 'input format instead of detecting it: ftrace, qemu, bpftrace, capture, packed')
+    .addOption(inputFormatOption())
+    .addOption(retiredFormatOption('import', 'the capture\'s encoding is --encoding ndjson|packed'))
     .option('-d, --devices <source>', 'add device identity: a device-side trace of the same run (e.g. QEMU\'s log), a capture, or sysfs[:path] (repeatable)', repeatable)
     .option('-a, --attribute <device trace>', 'give early-boot writes (function tracer, no arguments) their target and value by aligning with a device-side trace of the same run')
     .option('--strict', 'exit non-zero when any input line was skipped')
     .action(async (input: string, opts: ImportOptions) => {
       // Before anything is read: `import x.ndjson -o x.ndjson` would empty x.
       refuseOutputIsInput(opts.output, [input, opts.attribute, ...(opts.devices ?? []).filter((d) => d !== 'sysfs' && !d.startsWith('sysfs:'))]);
-      const format = await resolveFormat(input, opts);
+      const format = await resolveFormat(input, fileSourceOptions(opts));
       const devices: DeviceRecord[] = [];
       for (const spec of opts.devices ?? []) devices.push(...await loadDeviceRecords(spec));
       const attributor = opts.attribute ? new WriteAttributor(deviceWrites(await readAll(opts.attribute))) : null;

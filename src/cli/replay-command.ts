@@ -13,6 +13,7 @@ import { ReplayTextSink } from '../sinks/replay-text.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 import type { CliIo, CliResult } from './cli-types.js';
+import { fileSourceOptions, inputFormatOption, retiredFormatOption, type InputFormatOptions } from './input-format-option.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
@@ -20,9 +21,8 @@ import { warnIfIncomplete } from './capture-state.js';
 /** The capture `cfgscope replay` shows when given none: a real boot, see replays/README.md. */
 export const DEFAULT_REPLAY = fileURLToPath(new URL('../../replays/qemu-6.1-q35-basic/kernel.capture.ndjson', import.meta.url));
 
-interface ReplayOptions {
+interface ReplayOptions extends InputFormatOptions {
   json?: boolean;
-  format?: string;
   devices?: string[];
 }
 
@@ -31,7 +31,8 @@ export function replayCommand(program: Command, io: CliIo, _result: CliResult): 
     .description('replay captures (or raw traces) through the pipeline: writes per phase, device, register and call site')
     .argument('[capture...]', 'capture files or raw traces (default: the bundled real boot capture)')
     .option('--json', 'emit NDJSON instead of text')
-    .option('-f, --format <kind>', 'input format instead of detecting it')
+    .addOption(inputFormatOption())
+    .addOption(retiredFormatOption('replay', '--json for NDJSON'))
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .action(async (files: string[], opts: ReplayOptions) => {
       const inputs = files.length > 0 ? files : [DEFAULT_REPLAY];
@@ -41,7 +42,7 @@ export function replayCommand(program: Command, io: CliIo, _result: CliResult): 
       try {
         for (const file of inputs) {
           const inventory = await inventoryFrom(opts.devices ?? []);
-          const format = await resolveFormat(file, opts);
+          const format = await resolveFormat(file, fileSourceOptions(opts));
           const skipped = new SkipTally();
           let trailer: EndEvent['trailer'] = 'missing';
           const sink = opts.json ? new ReplayNdjsonSink(write) : new ReplayTextSink(write, names!);

@@ -16,6 +16,7 @@ import { renderJunit } from '../sinks/junit-report.js';
 import { renderEmail } from '../sinks/report-email.js';
 import { renderMarkdown } from '../sinks/report-markdown.js';
 import type { CliIo, CliResult } from './cli-types.js';
+import { inputFormatHint, inputFormatOption, type InputFormatOptions } from './input-format-option.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
@@ -25,18 +26,17 @@ import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions 
 export const REPORT_FORMATS = { markdown: renderMarkdown, email: renderEmail, junit: renderJunit } as const satisfies Record<string, (m: ReportModel) => string>;
 export type ReportFormat = keyof typeof REPORT_FORMATS;
 
-interface ReportOptions extends SymbolOptions {
+interface ReportOptions extends SymbolOptions, InputFormatOptions {
   policy: string[];
   preserve?: string[];
   format: ReportFormat;
   output?: string;
   devices?: string[];
-  inputFormat?: string;
 }
 
 
 function parseReportFormat(v: string): ReportFormat {
-  if (!Object.hasOwn(REPORT_FORMATS, v)) throw new InvalidArgumentError(`one of ${Object.keys(REPORT_FORMATS).join(', ')}`);
+  if (!Object.hasOwn(REPORT_FORMATS, v)) throw new InvalidArgumentError(`one of ${Object.keys(REPORT_FORMATS).join(', ')}${inputFormatHint(v)}`);
   return v as ReportFormat;
 }
 
@@ -49,7 +49,7 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
     .option('--format <format>', 'markdown (review tools), email (plain text, 72 columns), junit (CI test results)', parseReportFormat, 'markdown')
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
-    .option('--input-format <kind>', 'input format instead of detecting it');
+    .addOption(inputFormatOption());
   addSymbolOptions(cmd)
     .action(async (file: string, opts: ReportOptions) => {
       // Before anything is read: a report written over its capture or policy would destroy it.

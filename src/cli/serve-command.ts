@@ -13,17 +13,17 @@ import { DEFAULT_LISTEN, parseListen } from '../server/listen-address.js';
 import { parseAllowedOrigin } from '../server/peer-check.js';
 import { serveEvents } from '../server/serve-events.js';
 import { resolveFormat } from '../sources/records-from-file.js';
+import { fileSourceOptions, inputFormatOption, retiredFormatOption, type InputFormatOptions } from './input-format-option.js';
 import { onInterrupt } from './interrupt.js';
 import type { CliIo, CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 
-interface ServeOptions {
+interface ServeOptions extends InputFormatOptions {
   policy?: string[];
   preserve?: string[];
   devices?: string[];
-  format?: string;
   listen?: string;
   token?: string;
   speed?: number;
@@ -63,7 +63,8 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('-p, --policy <file|builtin>', 'policy file or builtin; repeat to compose, in order (none: accesses only)', repeatable)
     .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
-    .option('-f, --format <kind>', 'input format instead of detecting it')
+    .addOption(inputFormatOption())
+    .addOption(retiredFormatOption('serve'))
     .option('--listen <host:port>', `where to listen (default ${DEFAULT_LISTEN.host}:${DEFAULT_LISTEN.port}; non-loopback needs --token)`)
     .option('--token <T>', 'token clients must present (default: $CFGSCOPE_TOKEN)')
     .option('--speed <N>', 'replay N times faster than recorded, 0.001 to 1000000 (default 1: recorded speed)', parseSpeedArg)
@@ -77,7 +78,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       const token = opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null;
       const allowedOrigins = (opts.allowOrigin ?? []).map(parseAllowedOrigin);
       const policy = await policyForRun(opts.policy ?? [], opts.preserve ?? [], io, 'nothing was served');
-      const format = await resolveFormat(file, opts);
+      const format = await resolveFormat(file, fileSourceOptions(opts));
       const devices = opts.devices ?? [];
       const stream: CaptureStreamOptions = { file, format, policy, devices };
       const interrupt = onInterrupt();

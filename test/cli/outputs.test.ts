@@ -99,7 +99,7 @@ describe('a whole output replaces its target only when complete', () => {
     writeFileSync(out, 'precious\n');
     // The input fails once the output is open (a packed reader on an NDJSON file): the old code
     // closed the output with a trailer, replacing the file with a few bytes.
-    const r = run('import', capture, '-o', out, '--format', 'packed');
+    const r = run('import', capture, '-o', out, '--input-format', 'packed');
     expect(r.status).toBe(65);
     expect(r.stderr).toContain('PACKED_BAD_MAGIC');
     expect(readFileSync(out, 'utf8')).toBe('precious\n');

@@ -210,8 +210,8 @@ describe('a cut or damaged packed capture', () => {
     ]);
   });
 
-  it('--format packed on a file that is not packed is PACKED_BAD_MAGIC at line 1', async () => {
-    const r = await runCli('check', '--policy', 'luo-default', '--format', 'packed', src);
+  it('--input-format packed on a file that is not packed is PACKED_BAD_MAGIC at line 1', async () => {
+    const r = await runCli('check', '--policy', 'luo-default', '--input-format', 'packed', src);
     expect(r.code).toBe(65);
     expect(r.stderr).toContain(`${src}:1: PACKED_BAD_MAGIC`);
   });
