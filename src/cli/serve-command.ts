@@ -82,6 +82,9 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       const devices = opts.devices ?? [];
       const stream: CaptureStreamOptions = { file, format, policy, devices };
       const interrupt = onInterrupt();
+      // Subscribed before the "listening" line: a SIGINT/SIGTERM sent the moment serve says it
+      // listens (a supervisor, a test) closes it cleanly instead of killing it by the signal.
+      const stopped = firstValueFrom(interrupt.signal$);
       const server = await serveEvents({
         source: replayCapture(stream, speed),
         history: captureHistory(stream),
@@ -101,7 +104,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       void server.ended.then(() => {
         io.stderr(`cfgscope serve: ${file} replayed, ${server.stats().head} events; still serving (Ctrl-C to stop)\n`);
       });
-      await firstValueFrom(interrupt.signal$);
+      await stopped;
       await server.close();
       io.stderr(`cfgscope serve: ${interrupt.received ?? 'signal'}: closed\n`);
     });
