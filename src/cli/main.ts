@@ -12,6 +12,7 @@ import { checkCommand } from './check-command.js';
 import { crosscheckCommand } from './crosscheck-command.js';
 import { diffCommand } from './diff-command.js';
 import { describeFatal, isBrokenPipe } from './fatal.js';
+import { addHelpExamples } from './help-examples.js';
 import { importCommand } from './import-command.js';
 import { packageVersion } from './package-version.js';
 import { policyLintCommand } from './policy-lint-command.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   serveCommand(program, io, result);
   watchCommand(program, io, result);
   crosscheckCommand(program, io, result);
+  addHelpExamples(program);
   return program;
 }
 
