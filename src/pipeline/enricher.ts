@@ -178,9 +178,14 @@ export class Enricher {
       // All a read means to the roles: the first sight of a bridge's bus range.
       busNumbers = old === null && this.roles !== null && touchesBusNumbers(off, a.size) && mayBeBridge(dev.identity());
     }
+    if (a.op === 'r' && !this.filter.reads) {
+      if (busNumbers) this.roles!.refresh();
+      this.index++;
+      return null;
+    }
     const role = this.roles === null ? 'other' : this.roles.role(dev);
     if (busNumbers) this.roles!.refresh();
-    if (a.op === 'w' ? role === 'other' && !this.filter.otherWrites : !this.filter.reads) {
+    if (a.op === 'w' && role === 'other' && !this.filter.otherWrites) {
       this.index++;
       return null;
     }

@@ -220,8 +220,11 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
     out[i] = heldByte(h.byte(off + i), byteOf(val, i), byteOf(attrs.ro, i), byteOf(attrs.rw1c, i), byteOf(attrs.rw1s, i), byteOf(attrs.sc, i));
   }
   // Special ranges, byte by byte (an access may straddle a BAR and its neighbour).
+  // Only an SR-IOV BAR needs the byte's own name (its offset in the capability); a header range
+  // is told by offset alone, and an access that starts outside ECAP_SRIOV cannot reach its BARs.
+  const named = reg.base === 'ECAP_SRIOV';
   for (let i = 0; i < size;) {
-    const s = specialAt(layout.headerKind, i === 0 ? reg : layout.name(off + i, 1), off + i);
+    const s = specialAt(layout.headerKind, i === 0 || !named ? reg : layout.name(off + i, 1), off + i);
     if (!s) { i++; continue; }
     const span = s.kind === 'io-upper' ? 2 : 4;
     const end = Math.min(size, s.start + span - off);
@@ -239,10 +242,21 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
     }
     i = end;
   }
+  let all = 0;
+  let known = true;
   for (let i = 0; i < size; i++) {
     const b = out[i];
-    if (b === undefined) h.forget(off + i, 1);
-    else h.set(off + i, 1, b, how, epoch);
+    if (b === undefined) known = false;
+    else all += b * 2 ** (8 * i);
+  }
+  // Every byte known (the usual case): one store of the whole value, as the bytes one by one.
+  if (known) h.set(off, size, all, how, epoch);
+  else {
+    for (let i = 0; i < size; i++) {
+      const b = out[i];
+      if (b === undefined) h.forget(off + i, 1);
+      else h.set(off + i, 1, b, how, epoch);
+    }
   }
   if (pmReset || (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9 && byteOf(val, 0x9 - reg.rel) & 0x80)) {
     functionReset(h, layout, keep);
