@@ -11,7 +11,7 @@ import { ruleApplies } from '../policy/evaluate-write.js';
 import type { DeviceRef, WriteContext } from '../policy/findings.js';
 import { writeContextOf } from '../policy/findings.js';
 import { project } from '../policy/register-range.js';
-import { diffFields } from '../registers/fields.js';
+import { diffFields, fieldView, type FieldView } from '../registers/fields.js';
 import { headerKind } from '../registers/header.js';
 import { attributesOf, judgedAfter, type Attributes } from '../registers/write-semantics.js';
 
@@ -37,8 +37,9 @@ const sizeMask = (size: number): number => (size >= 4 ? 0xffffffff : 256 ** size
 
 /** A fresh verdict function for one run (its attribute cache is the run's). */
 export function unexplainedWrites(): (e: AccessEvent, p: CompiledPolicy) => UnexplainedWrite | null {
-  /** Per register location (one frozen object per layout, offset and width), its attributes. */
-  const attributes = new WeakMap<RegisterLocation, Attributes>();
+  /** Per register location (one frozen object per layout, offset and width), its attributes and
+   *  fields: its name is read once, not per write. */
+  const known = new WeakMap<RegisterLocation, { at: Attributes; view: FieldView | undefined }>();
   return (e, p) => {
     const a = e.access;
     const loc = e.loc;
@@ -70,15 +71,15 @@ export function unexplainedWrites(): (e: AccessEvent, p: CompiledPolicy) => Unex
     let change: UnexplainedWrite['change'] = 'unknown-old';
     let fields: string[] = [];
     if (e.old !== null && a.val !== null) {
-      let at = attributes.get(loc);
-      if (at === undefined) {
-        at = attributesOf(loc.name, a.size, headerKind(id.headerType));
-        attributes.set(loc, at);
+      let k = known.get(loc);
+      if (k === undefined) {
+        k = { at: attributesOf(loc.name, a.size, headerKind(id.headerType)), view: fieldView(loc.name, a.size) };
+        known.set(loc, k);
       }
-      const after = judgedAfter(at, e.old, a.val);
+      const after = judgedAfter(k.at, e.old, a.val);
       const moved = ((e.old ^ after) & uncovered) >>> 0;
       change = moved === 0 ? 'same' : 'changed';
-      if (moved !== 0) fields = diffFields(loc.name, (e.old & uncovered) >>> 0, (after & uncovered) >>> 0, a.size).map((c) => c.text);
+      if (moved !== 0 && k.view !== undefined) fields = diffFields(k.view, (e.old & uncovered) >>> 0, (after & uncovered) >>> 0, a.size).map((c) => c.text);
     }
     return {
       kind: 'unexplained', device: { bdf: e.device.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },

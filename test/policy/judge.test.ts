@@ -79,4 +79,13 @@ describe('judge(event, compiled policy)', async () => {
     // From another call site the same write is no business of that expect rule.
     expect(judge({ ...e, callSite: 'some_driver_probe' }, luoDefault)).toEqual([]);
   });
+
+  it('a header register whose name begins like a capability\'s meets the header rules', async () => {
+    // The rule index used to take a capability name out of the register name with /^E?CAP/, so a
+    // write to CAPABILITIES (0x34) met no header rule (test/fixtures/policies/capability-pointer.json).
+    const p = compilePolicy((await loadPolicies([`${new URL('../fixtures/policies/capability-pointer.json', import.meta.url).pathname}`])).policy);
+    const e = event(nvme, 'preserved', { bus: 2, devfn: 0, off: 0x34, size: 1, val: 0x40 }, 0x40, 'some_driver_probe');
+    expect(e.loc).toMatchObject({ name: 'CAPABILITIES', space: 'header', capId: -1 });
+    expect((judge(e, p) as Finding[]).map((f) => `${f.verdict} ${f.rule.id} ${f.register}`)).toEqual(['violation cap-pointer CAPABILITIES']);
+  });
 });
