@@ -166,6 +166,11 @@ export class Inventory {
     return { changed: () => this.shared.changes.drain(set) };
   }
 
+  /** How many devices the stream has named so far. */
+  get size(): number {
+    return this.devices.size;
+  }
+
   /** Every device, by segment, bus and devfn. The same array until a device is added: do not modify it. */
   all(): readonly DeviceState[] {
     this.sorted ??= [...this.devices.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);

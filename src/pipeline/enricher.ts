@@ -60,6 +60,8 @@ export class Enricher {
   private lastSeg = -1;
   private lastBus = -1;
   private lastDevfn = -1;
+  /** inventory.size when the roles last heard of a new device. */
+  private devicesSeen = 0;
   private readonly before: OldValue = { value: null, from: ByteSource.Unknown, stale: false, fresh: false };
 
   constructor(opts: EnrichOptions, private readonly emit: (e: PipelineEvent) => void) {
@@ -132,6 +134,12 @@ export class Enricher {
       this.lastSeg = a.seg;
       this.lastBus = a.bus;
       this.lastDevfn = a.devfn;
+      // A device the stream names for the first time may be one the policy protects (by its
+      // address) or the VF of a PF: its role is known before its first access is judged.
+      if (this.roles !== null && this.inventory.size !== this.devicesSeen) {
+        this.devicesSeen = this.inventory.size;
+        this.roles.refresh();
+      }
     }
     // The layout and old value as they are before this access (a later refresh would see this
     // access's bytes).
