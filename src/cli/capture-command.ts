@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseBdf } from '../model/bdf.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
-import type { PipelineEvent } from '../pipeline/events.js';
+import type { PipelineEvent } from '../model/events.js';
 import { SEVERITIES, type Severity } from '../policy/policy-types.js';
 import { refuseOutputIsInput } from '../sinks/atomic-file.js';
 import { LiveFindingsSink } from '../sinks/live-findings.js';

@@ -12,10 +12,9 @@ import { CAPTURE_FORMAT, CAPTURE_VERSION, type CaptureCounts, type CaptureRecord
 import { StackTable } from '../model/stack-table.js';
 import type { ParseContext } from '../parsers/parser.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
-import { enrichAndCheck } from '../pipeline/enrich-and-check.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
-import { judgeAccesses } from '../pipeline/judge-accesses.js';
-import type { PipelineEvent } from '../pipeline/events.js';
+import { enrichAndJudge } from '../pipeline/enrich-and-judge.js';
+import type { PipelineEvent } from '../model/events.js';
 import type { Policy } from '../policy/policy-types.js';
 import { CaptureWriter } from '../sinks/capture-writer.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
@@ -113,8 +112,7 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
   const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label)), boot$, live$, trailer$).pipe(filter(onRecord));
   const inventory = new Inventory();
   const events$: Observable<PipelineEvent | CheckEvent> = !opts.policy ? records$.pipe(enrichAccesses({ inventory }))
-    : opts.keepAccesses ? records$.pipe(enrichAccesses({ inventory }), judgeAccesses(opts.policy, inventory))
-      : records$.pipe(enrichAndCheck(opts.policy, inventory));
+    : records$.pipe(enrichAndJudge(opts.policy, { inventory, accesses: opts.keepAccesses === true }));
 
   let signal: NodeJS.Signals | null = null;
   const onSignal = (s: NodeJS.Signals): void => {

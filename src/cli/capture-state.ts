@@ -5,7 +5,7 @@
 // its `end` object (`trailer`: complete, incomplete or missing).
 
 import type { InputFormat } from '../parsers/parser.js';
-import type { EndEvent } from '../pipeline/events.js';
+import type { EndEvent } from '../model/events.js';
 import type { CliIo } from './cli-types.js';
 
 export function incompleteNote(file: string, format: InputFormat, trailer: EndEvent['trailer']): string | null {

@@ -8,8 +8,8 @@ import { lastValueFrom, tap, type OperatorFunction } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
-import type { EndEvent } from '../pipeline/events.js';
-import { enrichAndCheck } from '../pipeline/enrich-and-check.js';
+import type { EndEvent } from '../model/events.js';
+import { enrichAndJudge } from '../pipeline/enrich-and-judge.js';
 import { symbolizeFindings } from '../pipeline/symbolize-findings.js';
 import { SEVERITIES, type Severity } from '../policy/policy-types.js';
 import { CheckNdjsonSink } from '../sinks/check-ndjson.js';
@@ -73,7 +73,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
       };
       try {
         const symbolize: OperatorFunction<CheckEvent, CheckEvent> = sym ? symbolizeFindings(sym) : (s) => s;
-        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndCheck(policy, inventory), symbolize, tap(onEvent)), { defaultValue: null });
+        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndJudge(policy, { inventory }), symbolize, tap(onEvent)), { defaultValue: null });
       } finally {
         out.flush();
         sym?.close();

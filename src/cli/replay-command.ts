@@ -6,7 +6,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import type { Command } from 'commander';
 import { inventoryFrom } from '../identity/device-records.js';
 import { openPciIds } from '../identity/pci-ids.js';
-import type { EndEvent } from '../pipeline/events.js';
+import type { EndEvent } from '../model/events.js';
 import { replayPipeline } from '../pipeline/replay-pipeline.js';
 import { ReplayNdjsonSink } from '../sinks/replay-ndjson.js';
 import { ReplayTextSink } from '../sinks/replay-text.js';

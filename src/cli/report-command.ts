@@ -6,7 +6,7 @@
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { inventoryFrom } from '../identity/device-records.js';
-import type { EndEvent } from '../pipeline/events.js';
+import type { EndEvent } from '../model/events.js';
 import { resolveFormat } from '../sources/records-from-file.js';
 import { buildReport } from '../report/build-report.js';
 import { symbolizeReport } from '../report/symbolize-report.js';

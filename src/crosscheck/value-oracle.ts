@@ -13,7 +13,7 @@
 import { formatBdf } from '../model/bdf.js';
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
 import { Inventory } from '../identity/inventory.js';
-import { accessEnricher } from '../pipeline/enrich-accesses.js';
+import { Enricher } from '../pipeline/enricher.js';
 import { crosscheck } from './crosscheck-accesses.js';
 
 export type Verdict = 'agree' | 'unknown' | 'disagree';
@@ -104,7 +104,7 @@ function placeReads(kernel: readonly CaptureRecord[], device: readonly CaptureRe
 export function valueOracle(kernel: readonly CaptureRecord[], device: readonly CaptureRecord[]): OracleResult {
   const { placed, firmware } = placeReads(kernel, device);
   const inventory = new Inventory();
-  const enricher = accessEnricher({ inventory }, () => {});
+  const enricher = new Enricher({ inventory }, () => {});
   const out: OracleResult = { agree: 0, unknown: 0, disagree: 0, firmware, reads: [] };
   const answer = (at: CaptureRecord | null): void => {
     for (const { d, k, untraced } of placed.get(at) ?? []) {

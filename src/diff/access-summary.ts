@@ -9,7 +9,7 @@ import { parseBdf } from '../model/bdf.js';
 import { frameFunction } from '../parsers/accessors.js';
 import { callSiteIndex, stacklessSite } from '../pipeline/call-site.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
-import type { AccessEvent, PipelineEvent } from '../pipeline/events.js';
+import type { AccessEvent, PipelineEvent } from '../model/events.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
 
 /** The device an access went to: BDF plus vendor:device, so a different card at the same address is another device. */

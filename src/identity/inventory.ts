@@ -3,6 +3,7 @@
 // One inventory per pipeline run: replay and live never share one.
 
 import { bdfFromKey, bdfKey, parseBdf } from '../model/bdf.js';
+import type { DeviceContext } from '../model/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import { ShadowConfig } from '../model/shadow-config.js';
 import { compileLayout, type CompiledLayout } from '../registers/layout.js';
@@ -15,8 +16,13 @@ interface Shared {
   changes: DeviceChanges<DeviceState>;
 }
 
-export class DeviceState {
+export class DeviceState implements DeviceContext {
   readonly shadow = new ShadowConfig();
+  readonly seg: number;
+  readonly bus: number;
+  readonly devfn: number;
+  /** `0000:01:00.0`, made once here: for display and for the records that name devices. */
+  readonly bdf: string;
   /** Identity given by a device record (sysfs, a device-side capture, the capture itself). */
   given: DeviceRecord | null = null;
   private merged: DeviceRecord | null = null;
@@ -29,7 +35,12 @@ export class DeviceState {
   /** See DeviceChanges.note. */
   noted = -1;
 
-  constructor(readonly bdf: string, private readonly shared: Shared = { layouts: new LayoutCache(), changes: new DeviceChanges() }) {}
+  constructor(readonly key: number, private readonly shared: Shared = { layouts: new LayoutCache(), changes: new DeviceChanges() }) {
+    this.seg = Math.floor(key / 65536);
+    this.bus = (key >> 8) & 0xff;
+    this.devfn = key & 0xff;
+    this.bdf = bdfFromKey(key);
+  }
 
   give(rec: DeviceRecord): void {
     this.announced = true;
@@ -132,7 +143,7 @@ export class Inventory {
     const key = bdfKey(seg, bus, devfn);
     let s = this.devices.get(key);
     if (!s) {
-      s = new DeviceState(bdfFromKey(key), this.shared);
+      s = new DeviceState(key, this.shared);
       this.shared.changes.note(s);
       this.devices.set(key, s);
       this.sorted = null;
@@ -153,6 +164,11 @@ export class Inventory {
   watchChanges(): { changed: () => DeviceState[] } {
     const set = this.shared.changes.watch(this.devices.values());
     return { changed: () => this.shared.changes.drain(set) };
+  }
+
+  /** How many devices the stream has named so far. */
+  get size(): number {
+    return this.devices.size;
   }
 
   /** Every device, by segment, bus and devfn. The same array until a device is added: do not modify it. */

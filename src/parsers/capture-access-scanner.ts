@@ -68,6 +68,11 @@ export class AccessLineScanner {
   /** The last string read in each field (comm, layer, fn, ...): consecutive records mostly repeat
    *  them, and comparing against it needs no hashing. */
   private readonly last: string[] = ['', '', '', '', '', ''];
+  /** Whether the last access scan() returned is inside the format's ranges, told from the values
+   *  as they were read (a few integer tests, no second pass over the record). When false the
+   *  caller asks model/record-check.ts accessProblem, which decides and names the field; when
+   *  true accessProblem would say null (test/parsers/capture-access-scanner.test.ts). */
+  inRange = false;
 
   /** The record on bytes [start, end) of `buf` (no newline), or null when it is not exactly in
    *  the writer's access or nested shape. */
@@ -133,6 +138,16 @@ export class AccessLineScanner {
     p = this.bool(this.lit(p, K_KNOWN));
     const known = this.num === 1;
     if (p === -1 || layer === null) return null;
+    let inRange = (size === 1 || size === 2 || size === 4)
+      && (known
+        ? seg !== null && (seg & 0xffff) === seg && bus !== null && (bus & 0xff) === bus && devfn !== null && (devfn & 0xff) === devfn
+          && off !== null && (off & 0xfff) === off && off + size <= 4096
+          && (val === null || (size === 4 ? val >>> 0 === val : (val & (size === 1 ? 0xff : 0xffff)) === val))
+        : seg === null && bus === null && devfn === null && off === null && val === null)
+      && (ts === null || ts - ts === 0)
+      && (cpu === null || ((cpu | 0) === cpu && cpu >= 0)) && (pid === null || ((pid | 0) === pid && pid >= 0))
+      && (ret === null || (ret | 0) === ret) && (stack === null || stack >>> 0 === stack)
+      && (layer === 'bus' || layer === 'device' || layer === 'user' || layer === 'raw' || layer === 'acpi' || layer === 'early');
     // Key order follows the line, so the record re-serialises to the same bytes.
     const r: AccessRecord = model === undefined
       ? { t: 'access', ts, cpu, pid, comm, op, seg, bus, devfn, off, size: size as 1 | 2 | 4, val, ret, layer: layer as Layer, fn, stack, known }
@@ -143,9 +158,11 @@ export class AccessLineScanner {
       if (r.line === undefined && (q = this.lit(p, K_LINE)) !== -1) {
         p = this.number(q);
         r.line = this.num;
+        if (this.num >>> 0 !== this.num) inRange = false;
       } else if (r.attributed === undefined && (q = this.lit(p, K_ATTRIBUTED)) !== -1) {
         p = this.string(q, 4);
         r.attributed = this.str as 'device-log';
+        if (this.str !== 'device-log') inRange = false;
       } else if (r.sizeGuessed === undefined && (q = this.lit(p, K_SIZE_GUESSED)) !== -1) {
         p = this.bool(q);
         r.sizeGuessed = this.num === 1;
@@ -158,6 +175,7 @@ export class AccessLineScanner {
         return null;
       }
     }
+    this.inRange = inRange;
     return this.closed(p) ? r : null;
   }
 

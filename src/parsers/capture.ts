@@ -49,7 +49,7 @@ class CaptureParser implements LineParser {
       const r = this.scanner.scan(buf, start, end);
       if (r) {
         this.lineNo = no;
-        const problem = r.t === 'access' ? accessProblem(r as AccessRecord) : nestedProblem(r as NestedRecord);
+        const problem = r.t === 'access' ? (this.scanner.inRange ? null : accessProblem(r as AccessRecord)) : nestedProblem(r as NestedRecord);
         if (problem !== null) return this.bad('CAPTURE_BAD_RECORD', problem, buf.toString('utf8', start, end), no);
         return this.emit(r);
       }

@@ -5,7 +5,7 @@
 
 import { Observable, type OperatorFunction } from 'rxjs';
 import { hexValue } from '../model/hex.js';
-import type { AccessEvent, PhaseRef, PipelineEvent } from './events.js';
+import type { AccessEvent, PhaseRef, PipelineEvent } from '../model/events.js';
 
 /** At most this many distinct old -> new pairs are kept per row; the rest are counted. */
 export const MAX_TRANSITIONS = 6;

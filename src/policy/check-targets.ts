@@ -2,17 +2,17 @@
 // mask (e.g. "ATS enabled with this STU"). The value is what the shadow config knows; unknown is
 // reported as such, not assumed.
 
-import type { Inventory } from '../identity/inventory.js';
-import type { RoleMap } from './device-roles.js';
+import type { DeviceState } from '../identity/inventory.js';
+import type { Role } from '../model/events.js';
 import { ruleApplies } from './evaluate-write.js';
 import type { TargetFinding } from './findings.js';
 import type { Rule } from './policy-types.js';
 import { registerRange } from './register-range.js';
 
-export function* checkTargets(rules: readonly Rule[], inventory: Inventory, roles: RoleMap): Generator<TargetFinding> {
+export function* checkTargets(rules: readonly Rule[], devices: readonly DeviceState[], roleOf: (d: DeviceState) => Role): Generator<TargetFinding> {
   if (rules.length === 0) return;
-  for (const dev of inventory.all()) {
-    const role = roles.role(dev.bdf);
+  for (const dev of devices) {
+    const role = roleOf(dev);
     const id = dev.identity();
     for (const r of rules) {
       if (!ruleApplies(r, role)) continue;

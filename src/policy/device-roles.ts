@@ -3,11 +3,11 @@
 // its root port), and the PF of a preserved VF. Recomputed only when identity or bus numbers change.
 
 import type { Inventory, DeviceState } from '../identity/inventory.js';
-import { parseBdf } from '../model/bdf.js';
+import type { Role } from '../model/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { DeviceSelector } from './policy-types.js';
 
-export type Role = 'preserved' | 'depended' | 'other';
+export type { Role };
 
 export function matchesSelector(sel: DeviceSelector, d: DeviceRecord): boolean {
   if (sel.bdf !== undefined && sel.bdf !== d.bdf) return false;
@@ -42,7 +42,7 @@ interface Seen {
  * devices, bridges and PFs kept here. The roles are the ones a full walk would give.
  */
 export class RoleMap {
-  private readonly roles = new Map<string, Role>();
+  private readonly roles = new Map<DeviceState, Role>();
   private started = false;
   /** Counts changes of the roles: a caller that keeps a device's role may keep it while this stays the same. */
   generation = 0;
@@ -82,18 +82,17 @@ export class RoleMap {
     if (all || moved.length > 0) this.generation++;
   }
 
-  role(bdf: string): Role {
+  role(dev: DeviceState): Role {
     if (!this.started) this.refresh();
-    return this.roles.get(bdf) ?? 'other';
+    return this.roles.get(dev) ?? 'other';
   }
 
   private look(dev: DeviceState): Seen {
     const id = dev.identity();
-    const at = parseBdf(dev.bdf)!;
     const cap = id.ecaps?.find((c) => c.id === SRIOV);
     const sh = dev.shadow;
     return {
-      seg: at.seg, bus: at.bus,
+      seg: dev.seg, bus: dev.bus,
       preserved: this.preserved.some((sel) => matchesSelector(sel, id)),
       range: isBridge(id) ? busRange(dev) : null,
       sriov: cap ? `${cap.off} ${sh.get(cap.off + 0x10, 2)} ${sh.get(cap.off + 0x14, 2)} ${sh.get(cap.off + 0x16, 2)}` : null,
@@ -136,11 +135,11 @@ export class RoleMap {
   }
 
   private setRole(dev: DeviceState, role: Role): void {
-    if (role === 'other') this.roles.delete(dev.bdf); else this.roles.set(dev.bdf, role);
+    if (role === 'other') this.roles.delete(dev); else this.roles.set(dev, role);
   }
 
   private deriveAll(): void {
-    const pfs = [...this.pfs].sort((a, b) => (a.bdf < b.bdf ? -1 : 1));
+    const pfs = [...this.pfs].sort((a, b) => a.key - b.key);
     this.pfDepended = new Set();
     for (const p of this.preservedDevices) {
       const pf = physicalFunctionOf(p, pfs);
@@ -177,8 +176,7 @@ const SRIOV = 0x10;
  * VF Stride at ECAP_SRIOV+0x14/+0x16, NumVFs at +0x10) include this function's routing id.
  */
 function physicalFunctionOf(vf: DeviceState, devices: readonly DeviceState[]): DeviceState | null {
-  const v = parseBdf(vf.bdf)!;
-  const rid = (v.bus << 8) | v.devfn;
+  const rid = (vf.bus << 8) | vf.devfn;
   for (const pf of devices) {
     const cap = pf.identity().ecaps?.find((c) => c.id === SRIOV);
     if (!cap || pf === vf) continue;
@@ -186,9 +184,8 @@ function physicalFunctionOf(vf: DeviceState, devices: readonly DeviceState[]): D
     const first = pf.shadow.get(cap.off + 0x14, 2);
     const stride = pf.shadow.get(cap.off + 0x16, 2);
     if (num === null || first === null || stride === null || num === 0) continue;
-    const p = parseBdf(pf.bdf)!;
-    if (p.seg !== v.seg) continue;
-    const base = ((p.bus << 8) | p.devfn) + first;
+    if (pf.seg !== vf.seg) continue;
+    const base = ((pf.bus << 8) | pf.devfn) + first;
     const k = stride === 0 ? (rid === base ? 0 : -1) : (rid - base) / stride;
     if (Number.isInteger(k) && k >= 0 && k < num) return pf;
   }

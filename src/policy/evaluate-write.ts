@@ -3,7 +3,7 @@
 // clears are clears, a self-clearing bit written 0 stays 0: registers/write-semantics.ts), and whether an expect
 // rule explains it. Pure: the caller supplies the device identity, role and the write's context.
 
-import type { AccessEvent } from '../pipeline/events.js';
+import type { AccessEvent } from '../model/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import type { Role } from './device-roles.js';
 import type { Change, Finding } from './findings.js';

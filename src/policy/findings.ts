@@ -1,7 +1,7 @@
 // What checking a capture against a policy produces: one finding per (write, rule) that the policy
 // has something to say about. Findings are records: replay and live emit the same ones.
 
-import type { AccessEvent } from '../pipeline/events.js';
+import type { AccessEvent } from '../model/events.js';
 import type { Severity, RuleKind } from './policy-types.js';
 
 /** How a write relates to the bits a rule protects. */

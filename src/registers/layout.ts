@@ -67,7 +67,7 @@ function headerName(t: HeaderTable, off: number, size: number): RegisterName | u
   const name = rel ? `${hit.reg.name}+${hex(rel)}` : hit.reg.name;
   return {
     name, base: hit.reg.name, rel, instance: 0, mnemonic: hit.reg.mnemonic, exact: hit.exact,
-    setpci: hit.exact ? name : `${name}${widthSuffix(size)}`, space: 'header', off, size,
+    setpci: hit.exact ? name : `${name}${widthSuffix(size)}`, space: 'header', capId: -1, off, size,
   };
 }
 
@@ -81,13 +81,13 @@ function capRegionName(r: Region, off: number, size: number): RegisterName {
     name: `${base}+${hex(rel)}${at}`, base, rel, instance: r.instance, mnemonic: hit?.reg.mnemonic,
     // An access running past the capability's end is not one register, whatever the table says.
     exact: (hit?.exact ?? false) && off + size <= r.end,
-    setpci: `${base}+${hex(rel)}${widthSuffix(size)}${at}`, space, off, size,
+    setpci: `${base}+${hex(rel)}${widthSuffix(size)}${at}`, space, capId: r.cap.def.id, off, size,
   };
 }
 
 const rawName = (off: number, size: number): RegisterName => ({
   name: hex(off), base: '', rel: off, instance: 0, mnemonic: undefined, exact: false,
-  setpci: `${hex(off)}${widthSuffix(size)}`, space: 'unknown', off, size,
+  setpci: `${hex(off)}${widthSuffix(size)}`, space: 'unknown', capId: -1, off, size,
 });
 
 /** Memo rows are kept in chunks of this many offsets, made on first use: a device whose trace

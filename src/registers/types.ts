@@ -47,6 +47,8 @@ export interface RegisterName {
   /** A register expression setpci itself accepts: `COMMAND`, `CAP_EXP+0x8.w`, `CAP_VNDR+0x4.w@1`. */
   readonly setpci: string;
   readonly space: Space;
+  /** Capability id in `space` ('cap' / 'ecap'); -1 in the header or outside any capability. */
+  readonly capId: number;
   readonly off: number;
   readonly size: number;
 }

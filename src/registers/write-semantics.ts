@@ -215,13 +215,53 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
   // function (PCI PM spec 1.2 5.4.1, D3hot -> D0 is D0 Uninitialized).
   const pmReset = reg.base === 'CAP_PM' && reg.rel <= 0x4 && reg.rel + size > 0x4 && (byteOf(val, 0x4 - reg.rel) & 0x3) === 0
     && ((h.byte(off + 0x4 - reg.rel) ?? 0) & 0xb) === 0x3 && h.byte(off + 0x4 - reg.rel) !== undefined;
+  if (sp === undefined && !specialPast(layout, reg, off, size)) plainWrite(h, attrs, off, size, val, how, epoch);
+  else specialWrite(h, layout, reg, attrs, off, size, val, how, epoch, floors);
+  if (pmReset || (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9 && byteOf(val, 0x9 - reg.rel) & 0x80)) {
+    functionReset(h, layout, keep);
+  }
+}
+
+/** Whether a byte after the first of an access is in a special range. Only an SR-IOV BAR needs
+ *  the byte's own name (its offset in the capability); a header range is told by offset alone,
+ *  and an access that starts outside ECAP_SRIOV cannot reach its BARs. */
+function specialPast(layout: CompiledLayout, reg: RegisterName, off: number, size: number): boolean {
+  const named = reg.base === 'ECAP_SRIOV';
+  for (let i = 1; i < size; i++) if (specialAt(layout.headerKind, named ? layout.name(off + i, 1) : reg, off + i) !== undefined) return true;
+  return false;
+}
+
+/** A write no byte of which is in a special range (the usual one: COMMAND, a capability's
+ *  control register): each byte by its attributes; every byte known is one store of the value. */
+function plainWrite(h: HeldBytes, attrs: Attributes, off: number, size: number, val: number, how: number, epoch: number): void {
+  let all = 0;
+  for (let i = 0; i < size; i++) {
+    const b = heldByte(h.byte(off + i), byteOf(val, i), byteOf(attrs.ro, i), byteOf(attrs.rw1c, i), byteOf(attrs.rw1s, i), byteOf(attrs.sc, i));
+    if (b === undefined) {
+      // A byte that depends on an unknown old value: byte by byte, as the general case does.
+      for (let j = 0; j < size; j++) {
+        const x = heldByte(h.byte(off + j), byteOf(val, j), byteOf(attrs.ro, j), byteOf(attrs.rw1c, j), byteOf(attrs.rw1s, j), byteOf(attrs.sc, j));
+        if (x === undefined) h.forget(off + j, 1);
+        else h.set(off + j, 1, x, how, epoch);
+      }
+      return;
+    }
+    all += b * 2 ** (8 * i);
+  }
+  h.set(off, size, all, how, epoch);
+}
+
+/** A write with a byte in a special range (a BAR, the expansion ROM, a window's upper half). */
+function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, attrs: Attributes,
+  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>): void {
   const out: (number | undefined)[] = new Array<number | undefined>(size);
   for (let i = 0; i < size; i++) {
     out[i] = heldByte(h.byte(off + i), byteOf(val, i), byteOf(attrs.ro, i), byteOf(attrs.rw1c, i), byteOf(attrs.rw1s, i), byteOf(attrs.sc, i));
   }
   // Special ranges, byte by byte (an access may straddle a BAR and its neighbour).
+  const named = reg.base === 'ECAP_SRIOV';
   for (let i = 0; i < size;) {
-    const s = specialAt(layout.headerKind, i === 0 ? reg : layout.name(off + i, 1), off + i);
+    const s = specialAt(layout.headerKind, i === 0 || !named ? reg : layout.name(off + i, 1), off + i);
     if (!s) { i++; continue; }
     const span = s.kind === 'io-upper' ? 2 : 4;
     const end = Math.min(size, s.start + span - off);
@@ -239,13 +279,21 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
     }
     i = end;
   }
+  let all = 0;
+  let known = true;
   for (let i = 0; i < size; i++) {
     const b = out[i];
-    if (b === undefined) h.forget(off + i, 1);
-    else h.set(off + i, 1, b, how, epoch);
+    if (b === undefined) known = false;
+    else all += b * 2 ** (8 * i);
   }
-  if (pmReset || (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9 && byteOf(val, 0x9 - reg.rel) & 0x80)) {
-    functionReset(h, layout, keep);
+  // Every byte known (the usual case): one store of the whole value, as the bytes one by one.
+  if (known) h.set(off, size, all, how, epoch);
+  else {
+    for (let i = 0; i < size; i++) {
+      const b = out[i];
+      if (b === undefined) h.forget(off + i, 1);
+      else h.set(off + i, 1, b, how, epoch);
+    }
   }
 }
 

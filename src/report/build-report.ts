@@ -1,9 +1,8 @@
 // One capture + one composed policy -> the report model: the same pipeline as `check`
-// (recordsFromFile -> enrichAccesses -> checkPolicy), plus the writes the policy is silent about.
+// (recordsFromFile -> enrichAndJudge), plus the writes the policy is silent about.
 
 import { lastValueFrom, tap } from 'rxjs';
 import { Inventory } from '../identity/inventory.js';
-import { enrichAccesses } from '../pipeline/enrich-accesses.js';
 import { RoleMap } from '../policy/device-roles.js';
 import { ruleApplies } from '../policy/evaluate-write.js';
 import { registerRange } from '../policy/register-range.js';
@@ -32,7 +31,7 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
   const format = await resolveFormat(file, opts.format ? { format: opts.format } : {});
   const rules = policy.rules.map((r) => ({ id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source, register: r.register.text }));
   const builder = new ReportBuilder(opts.name ?? file, { sources: policy.sources, rules: policy.rules.length, preserved: describeSelectors(policy) }, rules);
-  const events = recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), reportEvents(policy, inventory), tap((e) => {
+  const events = recordsFromFile(file, format).pipe(reportEvents(policy, inventory), tap((e) => {
     opts.onEvent?.(e);
     builder.handle(e);
   }));
@@ -40,7 +39,7 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
   // Protected devices with no write at all belong in the report too: "untouched" is a result.
   const roles = new RoleMap(inventory, policy.preserved);
   for (const s of inventory.all()) {
-    const role = roles.role(s.bdf);
+    const role = roles.role(s);
     if (role === 'other') continue;
     const id = s.identity();
     // A rule judges this device when it applies to its role and the device has its register.

@@ -1,22 +1,19 @@
 // The writes a policy is silent about: a known write to a protected (preserved or depended) device
 // that changes bits no applicable rule covers, or, its old value unknown, writes a register no
-// applicable rule mentions at all. checkPolicy emits findings only when a rule matches, so without
+// applicable rule mentions at all. The judge emits findings only when a rule matches, so without
 // this a write the policy never thought of would look like a pass; a justification report must
-// list it for the patch author to explain. Runs after enrichAccesses,
-// next to checkPolicy (see reportEvents), with the same RoleMap, RuleIndex and rule semantics.
+// list it for the patch author to explain. A further verdict on each judged write (enrichAndJudge's
+// `extra`): the same event, roles, rule index and rule placement as the judge's.
 
-import { Observable, type OperatorFunction } from 'rxjs';
-import type { Inventory } from '../identity/inventory.js';
-import { RoleMap } from '../policy/device-roles.js';
+import type { AccessEvent, RegisterLocation } from '../model/events.js';
+import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import { ruleApplies } from '../policy/evaluate-write.js';
 import type { DeviceRef, WriteContext } from '../policy/findings.js';
 import { writeContextOf } from '../policy/findings.js';
-import type { Policy } from '../policy/policy-types.js';
-import { project, registerRange } from '../policy/register-range.js';
-import { RuleIndex } from '../policy/rule-index.js';
-import { diffFields } from '../registers/fields.js';
-import { attributesOf, judgedAfter } from '../registers/write-semantics.js';
-import type { AccessEvent, PipelineEvent } from '../pipeline/events.js';
+import { project } from '../policy/register-range.js';
+import { diffFields, fieldView, type FieldView } from '../registers/fields.js';
+import { headerKind } from '../registers/header.js';
+import { attributesOf, judgedAfter, type Attributes } from '../registers/write-semantics.js';
 
 export interface UnexplainedWrite extends WriteContext {
   kind: 'unexplained';
@@ -36,69 +33,58 @@ export interface UnexplainedWrite extends WriteContext {
   fields: string[];
 }
 
-/** PRIMARY_BUS, SECONDARY_BUS, SUBORDINATE_BUS: 0x18-0x1a. Same trigger as checkPolicy's. */
-const touchesBusNumbers = (e: AccessEvent): boolean => e.access.off !== null && e.access.off <= 0x1a && e.access.off + e.access.size > 0x18;
-
 const sizeMask = (size: number): number => (size >= 4 ? 0xffffffff : 256 ** size - 1);
 
-export function unexplainedWrites(policy: Policy, inventory: Inventory): OperatorFunction<PipelineEvent, UnexplainedWrite> {
-  return (source) => new Observable<UnexplainedWrite>((subscriber) => {
-    // Own role map and index per subscription: nothing shared with checkPolicy or another run.
-    const roles = new RoleMap(inventory, policy.preserved);
-    const index = new RuleIndex(policy.rules);
+/** A fresh verdict function for one run (its attribute cache is the run's). */
+export function unexplainedWrites(): (e: AccessEvent, p: CompiledPolicy) => UnexplainedWrite | null {
+  /** Per register location (one frozen object per layout, offset and width), its attributes and
+   *  fields: its name is read once, not per write. */
+  const known = new WeakMap<RegisterLocation, { at: Attributes; view: FieldView | undefined }>();
+  return (e, p) => {
+    const a = e.access;
+    const loc = e.loc;
+    const id = e.id;
+    const role = e.role;
+    if (a.op !== 'w' || e.device === null || loc === null || id === null || role === 'other') return null;
+    const off = loc.off;
+    let covered = 0;
+    let mentioned = false;
     // Target rules count as mentioning their register: "ends as" judges every write to it.
-    const targets = policy.rules.filter((r) => r.kind === 'target');
-
-    const onWrite = (e: AccessEvent): void => {
-      const a = e.access;
-      if (!a.known || e.bdf === null || a.off === null) return;
-      const role = roles.role(e.bdf);
-      if (role === 'other') return;
-      const id = inventory.state(a.seg!, a.bus!, a.devfn!).identity();
-      let covered = 0;
-      let mentioned = false;
-      for (const rule of [...index.candidates(e), ...targets]) {
+    for (const list of [p.index.candidates(loc), p.index.targetRules]) {
+      for (const rule of list) {
         if (!ruleApplies(rule, role)) continue;
-        const range = registerRange(rule.register, id);
+        const range = p.placement.range(rule, id);
         if (range === null) continue;
         if (range === 'any') { covered = sizeMask(a.size); break; }
         // The rule's mask, moved from its register's coordinates into the access's.
-        const p = project(rule.mask, range[0], range[1] - range[0], a.off, a.off + a.size);
-        if (p.covered !== 0) mentioned = true;
-        covered = (covered | p.value) >>> 0;
+        const pr = project(rule.mask, range[0], range[1] - range[0], off, off + a.size);
+        if (pr.covered !== 0) mentioned = true;
+        covered = (covered | pr.value) >>> 0;
       }
-      const uncovered = (sizeMask(a.size) & ~covered) >>> 0;
-      if (uncovered === 0) return;
-      // Old value unknown on a register some rule covers in part: that rule's finding already
-      // shows this write (`? -> new`); listing it again for bits such as a read-only table size
-      // would bury the writes nobody thought of.
-      if ((e.old === null || a.val === null) && mentioned) return;
-      const reg = e.register ?? `0x${a.off.toString(16)}`;
-      let change: UnexplainedWrite['change'] = 'unknown-old';
-      let fields: string[] = [];
-      if (e.old !== null && a.val !== null) {
-        const after = judgedAfter(attributesOf(reg, a.size), e.old, a.val);
-        const moved = ((e.old ^ after) & uncovered) >>> 0;
-        change = moved === 0 ? 'same' : 'changed';
-        fields = diffFields(reg, (e.old & uncovered) >>> 0, (after & uncovered) >>> 0, a.size).map((c) => c.text);
+    }
+    const uncovered = (sizeMask(a.size) & ~covered) >>> 0;
+    if (uncovered === 0) return null;
+    // Old value unknown on a register some rule covers in part: that rule's finding already
+    // shows this write (`? -> new`); listing it again for bits such as a read-only table size
+    // would bury the writes nobody thought of.
+    if ((e.old === null || a.val === null) && mentioned) return null;
+    let change: UnexplainedWrite['change'] = 'unknown-old';
+    let fields: string[] = [];
+    if (e.old !== null && a.val !== null) {
+      let k = known.get(loc);
+      if (k === undefined) {
+        k = { at: attributesOf(loc.name, a.size, headerKind(id.headerType)), view: fieldView(loc.name, a.size) };
+        known.set(loc, k);
       }
-      subscriber.next({
-        kind: 'unexplained', device: { bdf: e.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
-        register: reg, width: a.size, uncovered, old: e.old, new: a.val, oldStale: e.oldStale && e.old !== null, change, fields,
-        ...writeContextOf(e),
-      });
+      const after = judgedAfter(k.at, e.old, a.val);
+      const moved = ((e.old ^ after) & uncovered) >>> 0;
+      change = moved === 0 ? 'same' : 'changed';
+      if (moved !== 0 && k.view !== undefined) fields = diffFields(k.view, (e.old & uncovered) >>> 0, (after & uncovered) >>> 0, a.size).map((c) => c.text);
+    }
+    return {
+      kind: 'unexplained', device: { bdf: e.device.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role },
+      register: loc.name, width: a.size, uncovered, old: e.old, new: a.val, oldStale: e.oldStale && e.old !== null, change, fields,
+      ...writeContextOf(e),
     };
-
-    return source.subscribe({
-      next(e) {
-        if (e.kind === 'device') roles.refresh();
-        if (e.kind !== 'access') return;
-        if (e.access.op === 'w') onWrite(e);
-        // Roles follow bus numbers exactly as checkPolicy's do: judged before, refreshed after.
-        if (touchesBusNumbers(e) && (e.access.op === 'w' || (e.old === null && e.access.val !== null))) roles.refresh();
-      },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    });
-  });
+  };
 }

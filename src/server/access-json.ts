@@ -5,7 +5,7 @@
 // (test/server/wire-message.test.ts compares them over every capture in replays/). One per server:
 // the caches hold only what its stream's events refer to.
 
-import type { AccessEvent, PhaseRef } from '../pipeline/events.js';
+import type { AccessEvent, PhaseRef } from '../model/events.js';
 
 /** A JSON primitive as JSON.stringify writes it. */
 function prim(x: string | number | boolean | null): string {

@@ -9,8 +9,7 @@ import { inventoryFrom } from '../identity/device-records.js';
 import { isCfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import type { InputFormat } from '../parsers/parser.js';
-import { enrichAccesses } from '../pipeline/enrich-accesses.js';
-import { judgeAccesses } from '../pipeline/judge-accesses.js';
+import { enrichAndJudge } from '../pipeline/enrich-and-judge.js';
 import type { Policy } from '../policy/policy-types.js';
 import { recordChunks } from '../sources/record-chunks.js';
 import type { ServedEvent } from './wire-message.js';
@@ -52,7 +51,7 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
     }
     out.push(e);
   };
-  const sub = input.pipe(enrichAccesses({ inventory }), judgeAccesses(o.policy, inventory))
+  const sub = input.pipe(enrichAndJudge(o.policy, { inventory, accesses: true }))
     .subscribe({ next: onEvent, error: (e: unknown) => { failed = failure(e); } });
   const take = (): ServedEvent[] => { const b = out; out = []; return b; };
   try {

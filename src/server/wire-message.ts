@@ -3,7 +3,7 @@
 // (text-frames.ts: no per-client encoding or framing), so the filter keys (type, device,
 // severity, verdict) are kept beside it instead of re-parsed.
 
-import type { AccessEvent } from '../pipeline/events.js';
+import type { AccessEvent } from '../model/events.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { Severity } from '../policy/policy-types.js';
 import type { AccessJson } from './access-json.js';

@@ -5,7 +5,7 @@
 // control characters and newlines cannot act on a terminal or start a line of their own.
 
 import type { DeviceRecord, HeaderRecord } from '../model/records.js';
-import type { EndEvent } from '../pipeline/events.js';
+import type { EndEvent } from '../model/events.js';
 import type { PhaseSummary, SummaryEvent, WriteRow } from '../pipeline/summarize-phases.js';
 import { reconcileCounts } from '../crosscheck/reconcile-counts.js';
 import { printable as p } from '../model/escape-text.js';

@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaptureRecord } from '../../src/model/records.js';
+import { accessProblem } from '../../src/model/record-check.js';
+import type { AccessRecord } from '../../src/model/records.js';
 import { AccessLineScanner } from '../../src/parsers/capture-access-scanner.js';
 import { captureFormat } from '../../src/parsers/capture.js';
 import { StackTable } from '../../src/model/stack-table.js';
@@ -116,5 +118,40 @@ describe('lines the scanner does not read exactly fall back to JSON.parse, with 
     const lines = text.split('\n');
     expect(recs.map((r) => JSON.stringify(r))).toEqual(lines.map((l) => JSON.stringify(JSON.parse(l))));
     expect(recs.find((r) => r.t === 'access' && r.comm === 'ü-ü')).toBeDefined();
+  });
+});
+
+describe('the scanner\'s range test agrees with record-check\'s accessProblem', () => {
+  // The scanner tells in-range accesses from the values as it reads them, so that check need not
+  // run accessProblem on every access; a record it calls out of range goes through accessProblem,
+  // which decides. Every field at and past each edge of its range, known and unknown accesses.
+  const edges = ['-1', '-0', '0', '0.5', '1', '2', '3', '4', '255', '256', '4092', '4093', '4095', '4096', '65535', '65536',
+    '2147483647', '2147483648', '4294967295', '4294967296', '1e400', '-1e400', 'null', '"1"'];
+  const fields = ['ts', 'cpu', 'pid', 'seg', 'bus', 'devfn', 'off', 'size', 'val', 'ret', 'stack', 'line'];
+  const unknown = '{"t":"access","ts":null,"cpu":0,"pid":1,"comm":"swapper/0","op":"w","seg":null,"bus":null,"devfn":null,"off":null,"size":2,"val":null,"ret":null,"layer":"bus","fn":null,"stack":null,"known":false,"line":3}';
+  const lines: string[] = [];
+  for (const base of [ACCESS, ACCESS.replace('"size":4', '"size":1'), ACCESS.replace('"size":4', '"size":2'), unknown]) {
+    for (const f of fields) for (const v of edges) lines.push(base.replace(new RegExp(`"${f}":[^,}]+`), `"${f}":${v}`));
+    for (const layer of ['bus', 'device', 'user', 'raw', 'acpi', 'early', 'function', 'BUS']) lines.push(base.replace('"layer":"bus"', `"layer":"${layer}"`));
+    lines.push(base.replace('}', ',"attributed":"device-log"}'), base.replace('}', ',"attributed":"kernel"}'));
+    lines.push(base.replace('"known":', '"seg":0,"known":').replace(/"seg":[^,]+,/, ''));
+  }
+
+  it(`on ${lines.length} lines`, () => {
+    const scanner = new AccessLineScanner();
+    let scanned = 0;
+    let outOfRange = 0;
+    for (const line of lines) {
+      const r = scanner.scanText(line);
+      if (r === null || r.t !== 'access') continue;
+      scanned++;
+      const problem = accessProblem(r as AccessRecord);
+      if (problem !== null) outOfRange++;
+      expect({ line, inRange: scanner.inRange }).toEqual({ line, inRange: problem === null });
+    }
+    // The cases reach both answers, many times each.
+    expect(scanned).toBeGreaterThan(500);
+    expect(outOfRange).toBeGreaterThan(200);
+    expect(scanned - outOfRange).toBeGreaterThan(100);
   });
 });

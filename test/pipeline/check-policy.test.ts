@@ -113,3 +113,18 @@ describe('target rules on the real capture (test/fixtures/policies/targets.json)
     expect(r.status).toBe(1);
   });
 });
+
+describe('a device preserved by its address that the trace never enumerates', () => {
+  // The bpftrace probe attached after boot (replays/qemu-6.1-bpftrace): 0000:02:00.0 is never
+  // enumerated in this trace, but __pci_set_master writes its COMMAND. The roles used to be
+  // looked at only when a device record came or a bridge's bus numbers moved, so a device first
+  // named later had no role until then and this write went unjudged (0 violations).
+  it('is judged from its first access', () => {
+    const r = spawnSync(process.execPath, [bin, 'check', `${root}replays/qemu-6.1-bpftrace/probe-phases.capture.ndjson`, '--json',
+      '--policy', 'luo-busmaster', '--preserve', '0000:02:00.0'], { encoding: 'utf8' });
+    const findings = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === 'finding') as unknown as Finding[];
+    expect(findings.map((f) => `${f.verdict} ${f.rule.id} ${f.device.bdf} ${f.device.role} ${f.register} ${f.old!.toString(16)}->${f.new!.toString(16)} @${f.callSite} #${f.index}`))
+      .toEqual(['violation bus-master 0000:02:00.0 preserved COMMAND 103->107 @__pci_set_master+93 #65']);
+    expect(r.status).toBe(1);
+  });
+});

@@ -5,7 +5,7 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { AccessRecord, CaptureRecord } from '../../src/model/records.js';
 import { enrichAccesses } from '../../src/pipeline/enrich-accesses.js';
-import type { PipelineEvent } from '../../src/pipeline/events.js';
+import type { PipelineEvent } from '../../src/model/events.js';
 import { summarizePhases, type SummaryEvent } from '../../src/pipeline/summarize-phases.js';
 
 const scheduler = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));

@@ -1,12 +1,11 @@
-// Marble tests of the report's stage (reportEvents = checkPolicy + unexplainedWrites). Values are
-// real writes of the bundled capture, hand-converted (see test/pipeline/check-policy.marble.test.ts
+// Marble tests of the report's stage (reportEvents = enrichAndJudge + unexplainedWrites). Values are
+// real writes of the bundled capture, hand-converted (see test/pipeline/enrich-and-judge.marble.test.ts
 // for the same devices); the policy is the real luo-busmaster builtin.
 import { describe, expect, it } from 'vitest';
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Inventory } from '../../src/identity/inventory.js';
 import type { AccessRecord, CaptureRecord, DeviceRecord } from '../../src/model/records.js';
-import { enrichAccesses } from '../../src/pipeline/enrich-accesses.js';
 import { loadPolicies } from '../../src/policy/load-policy.js';
 import { reportEvents, type ReportEvent } from '../../src/report/report-events.js';
 
@@ -42,7 +41,7 @@ describe('reportEvents (marbles)', async () => {
   policy.preserved.push({ bdf: '0000:02:00.0' });
   const run = (src: Observable<CaptureRecord>): Observable<string> => {
     const inventory = new Inventory();
-    return src.pipe(enrichAccesses({ inventory }), reportEvents(policy, inventory), map(summary));
+    return src.pipe(reportEvents(policy, inventory), map(summary));
   };
   const values = { a: rootPort, b: nvme, x: stacks[0]!, y: stacks[1]!, z: stacks[2]!, r: read, R: readSet, w: setMaster, i: intx, l: latency };
 

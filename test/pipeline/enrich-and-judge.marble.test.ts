@@ -1,12 +1,12 @@
-// Marble tests of the checkPolicy operator. Values are real writes of the bundled capture
+// Marble tests of enrichAndJudge, the one enrich -> judge operator. Values are real writes of the bundled capture
 // (serial.log lines cited), hand-converted; the policy is the real luo-busmaster builtin.
 import { describe, expect, it } from 'vitest';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Inventory } from '../../src/identity/inventory.js';
 import type { AccessRecord, CaptureRecord, DeviceRecord } from '../../src/model/records.js';
-import { checkPolicy, type CheckEvent } from '../../src/pipeline/check-policy.js';
-import { enrichAccesses } from '../../src/pipeline/enrich-accesses.js';
+import type { CheckEvent } from '../../src/pipeline/check-policy.js';
+import { enrichAndJudge } from '../../src/pipeline/enrich-and-judge.js';
 import { loadPolicies } from '../../src/policy/load-policy.js';
 
 const scheduler = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -28,12 +28,12 @@ const summary = (e: CheckEvent): string => {
   }
 };
 
-describe('checkPolicy (marbles)', async () => {
+describe('enrichAndJudge (marbles)', async () => {
   const { policy } = await loadPolicies(['luo-busmaster']);
   policy.preserved.push({ bdf: '0000:02:00.0' });
   const run = (src: import('rxjs').Observable<CaptureRecord>) => {
     const inventory = new Inventory();
-    return src.pipe(enrichAccesses({ inventory }), checkPolicy(policy, inventory), map(summary));
+    return src.pipe(enrichAndJudge(policy, { inventory }), map(summary));
   };
 
   it('empty input: totals and end only', () => {

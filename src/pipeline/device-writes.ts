@@ -1,0 +1,85 @@
+// What the enricher does to the device model per access with a value: a read stores the bytes it
+// saw, a write stores what the device holds after it (registers/write-semantics.ts applyWrite:
+// read-only bits kept, RW1C cleared, BAR size bits, resets), and a secondary bus reset resets
+// every function below the bridge. Keeps the per-run caches that make this cheap per access.
+
+import type { DeviceState, Inventory } from '../identity/inventory.js';
+import { ByteSource } from '../model/shadow-config.js';
+import type { HeaderKind } from '../registers/header.js';
+import type { CompiledLayout } from '../registers/layout.js';
+import type { RegisterName } from '../registers/types.js';
+import { applyWrite, attributesOf, functionReset, resetsBelow, type Attributes, type BarFacts } from '../registers/write-semantics.js';
+
+export class DeviceWrites {
+  /** Per register name (layouts keep one object per offset and width), its bits' attributes. */
+  private readonly attributes = new WeakMap<RegisterName, Attributes>();
+  /** Per device, per BAR, the lowest bit known to be read-write (applyWrite's BarFacts). */
+  private readonly barFloors = new WeakMap<DeviceState, Map<number, BarFacts>>();
+  /** Per device, a bit per config byte ever known: a byte a write or reset made unknown again
+   *  (BAR sizing, FLR) that a read brings back is no news for the identity or layout. */
+  private readonly seen = new WeakMap<DeviceState, Uint8Array>();
+
+  constructor(private readonly inventory: Inventory) {}
+
+  /** Whether a read brings bytes never known before (bounded: 4096 per device). */
+  firstSight(d: DeviceState, off: number, size: number): boolean {
+    let bits = this.seen.get(d);
+    if (!bits) {
+      bits = new Uint8Array(512);
+      this.seen.set(d, bits);
+    }
+    let news = false;
+    for (let b = off; b < off + size && b < 4096; b++) {
+      const m = 1 << (b & 7);
+      if ((bits[b >> 3]! & m) === 0) { bits[b >> 3]! |= m; news = true; }
+    }
+    return news;
+  }
+
+  /** A known write of `val` at `reg` (`mayCover`: bytes past `size` a device-side write of
+   *  unlogged width may also have covered). `epoch` counts unattributed writes so far. */
+  write(dev: DeviceState, layout: CompiledLayout, reg: RegisterName, val: number, mayCover: number, epoch: number): void {
+    const off = reg.off;
+    const size = reg.size;
+    applyWrite(dev.shadow, layout, reg, this.attributesFor(reg, layout.headerKind), off, size, val, ByteSource.Written, epoch, this.floorsOf(dev), this.keepOf);
+    // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
+    // stays known, any other may have changed.
+    for (let i = size; i < size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
+    if (resetsBelow(layout, off, size, val)) this.resetBelow(dev);
+  }
+
+  /** Secondary bus reset: every function on the buses below the bridge is reset (all of them
+   *  when the bridge's bus range is unknown). */
+  private resetBelow(bridge: DeviceState): void {
+    const sec = bridge.shadow.byte(0x19);
+    const sub = bridge.shadow.byte(0x1a);
+    for (const d of this.inventory.all()) {
+      if (d === bridge) continue;
+      if (sec === undefined || sub === undefined || (d.seg === bridge.seg && d.bus >= sec && d.bus <= sub)) {
+        functionReset(d.shadow, d.namer(), this.keepOf);
+        d.shadowChanged();
+      }
+    }
+  }
+
+  /** Whether a reset leaves a byte known: read-only as a whole, by the cached attributes. */
+  private readonly keepOf = (l: CompiledLayout, off: number): boolean => this.attributesFor(l.name(off, 1), l.headerKind).ro === 0xff;
+
+  private floorsOf(d: DeviceState): Map<number, BarFacts> {
+    let m = this.barFloors.get(d);
+    if (!m) {
+      m = new Map();
+      this.barFloors.set(d, m);
+    }
+    return m;
+  }
+
+  private attributesFor(reg: RegisterName, kind: HeaderKind): Attributes {
+    let at = this.attributes.get(reg);
+    if (at === undefined) {
+      at = attributesOf(reg, reg.size, kind);
+      this.attributes.set(reg, at);
+    }
+    return at;
+  }
+}
