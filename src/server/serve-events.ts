@@ -187,7 +187,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     sessions.set(ws, s);
     const closeInternal = (): void => closeWith(ws, CLOSE_INTERNAL, 'internal error');
     ws.on('message', guarded((data: RawData, isBinary: boolean) => onMessage(ws, s, data, isBinary), closeInternal));
-    ws.on('pong', () => { s.alive = true; });
+    ws.on('pong', () => s.ponged());
     ws.on('close', guarded(() => onClose(ws, s), () => undefined));
     s.sendControl(hello());
   };
