@@ -3,8 +3,7 @@
 // has the same seq however it is read. A failing input ends the stream with an `error` event at
 // the same place on every read.
 
-import { Observable, Subject } from 'rxjs';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { defer, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
 import { isCfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
@@ -12,6 +11,8 @@ import type { InputFormat } from '../parsers/parser.js';
 import { enrichAndJudge } from '../pipeline/enrich-and-judge.js';
 import type { Policy } from '../policy/policy-types.js';
 import { recordChunks } from '../sources/record-chunks.js';
+import { pace, ReplayClock } from './pace.js';
+import { pulled } from './pulled.js';
 import type { ServedEvent } from './wire-message.js';
 
 export interface CaptureStreamOptions {
@@ -34,7 +35,12 @@ function failure(e: unknown): ServedEvent {
     : { kind: 'error', code: 'INPUT_READ_FAILED', message: (e as Error).message };
 }
 
-/** Every event of one pass over the file, in batches (one per chunk read). */
+/**
+ * Every event of one pass over the file, in batches (one per chunk read), a chunk read only when
+ * the consumer asks (the replay's pacing, a client's catch-up: both may be slow). The pipeline's
+ * stages are operators over one record stream; the records of each pulled chunk are pushed into
+ * them (`input`) and what they emit for it is the chunk's batch.
+ */
 export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<ServedEvent[]> {
   const inventory = await inventoryFrom(o.devices);
   const input = new Subject<CaptureRecord>();
@@ -86,45 +92,10 @@ export function captureHistory(o: CaptureStreamOptions): (from: number) => Async
 }
 
 /**
- * The file replayed: accesses released at their recorded `ts` divided by `speed` (relative to the
- * first timed access), or as fast as the file reads when `speed` is 0 (yielding between chunks,
- * so clients are served while it runs). Emitted in batches: what is due at once (what a timer
- * wake-up releases, or a chunk when `speed` is 0), released before any wait, so the server writes
- * each client once per batch and no event waits for a later one. Unsubscribing stops reading.
+ * The file replayed at `speed` (pace.ts; 0 = as fast as it reads): one pass, pulled a chunk's batch
+ * at a time once the previous one is released (pulled.ts), so memory holds one chunk however
+ * slow the replay. Emitted in batches: what is due at once. Unsubscribing stops reading.
  */
-export function replayCapture(o: CaptureStreamOptions, speed: number): Observable<readonly ServedEvent[]> {
-  return new Observable<readonly ServedEvent[]>((subscriber) => {
-    const stop = new AbortController();
-    (async () => {
-      let t0: number | null = null;
-      let w0 = 0;
-      let due: ServedEvent[] = [];
-      const release = (): void => {
-        if (due.length === 0 || stop.signal.aborted) return;
-        const b = due;
-        due = [];
-        subscriber.next(b);
-      };
-      for await (const batch of capturePass(o)) {
-        for (const e of batch) {
-          if (speed > 0 && e.kind === 'access' && e.access.ts !== null) {
-            if (t0 === null) { t0 = e.access.ts; w0 = performance.now(); }
-            const wait = w0 + ((e.access.ts - t0) * 1000) / speed - performance.now();
-            if (wait > 0) {
-              release();
-              await sleep(wait, undefined, { signal: stop.signal });
-            }
-          }
-          if (stop.signal.aborted) return;
-          due.push(e);
-        }
-        release();
-        if (speed === 0) await nextTurn(undefined, { signal: stop.signal });
-      }
-      subscriber.complete();
-    })().catch((e: unknown) => {
-      if (!stop.signal.aborted) subscriber.error(e);
-    });
-    return () => stop.abort();
-  });
+export function replayCapture(o: CaptureStreamOptions, speed: number, scheduler?: SchedulerLike): Observable<readonly ServedEvent[]> {
+  return defer(() => pulled(() => capturePass(o), pace(new ReplayClock(speed, scheduler))));
 }

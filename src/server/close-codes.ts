@@ -1,7 +1,7 @@
-// Websocket close codes (docs/protocol.md). 1001, 1009 and 1011 are RFC 6455's; ws sends 1009 itself
-// when a client message exceeds maxPayload.
-
-import type { WebSocket } from 'ws';
+// The websocket close codes (docs/protocol.md, "Close codes"): the one table the server closes
+// with, `cfgscope watch` reads (src/watch/watch-client.ts) and the page reads (the server serves
+// it as /js/close-codes.js, page-modules.ts). 1001, 1009 and 1011 are RFC 6455's; ws sends 1009
+// itself when a client message exceeds maxPayload. Plain data, no imports: it is sent as it is.
 
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_TOO_BIG = 1009;
@@ -12,11 +12,17 @@ export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_UNKNOWN_TYPE = 4404;
 export const CLOSE_BAD_FIELD = 4422;
 
-/** A close frame's reason is at most 123 bytes (RFC 6455); a longer one would make ws throw. */
-export function closeWith(ws: WebSocket, code: number, reason: string): void {
-  // At most 123 characters first: trimming a long reason (a client's 64 KiB string quoted in it)
-  // one character at a time, measuring each time, took seconds of the event loop.
-  let r = reason.slice(0, 123);
-  while (Buffer.byteLength(r) > 123) r = r.slice(0, -1);
-  ws.close(code, r);
-}
+/** What a close refused: the token (give another), or a message (the client's own fault). */
+export type Refused = 'token' | 'message';
+
+/**
+ * Closes after which a client reconnecting would be refused the same way, so it should stop:
+ * code, what was refused, and what the close means, worded for the client's user.
+ */
+export const FATAL_CLOSES: readonly (readonly [code: number, refused: Refused, what: string])[] = [
+  [CLOSE_UNAUTHORIZED, 'token', 'missing or wrong token'],
+  [CLOSE_MALFORMED, 'message', 'the server rejected a malformed message'],
+  [CLOSE_UNKNOWN_TYPE, 'message', 'the server does not know a message type'],
+  [CLOSE_BAD_FIELD, 'message', 'the server rejected a subscription field'],
+  [CLOSE_TOO_BIG, 'message', 'a message was too large for the server'],
+];

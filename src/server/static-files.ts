@@ -28,6 +28,18 @@ export function resolveWebPath(root: string, pathname: string): string | null {
   return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
 }
 
+/** A page module made by the server (page-modules.ts), with the headers a file of web/ gets. */
+export function sendModule(text: string, head: boolean, res: ServerResponse, extraHeaders: Record<string, string>): void {
+  res.writeHead(200, {
+    'Content-Type': TYPES['.js']!,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    ...extraHeaders,
+  });
+  res.end(head ? undefined : text);
+}
+
 export async function sendStatic(root: string, pathname: string, head: boolean, res: ServerResponse, extraHeaders: Record<string, string>): Promise<void> {
   const file = resolveWebPath(root, pathname);
   const st = file ? await stat(file).catch(() => null) : null;

@@ -1,13 +1,12 @@
 // The websocket's event messages (docs/protocol.md): one JSON object per pipeline or check event,
-// numbered by the server. Built once per event, as the websocket frame every client is sent
-// (text-frames.ts: no per-client encoding or framing), so the filter keys (type, device,
-// severity, verdict) are kept beside it instead of re-parsed.
+// numbered by the server. Serialised once per published batch, as the UTF-8 bytes every client is
+// sent (ws frames them per client, without copying them), so the filter keys (type, device,
+// severity, verdict) are kept beside them instead of re-parsed.
 
 import type { AccessEvent } from '../model/events.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { Severity } from '../policy/policy-types.js';
 import type { AccessJson } from './access-json.js';
-import { frameText, textFrames } from './text-frames.js';
 
 /** What a served stream carries: every pipeline event, accesses included, and what the policy said. */
 export type ServedEvent = AccessEvent | CheckEvent | StreamFailure;
@@ -33,21 +32,36 @@ export interface WireEvent {
   readonly bdf: string | null;
   readonly severity: Severity | null;
   readonly verdict: string | null;
-  /** The websocket text frame (header and UTF-8 JSON), the same bytes for every client. */
-  readonly frame: Buffer;
-  /** The JSON message (decoded from the frame when asked: only the frame is kept). */
+  /** The JSON message as UTF-8, the same bytes for every client (a view of its batch's Buffer). */
+  readonly data: Buffer;
+  /** The JSON message (decoded from `data` when asked: only the bytes are kept). */
   readonly text: string;
 }
 
-class FramedEvent implements WireEvent {
+class SerialisedEvent implements WireEvent {
   constructor(
     readonly seq: number, readonly type: EventType, readonly bdf: string | null,
-    readonly severity: Severity | null, readonly verdict: string | null, readonly frame: Buffer,
+    readonly severity: Severity | null, readonly verdict: string | null, readonly data: Buffer,
   ) {}
 
   get text(): string {
-    return frameText(this.frame);
+    return this.data.toString('utf8');
   }
+}
+
+/** The texts encoded into one Buffer, one after the other; each text's bytes are a view of it. */
+function utf8Views(texts: readonly string[]): Buffer[] {
+  let bytes = 0;
+  for (const t of texts) bytes += Buffer.byteLength(t);
+  const buf = Buffer.allocUnsafe(bytes);
+  const views: Buffer[] = [];
+  let at = 0;
+  for (const t of texts) {
+    const n = buf.write(t, at, 'utf8');
+    views.push(buf.subarray(at, at + n));
+    at += n;
+  }
+  return views;
 }
 
 type Body = Record<string, unknown>;
@@ -106,16 +120,16 @@ export function messageText(seq: number, e: ServedEvent, accessJson?: AccessJson
   return JSON.stringify({ type: typeOf(e), seq, ...body(e) });
 }
 
-/** Events numbered from `firstSeq`, serialised and framed together (one Buffer for the batch). */
+/** Events numbered from `firstSeq`, serialised together (one Buffer for the batch). */
 export function wireEvents(firstSeq: number, events: readonly ServedEvent[], accessJson?: AccessJson): WireEvent[] {
-  const frames = textFrames(events.map((e, i) => messageText(firstSeq + i, e, accessJson)));
+  const data = utf8Views(events.map((e, i) => messageText(firstSeq + i, e, accessJson)));
   return events.map((e, i) => {
     const isJudged = e.kind === 'finding' || e.kind === 'target';
-    return new FramedEvent(
+    return new SerialisedEvent(
       firstSeq + i, typeOf(e), bdfOf(e),
       isJudged ? e.rule.severity : null,
       isJudged ? e.verdict : e.kind === 'unattributed' ? 'unexplained' : null,
-      frames[i]!,
+      data[i]!,
     );
   });
 }

@@ -6,6 +6,7 @@
 
 import WebSocket from 'ws';
 import { CfgscopeError } from '../model/errors.js';
+import { CLOSE_BAD_FIELD, FATAL_CLOSES as FATAL } from '../server/close-codes.js';
 import { SeqCursor } from './seq-cursor.js';
 import type { GapMessage, HelloMessage, ServerMessage } from './watch-messages.js';
 import { checkServerMessage } from './watch-validate.js';
@@ -25,14 +26,15 @@ export const HEARTBEAT_MAX_MS = 600_000;
 export const TIMER_MAX_MS = 2 ** 31 - 1;
 export const timerDelay = (ms: number): number => (Number.isFinite(ms) ? Math.min(Math.max(ms, 0), TIMER_MAX_MS) : TIMER_MAX_MS);
 
-/** Closes after which reconnecting would be refused the same way. */
-const FATAL_CLOSES: ReadonlyMap<number, [code: string, what: string]> = new Map([
-  [4401, ['WATCH_TOKEN_REJECTED', 'the server refused the token (give it with --token or $CFGSCOPE_TOKEN)']],
-  [4400, ['WATCH_REJECTED', 'the server rejected a message as malformed']],
-  [4404, ['WATCH_REJECTED', 'the server does not know a message type this client sent']],
-  [4422, ['WATCH_REJECTED', 'the server rejected the subscription (--device must be a BDF like 0000:02:00.0)']],
-  [1009, ['WATCH_REJECTED', 'the server found a message too large']],
-]);
+/**
+ * Closes after which reconnecting would be refused the same way (the server's table): the error
+ * code, and what the close means with what this command's user can do about it.
+ */
+const FATAL_CLOSES: ReadonlyMap<number, [code: string, what: string]> = new Map(FATAL.map(([close, refused, what]) => [close, [
+  refused === 'token' ? 'WATCH_TOKEN_REJECTED' : 'WATCH_REJECTED',
+  refused === 'token' ? `${what} (give it with --token or $CFGSCOPE_TOKEN)`
+    : close === CLOSE_BAD_FIELD ? `${what} (--device must be a BDF like 0000:02:00.0)` : what,
+]]));
 
 export interface WatchClientOptions {
   url: string;

@@ -16,6 +16,7 @@ import { repeat } from './measure.mjs';
 import { protectedOffsets } from './protected-offsets.mjs';
 import { liveLatencyRun, describeLiveRun } from './live-serve-latency.mjs';
 import { SERVE_ROWS, serveRun } from './serve-bench.mjs';
+import { describeSendPath, sendPathRows } from './send-path.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'bin/cfgscope.js');
@@ -146,6 +147,9 @@ async function main() {
     // The live path: capture --serve's websocket message against its stdout line, per violation.
     serve.live = await liveLatencyRun({ pace: 10 });
     log(`  ${describeLiveRun(serve.live)}`);
+    // What hand-built frames beside ws would buy over ws.send (send-path.mjs).
+    serve.sendPath = await sendPathRows(quick ? 1 : 3);
+    log(`  ${describeSendPath(serve.sendPath).replaceAll('\n', '\n  ')}`);
   }
   const targets = {
     checkAccessesPerCpuS: { want: 2_000_000, got: large.accessesPerCpuS, steadyState: steadyPerCpuS, met: large.accessesPerCpuS >= 2_000_000 },
@@ -183,6 +187,7 @@ function printTable(r) {
       console.log(`       ${String(x.feedPerS).padStart(17)}  ${String(x.clients).padStart(7)}  ${String(x.deliveredPerClientPerS).padStart(22)}  ${String(x.missedEvents).padStart(13)}  ${`${x.clientsEnded}/${x.clients}`.padStart(11)}  ${ms(x.latencyMs.p50).padStart(9)} / ${ms(x.latencyMs.p99)}`);
     }
     if (r.serve.live) console.log(`serve: ${describeLiveRun(r.serve.live)}`);
+    if (r.serve.sendPath) console.log(describeSendPath(r.serve.sendPath));
   }
   console.log(`(${r.benchSeconds} s; results in test/bench/results.json)`);
 }

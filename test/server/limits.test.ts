@@ -34,7 +34,11 @@ describe('a client that sends pings and never reads the pongs', () => {
   const bufferBytes = 64 * 1024;
   let server: ServeHandle;
   beforeAll(async () => {
-    server = await serveCapture(QEMU_BASIC, '0000:02:00.0', { bufferBytes, heartbeatMs: 1000 });
+    // Heartbeats 5 s apart: the flood must fill the loopback's socket buffers (megabytes) before
+    // the server's send buffer grows, and a client that neither reads nor answers pings is cut off
+    // at the second heartbeat. At 1 s, a machine under load (load average 12-15 on 2 cores) cut
+    // it off before the flood had filled them (peakBuffered 0, the test timed out; main too).
+    server = await serveCapture(QEMU_BASIC, '0000:02:00.0', { bufferBytes, heartbeatMs: 5000 });
     await server.ended;
   });
   afterAll(async () => { await server.close(); });

@@ -1,20 +1,16 @@
 // The page's websocket: subscribes from the first event it does not have, re-requests what a
 // `gap` says it missed, and reconnects with backoff when the server goes away (a restarted server
 // replaying the same capture has the same stream id, so the page resumes instead of starting over).
-// Close codes are those of docs/protocol.md.
+// Close codes are those of docs/protocol.md; the table is the server's (close-codes.js is served
+// from src/server/close-codes.ts).
 
+import { FATAL_CLOSES as FATAL } from './close-codes.js';
 import { SeqCursor } from './seq-cursor.js';
 
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5000;
 /** Codes after which reconnecting cannot help: a wrong token, or a message the server rejected. */
-const FATAL_CLOSES = new Map([
-  [4401, 'missing or wrong token'],
-  [4400, 'the server rejected a malformed message'],
-  [4404, 'the server does not know a message type'],
-  [4422, 'the server rejected a subscription field'],
-  [1009, 'a message was too large for the server'],
-]);
+const FATAL_CLOSES = new Map(FATAL.map(([code, , what]) => [code, what]));
 
 export class LiveConnection {
   /** onStatus({ state, detail }) with state connecting|open|reconnecting|failed. */
