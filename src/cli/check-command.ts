@@ -21,6 +21,9 @@ import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
+import { addBootOption } from './boot-option.js';
+import type { BootSelector } from '../model/boot-selection.js';
+import { selectBoot } from '../pipeline/select-boot.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_VIOLATION = 1;
@@ -33,6 +36,7 @@ interface CheckOptions extends SymbolOptions {
   format?: string;
   expected?: boolean;
   preserve?: string[];
+  boot?: BootSelector;
 }
 
 
@@ -47,6 +51,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .option('-f, --format <kind>', 'input format instead of detecting it');
+  addBootOption(cmd);
   addSymbolOptions(cmd)
     .action(async (file: string, opts: CheckOptions) => {
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
@@ -72,7 +77,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
       };
       try {
         const symbolize: OperatorFunction<CheckEvent, CheckEvent> = sym ? symbolizeFindings(sym) : (s) => s;
-        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndCheck(policy, inventory), symbolize, tap(onEvent)), { defaultValue: null });
+        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndCheck(policy, inventory), selectBoot(opts.boot, file), symbolize, tap(onEvent)), { defaultValue: null });
       } finally {
         out.flush();
         sym?.close();

@@ -6,6 +6,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { DeviceState, Inventory } from '../identity/inventory.js';
 import type { AccessRecord, DeviceRecord } from '../model/records.js';
+import type { BootSelector } from '../model/boot-selection.js';
 import { RoleMap, type Role } from '../policy/device-roles.js';
 import { evaluatePlaced, placeRules, ruleApplies, type PlacedRule } from '../policy/evaluate-write.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
@@ -27,6 +28,8 @@ export interface CheckTotals {
   violations: number;
   expected: number;
   unattributed: number;
+  // boot: set by `--boot` (select-boot.ts): the three counts above are that boot's
+  boot?: BootSelector;
 }
 
 /** PRIMARY_BUS, SECONDARY_BUS, SUBORDINATE_BUS: 0x18-0x1a of a bridge's header. */

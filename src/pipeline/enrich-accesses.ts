@@ -13,6 +13,7 @@ import type { HeaderKind } from '../registers/header.js';
 import type { RegisterName } from '../registers/types.js';
 import type { CompiledLayout } from '../registers/layout.js';
 import { applyWrite, attributesOf, functionReset, resetsBelow, type Attributes, type BarFacts } from '../registers/write-semantics.js';
+import { firstPhase, phaseAfter } from './boot-phase.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
 
@@ -53,7 +54,7 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
   const inventory = opts.inventory ?? new Inventory();
   const stacks = new StackTable();
   const counts = emptyCounts();
-  let phase: PhaseRef = { seq: 0, label: opts.firstPhase ?? 'boot', ts: null };
+  let phase: PhaseRef = firstPhase(opts.firstPhase ?? 'boot'); // boot: kernel 1's first phase
   let index = 0;
   /** Unattributed writes so far: each may have changed any byte of any device. */
   let epoch = 0;
@@ -252,7 +253,8 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
         case 'stack': stacks.define(r.id, r.frames); sites[r.id] = undefined; break;
         case 'device': inventory.give(r); emit({ kind: 'device', device: r }); break;
         case 'phase':
-          phase = { seq: phase.seq + 1, label: r.label, ts: r.ts };
+        case 'boot': // boot: a boot record starts a phase of its boot; a marker's phase stays in its boot
+          phase = phaseAfter(phase, r);
           emit({ kind: 'phase', phase, record: r });
           break;
         case 'lost': emit({ kind: 'lost', record: r, phase }); break;

@@ -1,14 +1,18 @@
 // What the pipeline emits: capture records joined with device identity, register names, the
 // shadow config's old value and the responsible call site. Replay and live use consume these.
 
-import type { AccessRecord, CaptureCounts, DeviceRecord, HeaderRecord, LostRecord, PhaseRecord, SkippedRecord, SourceCountRecord } from '../model/records.js';
+import type { AccessRecord, BootRecord, CaptureCounts, DeviceRecord, HeaderRecord, LostRecord, PhaseRecord, SkippedRecord, SourceCountRecord } from '../model/records.js';
 import type { ByteSource } from '../model/shadow-config.js';
+import type { BootRef } from '../model/boots.js';
 
 export interface PhaseRef {
   /** 0 for the part of the trace before the first marker. */
   seq: number;
+  /** The phase's full name: its label, prefixed with its kernel from kernel 2 on (phaseName). */
   label: string;
   ts: number | null;
+  // boot: the boot this phase belongs to (src/model/boots.ts); absent = kernel 1.
+  boot?: BootRef;
 }
 
 export interface AccessEvent {
@@ -33,7 +37,7 @@ export interface AccessEvent {
   phase: PhaseRef;
 }
 
-export interface PhaseEvent { kind: 'phase'; phase: PhaseRef; record: PhaseRecord }
+export interface PhaseEvent { kind: 'phase'; phase: PhaseRef; record: PhaseRecord | BootRecord }
 export interface LostEvent { kind: 'lost'; record: LostRecord; phase: PhaseRef }
 export interface SkippedEvent { kind: 'skipped'; record: SkippedRecord }
 export interface DeviceEvent { kind: 'device'; device: DeviceRecord }
