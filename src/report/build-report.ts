@@ -9,6 +9,7 @@ import { ruleApplies } from '../policy/evaluate-write.js';
 import { registerRange } from '../policy/register-range.js';
 import type { Policy } from '../policy/policy-types.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
+import { BootTally } from './boot-summary.js';
 import { reportEvents, type ReportEvent } from './report-events.js';
 import { ReportBuilder, type ReportModel } from './report-model.js';
 
@@ -32,8 +33,10 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
   const format = await resolveFormat(file, opts.format ? { format: opts.format } : {});
   const rules = policy.rules.map((r) => ({ id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source, register: r.register.text }));
   const builder = new ReportBuilder(opts.name ?? file, { sources: policy.sources, rules: policy.rules.length, preserved: describeSelectors(policy) }, rules);
-  const events = recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), reportEvents(policy, inventory), tap((e) => {
+  const boots = new BootTally();
+  const events = recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), tap((e) => boots.onPipeline(e)), reportEvents(policy, inventory), tap((e) => {
     opts.onEvent?.(e);
+    boots.onReport(e);
     builder.handle(e);
   }));
   await lastValueFrom(events, { defaultValue: null });
@@ -47,5 +50,7 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
     const judging = policy.rules.filter((r) => r.kind !== 'expect' && ruleApplies(r, role) && registerRange(r.register, id) !== null);
     builder.protect({ bdf: s.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role }, judging.map((r) => r.id));
   }
-  return builder.build();
+  const model = builder.build();
+  model.boots = boots.summary(model.devices.map((d) => d.bdf));
+  return model;
 }

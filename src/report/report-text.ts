@@ -1,6 +1,7 @@
 // Wording shared by the report's formats (Markdown, e-mail, JUnit): one place decides how a value,
 // a change, a device and a verdict read, so the formats never disagree on the facts.
 
+import type { BootDeviceCounts, BootSummary } from './boot-summary.js';
 import type { CallSiteGroup, ReportDevice, ReportItem, ReportModel } from './report-model.js';
 
 export const hex = (v: number | null, width = 1): string => (v === null ? '?' : `0x${v.toString(16).padStart(width * 2, '0')}`);
@@ -100,3 +101,22 @@ export function sourceEntries(g: CallSiteGroup): { role: 'call site' | 'called f
 }
 
 export const NO_SOURCE = 'no source line';
+
+/** The heading of the handover's writes: no kernel call site made them as far as a trace shows. */
+export const handoverHeading = (h: { name: string; kernel: number }): string =>
+  `${h.name.charAt(0).toUpperCase()}${h.name.slice(1)}: before kernel ${h.kernel} (after kexec)`;
+
+export const handoverNote = (h: { kernel: number }): string =>
+  `No kernel trace holds these writes: the device saw them after kernel ${h.kernel - 1}'s trace ended `
+  + `(its shutdown, once userspace was gone) and before kernel ${h.kernel}'s first traced access. `
+  + `They are blamed on no kernel call site; a later kernel's write that finds their result is judged against it.`;
+
+/** `kernel 1, 6.1.0-56-amd64, clock global`, `handover, device side only`. */
+export function bootTitle(b: BootSummary): string {
+  const about = [b.release, b.clock ? `clock ${b.clock}` : null].filter((x) => x !== null);
+  return [b.name, ...about].join(', ');
+}
+
+/** `12 writes, 3 violations, 2 expected, 1 unexplained`. */
+export const bootCountsText = (c: BootDeviceCounts): string =>
+  `${c.writes} ${c.writes === 1 ? 'write' : 'writes'}, ${c.violations} ${c.violations === 1 ? 'violation' : 'violations'}, ${c.expected} expected, ${c.unexplained} unexplained`;
