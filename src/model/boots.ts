@@ -68,3 +68,10 @@ export function legacyBootOf(r: PhaseRecord): number | null {
 
 /** The JSON form findings and summaries carry: `{"kernel":2}` or `{"kernel":2,"handover":true}`. */
 export const bootJson = (b: BootRef): BootRef => (b.handover ? { kernel: b.kernel, handover: true } : { kernel: b.kernel });
+
+/** A phase's label within its boot (phaseName undone): what two boots' phases are matched by when
+ *  `diff` compares kernel 1 with kernel 2. */
+export function labelInBoot(b: BootRef, name: string): string {
+  const prefix = `${bootName(b)}: `;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}

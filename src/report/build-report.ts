@@ -9,6 +9,8 @@ import { ruleApplies } from '../policy/evaluate-write.js';
 import { registerRange } from '../policy/register-range.js';
 import type { Policy } from '../policy/policy-types.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
+import { selects, type BootSelector } from '../model/boot-selection.js';
+import { selectBoot } from '../pipeline/select-boot.js';
 import { BootTally } from './boot-summary.js';
 import { reportEvents, type ReportEvent } from './report-events.js';
 import { ReportBuilder, type ReportModel } from './report-model.js';
@@ -21,6 +23,8 @@ export interface BuildReportOptions {
   inventory?: Inventory;
   /** Every pipeline event, for callers that also count skipped input. */
   onEvent?: (e: ReportEvent) => void;
+  /** `--boot`: only this boot's writes (the old values still come from what went before). */
+  boot?: BootSelector;
 }
 
 /** Selectors as the report prints them: `bdf=0000:02:00.0`, `vendor=0x1b36,device=0x10`. */
@@ -34,9 +38,8 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
   const rules = policy.rules.map((r) => ({ id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source, register: r.register.text }));
   const builder = new ReportBuilder(opts.name ?? file, { sources: policy.sources, rules: policy.rules.length, preserved: describeSelectors(policy) }, rules);
   const boots = new BootTally();
-  const events = recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), tap((e) => boots.onPipeline(e)), reportEvents(policy, inventory), tap((e) => {
+  const events = recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), tap((e) => boots.onPipeline(e)), reportEvents(policy, inventory), tap((e) => boots.onReport(e)), selectBoot(opts.boot, file), tap((e) => {
     opts.onEvent?.(e);
-    boots.onReport(e);
     builder.handle(e);
   }));
   await lastValueFrom(events, { defaultValue: null });
@@ -51,6 +54,7 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
     builder.protect({ bdf: s.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role }, judging.map((r) => r.id));
   }
   const model = builder.build();
-  model.boots = boots.summary(model.devices.map((d) => d.bdf));
+  const sel = opts.boot;
+  model.boots = boots.summary(model.devices.map((d) => d.bdf)).filter((b) => sel === undefined || selects(sel, b.boot));
   return model;
 }

@@ -52,7 +52,7 @@ export function reasonsOf(items: readonly ReportItem[]): { ids: string[]; why: s
 export function summaryText(m: ReportModel): string {
   const t = m.totals;
   return `${t.violations} violations, ${t.expected} expected writes, ${t.unexplained} unexplained writes; `
-    + `${t.protectedWrites} of ${t.writes} known writes hit protected devices.`;
+    + `${t.protectedWrites} of ${t.writes} known writes${t.boot ? ' in the whole capture' : ''} hit protected devices.`;
 }
 
 export const policyText = (m: ReportModel): string => `${m.policy.sources.join(' + ')} (${m.policy.rules} rules)`;
