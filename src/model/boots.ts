@@ -13,6 +13,10 @@ import type { PhaseRecord } from './records.js';
 export interface BootRef {
   kernel: number;
   handover?: true;
+  /** Kernel N (from 2) entered with no handover segment before it (a raw log, no device side):
+   *  what the old kernel's shutdown did is out of every trace's view, so a value known from
+   *  before this kernel may have changed there. */
+  handoverUntraced?: true;
 }
 
 /** `{"t":"boot"}`: the start of a kernel (`segment: "kernel"`, with what its console said) or of
@@ -68,6 +72,11 @@ export function legacyBootOf(r: PhaseRecord): number | null {
 
 /** The JSON form findings and summaries carry: `{"kernel":2}` or `{"kernel":2,"handover":true}`. */
 export const bootJson = (b: BootRef): BootRef => (b.handover ? { kernel: b.kernel, handover: true } : { kernel: b.kernel });
+
+/** Blame, when it cannot be the write's: the protected bits' old value dates from before a kernel
+ *  whose handover no trace holds. */
+export const untracedHandoverNote = (b: BootRef): string =>
+  `the bits may have changed before this write, out of any trace's view: in the handover into kernel ${b.kernel} (not in the capture) or an early write with no known target`;
 
 /** A phase's label within its boot (phaseName undone): what two boots' phases are matched by when
  *  `diff` compares kernel 1 with kernel 2. */

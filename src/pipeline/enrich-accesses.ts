@@ -13,7 +13,7 @@ import type { HeaderKind } from '../registers/header.js';
 import type { RegisterName } from '../registers/types.js';
 import type { CompiledLayout } from '../registers/layout.js';
 import { applyWrite, attributesOf, functionReset, resetsBelow, type Attributes, type BarFacts } from '../registers/write-semantics.js';
-import { firstPhase, phaseAfter } from './boot-phase.js';
+import { entersUntraced, firstPhase, phaseAfter } from './boot-phase.js';
 import { callSite } from './call-site.js';
 import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent } from './events.js';
 
@@ -254,6 +254,7 @@ export function accessEnricher(opts: EnrichOptions, emit: (e: PipelineEvent) => 
         case 'device': inventory.give(r); emit({ kind: 'device', device: r }); break;
         case 'phase':
         case 'boot': // boot: a boot record starts a phase of its boot; a marker's phase stays in its boot
+          if (entersUntraced(phase, r)) epoch++; // boot: an untraced handover may have changed any byte
           phase = phaseAfter(phase, r);
           emit({ kind: 'phase', phase, record: r });
           break;

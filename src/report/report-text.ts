@@ -1,6 +1,7 @@
 // Wording shared by the report's formats (Markdown, e-mail, JUnit): one place decides how a value,
 // a change, a device and a verdict read, so the formats never disagree on the facts.
 
+import { untracedHandoverNote } from '../model/boots.js';
 import type { BootDeviceCounts, BootSummary } from './boot-summary.js';
 import type { CallSiteGroup, ReportDevice, ReportItem, ReportModel } from './report-model.js';
 
@@ -21,6 +22,7 @@ export const valuesText = (i: Pick<ReportItem, 'old' | 'new' | 'oldStale' | 'wid
 /** What the values mean, when it is not "the protected bits changed". */
 export function changeNote(i: ReportItem): string | null {
   if (i.change === 'unknown-old') return 'old value unknown: may have changed';
+  if (i.change === 'changed' && i.oldStale && i.boot.handoverUntraced) return untracedHandoverNote(i.boot);
   if (i.change === 'same') return 'protected bits kept';
   return null;
 }

@@ -8,7 +8,7 @@ import type { DeviceRecord } from '../model/records.js';
 import type { CheckEvent, CheckTotals } from '../pipeline/check-policy.js';
 import type { Finding, TargetFinding } from '../policy/findings.js';
 import { printable } from '../model/escape-text.js';
-import { sameBoot } from '../model/boots.js';
+import { sameBoot, untracedHandoverNote } from '../model/boots.js';
 import { selectorName } from '../model/boot-selection.js';
 import { describeDevice, type DeviceNamer } from './device-line.js';
 
@@ -157,5 +157,6 @@ export class CheckTextSink {
     const over = f.overrides ? ` (explains ${f.overrides})` : '';
     this.emit(`    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}`);
     this.emit(`      (${[...g.phases].join('; ')}${first})`);
+    if (f.oldStale && f.change === 'changed' && f.boot.handoverUntraced) this.emit(`      (${untracedHandoverNote(f.boot)})`);
   }
 }
