@@ -11,6 +11,8 @@ import type { CaptureRecord } from '../model/records.js';
 import type { InputFormat } from '../parsers/parser.js';
 import { enrichAccesses } from '../pipeline/enrich-accesses.js';
 import { judgeAccesses } from '../pipeline/judge-accesses.js';
+import { selectBoot } from '../pipeline/select-boot.js';
+import type { BootSelector } from '../model/boot-selection.js';
 import type { Policy } from '../policy/policy-types.js';
 import { recordChunks } from '../sources/record-chunks.js';
 import type { ServedEvent } from './wire-message.js';
@@ -27,6 +29,8 @@ export interface CaptureStreamOptions {
    * events (target checks, totals, end) at a seq where the live stream has something else.
    */
   growing?: boolean;
+  // boot: `serve --boot`: only that boot's events (src/pipeline/select-boot.ts)
+  boot?: BootSelector;
 }
 
 function failure(e: unknown): ServedEvent {
@@ -52,7 +56,7 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
     }
     out.push(e);
   };
-  const sub = input.pipe(enrichAccesses({ inventory }), judgeAccesses(o.policy, inventory))
+  const sub = input.pipe(enrichAccesses({ inventory }), judgeAccesses(o.policy, inventory), selectBoot(o.boot, o.file)) // boot: selection
     .subscribe({ next: onEvent, error: (e: unknown) => { failed = failure(e); } });
   const take = (): ServedEvent[] => { const b = out; out = []; return b; };
   try {
