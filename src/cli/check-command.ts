@@ -22,6 +22,9 @@ import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
+import { addBootOption } from './boot-option.js';
+import type { BootSelector } from '../model/boot-selection.js';
+import { selectBoot } from '../pipeline/select-boot.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_VIOLATION = 1;
@@ -33,6 +36,7 @@ interface CheckOptions extends SymbolOptions, InputFormatOptions {
   devices?: string[];
   expected?: boolean;
   preserve?: string[];
+  boot?: BootSelector;
 }
 
 
@@ -48,6 +52,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .addOption(inputFormatOption())
     .addOption(retiredFormatOption('check', '--json for NDJSON'));
+  addBootOption(cmd);
   addSymbolOptions(cmd)
     .action(async (file: string, opts: CheckOptions) => {
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
@@ -73,7 +78,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
       };
       try {
         const symbolize: OperatorFunction<CheckEvent, CheckEvent> = sym ? symbolizeFindings(sym) : (s) => s;
-        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndJudge(policy, { inventory }), symbolize, tap(onEvent)), { defaultValue: null });
+        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndJudge(policy, { inventory }), selectBoot(opts.boot, file), symbolize, tap(onEvent)), { defaultValue: null });
       } finally {
         out.flush();
         sym?.close();

@@ -15,6 +15,9 @@ import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js'
 import type { CliIo, CliResult } from './cli-types.js';
 import { fileSourceOptions, inputFormatOption, retiredFormatOption, type InputFormatOptions } from './input-format-option.js';
 import { repeatable } from './repeatable.js';
+import { addBootOption } from './boot-option.js';
+import type { BootSelector } from '../model/boot-selection.js';
+import { selectBoot } from '../pipeline/select-boot.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
 
@@ -24,16 +27,18 @@ export const DEFAULT_REPLAY = fileURLToPath(new URL('../../replays/qemu-6.1-q35-
 interface ReplayOptions extends InputFormatOptions {
   json?: boolean;
   devices?: string[];
+  boot?: BootSelector;
 }
 
 export function replayCommand(program: Command, io: CliIo, _result: CliResult): void {
-  program.command('replay')
+  const cmd = program.command('replay')
     .description('replay captures (or raw traces) through the pipeline: writes per phase, device, register and call site')
     .argument('[capture...]', 'capture files or raw traces (default: the bundled real boot capture)')
     .option('--json', 'emit NDJSON instead of text')
     .addOption(inputFormatOption())
     .addOption(retiredFormatOption('replay', '--json for NDJSON'))
-    .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
+    .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable);
+  addBootOption(cmd)
     .action(async (files: string[], opts: ReplayOptions) => {
       const inputs = files.length > 0 ? files : [DEFAULT_REPLAY];
       const names = opts.json ? null : openPciIds();
@@ -47,7 +52,7 @@ export function replayCommand(program: Command, io: CliIo, _result: CliResult): 
           let trailer: EndEvent['trailer'] = 'missing';
           const sink = opts.json ? new ReplayNdjsonSink(write) : new ReplayTextSink(write, names!);
           if (!opts.json) write(`${inputs.length > 1 ? '\n' : ''}cfgscope replay ${file}\n`);
-          await lastValueFrom(replayPipeline(recordsFromFile(file, format), { inventory }).pipe(tap((e) => {
+          await lastValueFrom(replayPipeline(recordsFromFile(file, format), { inventory }).pipe(selectBoot(opts.boot, file), tap((e) => {
             if (e.kind === 'skipped') skipped.add(e.record);
             if (e.kind === 'end') trailer = e.trailer;
             sink.handle(e);

@@ -21,6 +21,8 @@ import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
+import { addBootOption } from './boot-option.js';
+import type { BootSelector } from '../model/boot-selection.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const REPORT_FORMATS = { markdown: renderMarkdown, email: renderEmail, junit: renderJunit } as const satisfies Record<string, (m: ReportModel) => string>;
@@ -32,6 +34,7 @@ interface ReportOptions extends SymbolOptions, InputFormatOptions {
   format: ReportFormat;
   output?: string;
   devices?: string[];
+  boot?: BootSelector;
 }
 
 
@@ -50,6 +53,7 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .addOption(inputFormatOption());
+  addBootOption(cmd);
   addSymbolOptions(cmd)
     .action(async (file: string, opts: ReportOptions) => {
       // Before anything is read: a report written over its capture or policy would destroy it.
@@ -60,7 +64,7 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
       const skipped = new SkipTally();
       let trailer: EndEvent['trailer'] = 'missing';
       const model = await buildReport(file, policy, {
-        inventory, ...(opts.inputFormat ? { format: opts.inputFormat } : {}),
+        inventory, ...(opts.inputFormat ? { format: opts.inputFormat } : {}), ...(opts.boot ? { boot: opts.boot } : {}),
         onEvent: (e) => {
           if (e.kind === 'skipped') skipped.add(e.record);
           if (e.kind === 'end') trailer = e.trailer;

@@ -17,6 +17,8 @@ import { fileSourceOptions, inputFormatOption, retiredFormatOption, type InputFo
 import { onInterrupt } from './interrupt.js';
 import type { CliIo, CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
+import { BOOT_HELP, parseBootArg } from './boot-option.js';
+import type { BootSelector } from '../model/boot-selection.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 
@@ -31,6 +33,7 @@ interface ServeOptions extends InputFormatOptions {
   heartbeat?: number;
   allowOrigin?: string[];
   maxClients?: number;
+  boot?: BootSelector;
 }
 
 function parseSpeed(opts: ServeOptions): number {
@@ -72,6 +75,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('--heartbeat <ms>', 'heartbeat interval in milliseconds, 100 to 600000 (default 5000)', parseHeartbeat)
     .option('--allow-origin <origin>', 'also accept websocket and page requests from this web origin, e.g. http://localhost:3000 (repeatable; docs/security.md)', repeatable)
     .option('--max-clients <N>', 'websocket clients served at once, 1 to 100000; more get 503 (default 64)', parseMaxClients)
+    .option('--boot <N|handover>', BOOT_HELP, parseBootArg)
     .action(async (file: string, opts: ServeOptions) => {
       const speed = parseSpeed(opts);
       const listen = opts.listen !== undefined ? parseListen(opts.listen) : DEFAULT_LISTEN;
@@ -80,7 +84,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       const policy = await policyForRun(opts.policy ?? [], opts.preserve ?? [], io, 'nothing was served');
       const format = await resolveFormat(file, fileSourceOptions(opts));
       const devices = opts.devices ?? [];
-      const stream: CaptureStreamOptions = { file, format, policy, devices };
+      const stream: CaptureStreamOptions = { file, format, policy, devices, ...(opts.boot ? { boot: opts.boot } : {}) };
       const interrupt = onInterrupt();
       // Subscribed before the "listening" line: a SIGINT/SIGTERM sent the moment serve says it
       // listens (a supervisor, a test) closes it cleanly instead of killing it by the signal.
@@ -89,7 +93,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
         source: replayCapture(stream, speed),
         history: captureHistory(stream),
         meta: {
-          id: await streamId(file, { sources: policy.sources, preserved: policy.preserved }, devices),
+          id: await streamId(file, { sources: policy.sources, preserved: policy.preserved, ...(opts.boot ? { boot: opts.boot } : {}) }, devices),
           kind: 'replay', file, format: format.kind, speed,
           policy: { sources: policy.sources, rules: policy.rules.length, preserved: policy.preserved },
         },

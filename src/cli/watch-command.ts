@@ -13,6 +13,9 @@ import { watchUrl } from '../watch/watch-url.js';
 import { onInterrupt } from './interrupt.js';
 import type { CliIo, CliResult } from './cli-types.js';
 import { parseBdfArg } from './policy-options.js';
+import { BOOT_HELP, parseBootArg } from './boot-option.js';
+import { BootFilter } from '../watch/boot-filter.js';
+import type { BootSelector } from '../model/boot-selection.js';
 
 /** Skipped server messages said one by one before the count alone goes on. */
 const INVALID_SHOWN = 5;
@@ -45,6 +48,7 @@ interface WatchOptions {
   violationsOnly?: boolean;
   device?: string;
   untilEnd?: boolean;
+  boot?: BootSelector;
 }
 
 export function watchCommand(program: Command, io: CliIo, _result: CliResult): void {
@@ -55,9 +59,11 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('--violations-only', 'only violations (the server filters)')
     .option('--device <bdf>', 'only this device, e.g. 0000:02:00.0 (the server filters)', (v: string) => parseBdfArg(v)[0]!)
     .option('--until-end', 'exit when the stream ends instead of waiting for more')
+    .option('--boot <N|handover>', `${BOOT_HELP} (this client filters)`, parseBootArg)
     .action(async (arg: string, opts: WatchOptions) => {
       const url = watchUrl(arg);
       const state = new WatchState();
+      const boots = new BootFilter(opts.boot ?? null);
       const violationsOnly = opts.violationsOnly ?? false;
       const names = openPciIds();
       const tty = process.stdout.isTTY ? new TtyView(process.stdout, state, url, names) : null;
@@ -74,6 +80,7 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
             tty?.dirty();
           },
           event(m) {
+            if (!boots.keeps(m)) return; // boot: --boot, client side
             state.apply(m);
             plain?.event(m, state);
             tty?.dirty();

@@ -12,6 +12,7 @@
 // write (power-off after the trace was read out) precede nothing and are left out.
 
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
+import { legacyBootOf } from '../model/boots.js';
 import { alignWithGapsLatest } from './align-sequences.js';
 
 export interface DeviceWrite {
@@ -40,8 +41,10 @@ export interface AttributionStats {
   deviceRecords: number;
 }
 
-/** The phase record the ftrace parser starts each further trace dump of a console log with. */
-const TRACE_LABEL = /^trace #\d+$/;
+/** The record the ftrace parser starts each further trace dump of a console log with: a kernel's
+ *  boot record (a `trace #N` phase in captures made before boot records). */
+const startsKernel = (r: CaptureRecord): boolean =>
+  (r.t === 'boot' && r.segment === 'kernel') || (r.t === 'phase' && legacyBootOf(r) !== null);
 /** How far ahead an anchor is looked for; beyond it a known write counts as kernel-only. */
 const ANCHOR_WINDOW = 512;
 /** Above this many cells (unknown writes x device writes between two anchors) the exact
@@ -93,7 +96,7 @@ export class WriteAttributor {
       return this.release();
     }
     // A new trace (a kexec'd kernel) is held too: the old kernel's shutdown writes go before it.
-    if (this.held.length === 0 && !(r.t === 'phase' && TRACE_LABEL.test(r.label))) return [r];
+    if (this.held.length === 0 && !startsKernel(r)) return [r];
     this.held.push(r);
     return [];
   }
@@ -155,7 +158,7 @@ export class WriteAttributor {
 
   /**
    * Puts the device writes no kernel write accounts for among the held records: before the kernel
-   * write paired after them (or at the end, before the anchor); when a new trace (`trace #2`: a
+   * write paired after them (or at the end, before the anchor); when a new kernel (a boot record: a
    * kexec'd kernel) starts between the paired writes around them, before it: they are the old
    * kernel's shutdown.
    */
@@ -163,7 +166,7 @@ export class WriteAttributor {
     if (pairs.length === ds.length) return;
     const index = new Map<CaptureRecord, number>(this.held.map((r, i) => [r, i]));
     const paired = new Set(pairs.map(([, j]) => j));
-    const inserts = new Map<number, AccessRecord[]>();
+    const inserts = new Map<number, CaptureRecord[]>();
     let p = 0;
     for (let j = 0; j < ds.length; j++) {
       while (p < pairs.length && pairs[p]![1] < j) p++;
@@ -173,7 +176,7 @@ export class WriteAttributor {
       let at = p < pairs.length ? index.get(ks[pairs[p]![0]]!)! : this.held.length;
       for (let h = prev + 1; h < at; h++) {
         const r = this.held[h]!;
-        if (r.t === 'phase' && TRACE_LABEL.test(r.label)) { at = h; break; }
+        if (startsKernel(r)) { at = h; break; }
       }
       const d = ds[j]!;
       const rec: AccessRecord = {
@@ -186,6 +189,12 @@ export class WriteAttributor {
       this.stats.deviceRecords++;
     }
     if (inserts.size === 0) return;
+    // Writes put just before a new kernel are the handover into it: the old kernel's shutdown, seen
+    // by the device only. A boot record of their own says so (src/model/boots.ts).
+    for (const [at, list] of inserts) {
+      const r = this.held[at];
+      if (r?.t === 'boot' && r.segment === 'kernel') list.unshift({ t: 'boot', kernel: r.kernel, segment: 'handover' });
+    }
     this.held = this.held.flatMap((r, i) => [...(inserts.get(i) ?? []), r]).concat(inserts.get(this.held.length) ?? []);
   }
 

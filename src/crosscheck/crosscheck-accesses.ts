@@ -7,6 +7,7 @@
 // same kind around a device-only one tell whether the kernel was tracing at that moment.
 
 import { formatBdf } from '../model/bdf.js';
+import { bootName, legacyBootOf } from '../model/boots.js';
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
 import { alignWithGapsLatest } from './align-sequences.js';
 import type { DifferenceReason } from './difference-reasons.js';
@@ -64,7 +65,6 @@ export interface CrosscheckResult {
   reads: OpResult;
 }
 
-const TRACE_LABEL = /^trace #(\d+)$/;
 /** Above this many cells (kernel x device writes of one phase) the exact alignment costs too much
  *  memory (3 x 8 bytes a cell); such a phase is aligned in order, first exact match. */
 const MAX_CELLS = 2_000_000;
@@ -80,11 +80,10 @@ function kernelAccesses(records: readonly CaptureRecord[], anchors: readonly Anc
   let trace = 0;
   let probes = false;
   for (const r of records) {
-    if (r.t === 'phase') {
-      const m = TRACE_LABEL.exec(r.label);
-      if (m) { trace = Number(m[1]) - 1; probes = false; traceStarts.set(segment, r.label); }
-      continue;
-    }
+    // A kernel's boot record (a `trace #N` phase in older captures) starts another kernel's trace.
+    const kernel = r.t === 'boot' && r.segment === 'kernel' ? r.kernel : r.t === 'phase' ? legacyBootOf(r) : null;
+    if (kernel !== null) { trace = kernel - 1; probes = false; traceStarts.set(segment, bootName({ kernel })); }
+    if (r.t === 'phase' || r.t === 'boot') continue;
     if (r.t !== 'access' || r.layer === 'device') continue;
     if (isAnchorRead(anchors[segment], r, true)) segment++;
     if (r.known && !r.attributed) probes = true;
@@ -141,7 +140,7 @@ export function crosscheck(kernel: readonly CaptureRecord[], device: readonly Ca
   const labels = Array.from({ length: anchors.length + 1 }, (_, s) => {
     const label = s === 0 ? '(before the first phase marker)' : anchors[s - 1]!.label;
     const next = traceStarts.get(s);
-    return { label: next ? `${label}, then ${next} (the next kernel's boot)` : label, kernelStart: next !== undefined || s === 0 };
+    return { label: next ? `${label}, then ${next} boots` : label, kernelStart: next !== undefined || s === 0 };
   });
   const op = (o: 'r' | 'w'): OpResult => lineUp(ks.filter((k) => k.record.op === o), ds.filter((d) => d.record.op === o), labels, kernelBdfs, deviceBdfs);
   return { anchors, anchorsOnDevice: anchorsSeen, writes: op('w'), reads: op('r') };

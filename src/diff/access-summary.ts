@@ -4,6 +4,9 @@
 // machine interleave CPUs and kworkers differently, but a kernel change shows up here.
 
 import { lastValueFrom, tap } from 'rxjs';
+import { KERNEL_1, labelInBoot } from '../model/boots.js';
+import { selectorName, type BootSelector } from '../model/boot-selection.js';
+import { selectBoot } from '../pipeline/select-boot.js';
 import { Inventory } from '../identity/inventory.js';
 import { parseBdf } from '../model/bdf.js';
 import { frameFunction } from '../parsers/accessors.js';
@@ -48,6 +51,9 @@ export interface SummaryOptions {
   onEvent?: (e: PipelineEvent) => void;
   /** Keep each call site's frames (SiteCount.frames, for --vmlinux); default true. */
   frames?: boolean;
+  /** `--boot`: only this boot's accesses, its phases named as within it (so kernel 1's `boot`
+   *  phase and kernel 2's are the same phase when the two are compared). */
+  boot?: BootSelector;
 }
 
 /** Writes the probe saw without a target (early boot, no arguments) still have a call site. */
@@ -62,12 +68,12 @@ export const writeKey = (w: Pick<WriteGroup, 'device' | 'phase' | 'register' | '
 
 interface Raw { bdf: string | null; phase: string; callSite: string; frame: string | null; at: number; register: string; op: 'r' | 'w'; value: string | null }
 
-function rawOf(e: AccessEvent, ignorePhases: boolean): Raw {
+function rawOf(e: AccessEvent, ignorePhases: boolean, inBoot: boolean): Raw {
   const a = e.access;
   const register = e.register ?? (a.off === null ? `? (${a.fn ?? 'unknown accessor'})` : `0x${a.off.toString(16)}`);
   const value = a.op === 'w' ? `${hex(e.old, a.size)}${e.oldStale ? '?' : ''} -> ${hex(a.val, a.size)}` : null;
   return {
-    bdf: e.bdf, phase: ignorePhases ? '*' : e.phase.label, callSite: e.callSite === null ? stacklessSite(a.layer === 'device') : frameFunction(e.callSite),
+    bdf: e.bdf, phase: ignorePhases ? '*' : inBoot ? labelInBoot(e.phase.boot ?? KERNEL_1, e.phase.label) : e.phase.label, callSite: e.callSite === null ? stacklessSite(a.layer === 'device') : frameFunction(e.callSite),
     frame: e.callSite, at: e.stack ? callSiteIndex(e.stack) : -1, register, op: a.op, value,
   };
 }
@@ -119,12 +125,12 @@ export async function summarizeCapture(file: string, opts: SummaryOptions = {}):
     texts.set(t, t);
     return t;
   };
-  await lastValueFrom(recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), tap((e) => {
+  await lastValueFrom(recordsFromFile(file, format).pipe(enrichAccesses({ inventory }), selectBoot(opts.boot, file), tap((e) => {
     opts.onEvent?.(e);
     if (e.kind === 'skipped') skipped++;
     if (e.kind !== 'access') return;
     accesses++;
-    const r = rawOf(e, opts.ignorePhases ?? false);
+    const r = rawOf(e, opts.ignorePhases ?? false, opts.boot !== undefined);
     // One copy of each call site and value text, however many devices share it.
     r.callSite = intern(r.callSite);
     if (r.value !== null) r.value = intern(r.value);
@@ -173,5 +179,7 @@ export async function summarizeCapture(file: string, opts: SummaryOptions = {}):
     writes.set(writeKey(group), group);
     written.delete(k);
   }
-  return { name: opts.name ?? file, sites, writes, accesses, skipped };
+  // boot: the capture's name says which boot was compared (`k.ndjson, kernel 2 (after kexec)`).
+  const name = opts.name ?? file;
+  return { name: opts.boot ? `${name}, ${selectorName(opts.boot)}` : name, sites, writes, accesses, skipped };
 }

@@ -4,14 +4,18 @@
 // sink read these; nothing after the enricher looks a device up or parses a name again.
 // A field for the boot an event belongs to (kernel 1, handover, kernel 2) sits next to `phase`.
 
-import type { AccessRecord, CaptureCounts, DeviceRecord, HeaderRecord, LostRecord, PhaseRecord, SkippedRecord, SourceCountRecord } from './records.js';
+import type { AccessRecord, BootRecord, CaptureCounts, DeviceRecord, HeaderRecord, LostRecord, PhaseRecord, SkippedRecord, SourceCountRecord } from './records.js';
 import type { ByteSource } from './shadow-config.js';
+import type { BootRef } from './boots.js';
 
 export interface PhaseRef {
   /** 0 for the part of the trace before the first marker. */
   seq: number;
+  /** The phase's full name: its label, prefixed with its kernel from kernel 2 on (phaseName). */
   label: string;
   ts: number | null;
+  // boot: the boot this phase belongs to (src/model/boots.ts); absent = kernel 1.
+  boot?: BootRef;
 }
 
 /** A device's part in a policy: matched by a selector, one a preserved device depends on (the
@@ -78,7 +82,7 @@ export interface AccessEvent {
   phase: PhaseRef;
 }
 
-export interface PhaseEvent { kind: 'phase'; phase: PhaseRef; record: PhaseRecord }
+export interface PhaseEvent { kind: 'phase'; phase: PhaseRef; record: PhaseRecord | BootRecord }
 export interface LostEvent { kind: 'lost'; record: LostRecord; phase: PhaseRef }
 export interface SkippedEvent { kind: 'skipped'; record: SkippedRecord }
 export interface DeviceEvent { kind: 'device'; device: DeviceRecord }

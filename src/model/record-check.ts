@@ -198,6 +198,11 @@ const CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>([
     ['label', isStr, 'a string'], ['ts', (v) => v === null || (typeof v === 'number' && Number.isFinite(v)), 'a finite number or null'],
     ['index', (v) => intOrNull(v, 0, Number.MAX_SAFE_INTEGER), 'an integer from 0 or null'], ['line', lineNo, 'an integer 0..4294967295'],
   ])],
+  ['boot', (o) => fields('boot', o, [
+    ['kernel', int(1, U32), 'an integer from 1'], ['segment', (v) => v === 'kernel' || v === 'handover', '"kernel" or "handover"'],
+    ['release', optional(isStr), 'a string'], ['cmdline', optional(isStr), 'a string'], ['clock', optional(isStr), 'a string'],
+    ['line', lineNo, 'an integer 0..4294967295'],
+  ])],
   ['skipped', (o) => fields('skipped', o, [
     ['code', isStr, 'a string'], ['message', isStr, 'a string'], ['line', int(0, U32), 'an integer 0..4294967295'], ['text', isStr, 'a string'],
   ])],

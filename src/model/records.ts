@@ -2,6 +2,10 @@
 // (docs/capture-format.md) is exactly these records, one JSON object per line.
 // Field names are short because a boot capture holds millions of access records.
 
+import type { BootRecord } from './boots.js';
+
+export type { BootRecord } from './boots.js';
+
 export const CAPTURE_FORMAT = 'cfgscope-capture';
 export const CAPTURE_VERSION = 1;
 
@@ -173,6 +177,7 @@ export type CaptureRecord =
   | AccessRecord
   | LostRecord
   | PhaseRecord
+  | BootRecord
   | SkippedRecord
   | NestedRecord
   | SourceCountRecord

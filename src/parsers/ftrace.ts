@@ -62,6 +62,9 @@ class FtraceParser implements LineParser {
   /** Trace dumps seen (`# tracer:` headers) and whether events followed the latest one. */
   private traces = 0;
   private eventsInTrace = false;
+  /** What the console said between two dumps (the next kernel's `Linux version`, `Command line`):
+   *  the boot record of a kexec'd kernel carries it. */
+  private nextKernel: { release?: string; cmdline?: string; clock?: string } = {};
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
     // ftrace's default clock is `local`; a trace_clock= on the command line overrides it.
@@ -96,9 +99,10 @@ class FtraceParser implements LineParser {
   private commentLine(text: string, no: number): void {
     const tracer = TRACER_HEADER.exec(text);
     if (tracer) {
-      // A second dump in one log (a kexec'd kernel printing its own trace): its timestamps start
-      // again, so the boundary is marked as a phase of its own.
-      if (this.eventsInTrace) this.send({ t: 'phase', ts: null, label: `trace #${this.traces + 1}`, index: null, line: no });
+      // A second dump in one log (a kexec'd kernel printing its own trace): another kernel, whose
+      // timestamps start again; it starts a boot of its own (src/model/boots.ts).
+      if (this.eventsInTrace) this.send({ t: 'boot', kernel: this.traces + 1, segment: 'kernel', ...this.nextKernel, line: no });
+      this.nextKernel = {};
       this.traces++;
       this.eventsInTrace = false;
       this.inTrace = true;
@@ -114,6 +118,7 @@ class FtraceParser implements LineParser {
   /** Console chatter around an embedded trace is ignored (and counted); inside a trace it is bad input. */
   private otherLine(text: string, no: number): void {
     if (!this.headerSent) this.learnFromConsole(text);
+    else if (!this.inTrace) this.learnNextKernel(text);
     if (this.inTrace && text.startsWith('=====')) { this.inTrace = false; this.ignored++; return; }
     if (!this.inTrace || text.trim() === '' || DMESG_LINE.test(text)) { this.ignored++; return; }
     this.skip('FTRACE_BAD_LINE', 'not an ftrace event line', text, no);
@@ -127,6 +132,18 @@ class FtraceParser implements LineParser {
       this.header.kernel = { ...this.header.kernel, cmdline: c[1]! };
       const clock = TRACE_CLOCK.exec(c[1]!);
       if (clock) this.header.clock = clock[1]!;
+    }
+  }
+
+  /** After the first trace: the console of the kernel whose dump may follow. Its first `Linux
+   *  version` and command line are that kernel's (a `Kernel command line:` repeats it). */
+  private learnNextKernel(text: string): void {
+    const v = LINUX_VERSION.exec(text);
+    if (v && this.nextKernel.release === undefined) this.nextKernel.release = v[1]!;
+    const c = CMDLINE.exec(text);
+    if (c && this.nextKernel.cmdline === undefined) {
+      this.nextKernel.cmdline = c[1]!;
+      this.nextKernel.clock = TRACE_CLOCK.exec(c[1]!)?.[1] ?? 'local';
     }
   }
 

@@ -4,6 +4,7 @@
 
 import type { AccessEvent, EndEvent, PipelineEvent, Role } from '../model/events.js';
 import type { DeviceState } from '../identity/inventory.js';
+import type { BootSelector } from '../model/boot-selection.js';
 import { checkTargets } from '../policy/check-targets.js';
 import type { CompiledPolicy } from '../policy/compiled-policy.js';
 import type { Finding, TargetFinding, UnattributedWrite } from '../policy/findings.js';
@@ -19,6 +20,8 @@ export interface CheckTotals {
   violations: number;
   expected: number;
   unattributed: number;
+  // boot: set by `--boot` (select-boot.ts): the three counts above are that boot's
+  boot?: BootSelector;
 }
 
 export type CheckEvent = Finding | TargetFinding | UnattributedWrite | CheckTotals | Exclude<PipelineEvent, AccessEvent>;

@@ -15,6 +15,7 @@ import { RoleMap } from '../policy/device-roles.js';
 import { ALL_ACCESSES, type AccessFilter } from '../policy/compiled-policy.js';
 import type { DeviceSelector } from '../policy/policy-types.js';
 import { layoutWidth, widestAt } from '../registers/access-width.js';
+import { entersUntraced, firstPhase, phaseAfter } from './boot-phase.js';
 import { callSite } from './call-site.js';
 import { DeviceWrites } from './device-writes.js';
 import { LayerCounts } from './layer-counts.js';
@@ -69,7 +70,7 @@ export class Enricher {
     this.roles = opts.preserved !== undefined && opts.preserved.length > 0 ? new RoleMap(this.inventory, opts.preserved) : null;
     this.filter = opts.filter ?? ALL_ACCESSES;
     this.writes = new DeviceWrites(this.inventory);
-    this.phase = { seq: 0, label: opts.firstPhase ?? 'boot', ts: null };
+    this.phase = firstPhase(opts.firstPhase ?? 'boot'); // boot: kernel 1's first phase
   }
 
   /** A device's role now (what target rules are checked with). */
@@ -98,7 +99,9 @@ export class Enricher {
         this.emit({ kind: 'device', device: r });
         break;
       case 'phase':
-        this.phase = { seq: this.phase.seq + 1, label: r.label, ts: r.ts };
+      case 'boot': // boot: a boot record starts a phase of its boot; a marker's phase stays in its boot
+        if (entersUntraced(this.phase, r)) this.epoch++; // boot: an untraced handover may have changed any byte
+        this.phase = phaseAfter(this.phase, r);
         this.emit({ kind: 'phase', phase: this.phase, record: r });
         break;
       case 'lost': this.emit({ kind: 'lost', record: r, phase: this.phase }); break;

@@ -1,6 +1,7 @@
 // What checking a capture against a policy produces: one finding per (write, rule) that the policy
 // has something to say about. Findings are records: replay and live emit the same ones.
 
+import { KERNEL_1, type BootRef } from '../model/boots.js';
 import type { AccessEvent } from '../model/events.js';
 import type { Severity, RuleKind } from './policy-types.js';
 
@@ -35,6 +36,8 @@ export interface WriteContext {
   source?: string;
   /** Seen on the device side only (added by `import --attribute`): no kernel stack, by nature. */
   deviceOnly?: true;
+  // boot: which kernel (or handover) of the capture made the write (src/model/boots.ts).
+  boot: BootRef;
 }
 
 /** Where and by whom an access was made, as findings carry it. */
@@ -50,6 +53,7 @@ export function withWriteContext<T extends object>(o: T, e: AccessEvent): T & Wr
   c.stack = e.stack;
   c.ts = e.access.ts;
   c.phase = e.phase.label;
+  c.boot = e.phase.boot ?? KERNEL_1; // boot: the finding's boot, as its phase has it
   c.index = e.index;
   c.line = e.access.line ?? null;
   if (e.access.layer === 'device') c.deviceOnly = true;

@@ -1,13 +1,16 @@
 // One capture + one composed policy -> the report model: the same pipeline as `check`
 // (recordsFromFile -> enrichAndJudge), plus the writes the policy is silent about.
 
-import { lastValueFrom, tap } from 'rxjs';
+import { filter, lastValueFrom, tap } from 'rxjs';
 import { Inventory } from '../identity/inventory.js';
 import { RoleMap } from '../policy/device-roles.js';
 import { ruleApplies } from '../policy/evaluate-write.js';
 import { registerRange } from '../policy/register-range.js';
 import type { Policy } from '../policy/policy-types.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
+import { selects, type BootSelector } from '../model/boot-selection.js';
+import { selectBoot } from '../pipeline/select-boot.js';
+import { BootTally } from './boot-summary.js';
 import { reportEvents, type ReportEvent } from './report-events.js';
 import { ReportBuilder, type ReportModel } from './report-model.js';
 
@@ -19,6 +22,8 @@ export interface BuildReportOptions {
   inventory?: Inventory;
   /** Every pipeline event, for callers that also count skipped input. */
   onEvent?: (e: ReportEvent) => void;
+  /** `--boot`: only this boot's writes (the old values still come from what went before). */
+  boot?: BootSelector;
 }
 
 /** Selectors as the report prints them: `bdf=0000:02:00.0`, `vendor=0x1b36,device=0x10`. */
@@ -31,7 +36,13 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
   const format = await resolveFormat(file, opts.format ? { format: opts.format } : {});
   const rules = policy.rules.map((r) => ({ id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source, register: r.register.text }));
   const builder = new ReportBuilder(opts.name ?? file, { sources: policy.sources, rules: policy.rules.length, preserved: describeSelectors(policy) }, rules);
-  const events = recordsFromFile(file, format).pipe(reportEvents(policy, inventory), tap((e) => {
+  const boots = new BootTally();
+  // boot: the access events too (accesses: true), for the per-boot write counts; the report
+  // itself reads the verdicts only.
+  const events = recordsFromFile(file, format).pipe(reportEvents(policy, inventory, true), tap((e) => {
+    if (e.kind === 'access' || e.kind === 'phase' || e.kind === 'header') boots.onPipeline(e);
+    else boots.onReport(e);
+  }), filter((e): e is ReportEvent => e.kind !== 'access'), selectBoot(opts.boot, file), tap((e) => {
     opts.onEvent?.(e);
     builder.handle(e);
   }));
@@ -46,5 +57,8 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
     const judging = policy.rules.filter((r) => r.kind !== 'expect' && ruleApplies(r, role) && registerRange(r.register, id) !== null);
     builder.protect({ bdf: s.bdf, vendor: id.vendor ?? null, device: id.device ?? null, role }, judging.map((r) => r.id));
   }
-  return builder.build();
+  const model = builder.build();
+  const sel = opts.boot;
+  model.boots = boots.summary(model.devices.map((d) => d.bdf)).filter((b) => sel === undefined || selects(sel, b.boot));
+  return model;
 }

@@ -10,6 +10,8 @@ import type { Change, DeviceRef, Finding, TargetFinding } from '../policy/findin
 import type { ReportEvent } from './report-events.js';
 import type { FrameLine } from '../symbols/source-text.js';
 import type { UnexplainedWrite } from './unexplained-writes.js';
+import { bootName, type BootRef } from '../model/boots.js';
+import type { BootSummary } from './boot-summary.js';
 
 export type ReportVerdict = 'violation' | 'expected' | 'unexplained';
 
@@ -43,6 +45,8 @@ export interface ReportItem {
   overrides: string | null;
   /** Input line of the first such write. */
   line: number | null;
+  /** The boot the writes were made in: one kernel's writes never stand for another's. */
+  boot: BootRef;
 }
 
 export interface CallSiteGroup {
@@ -55,6 +59,8 @@ export interface CallSiteGroup {
   raw: { frames: string[]; first: number }[];
   /** With --vmlinux: per level (0 the call site, then each caller) the distinct frames and their source lines. */
   sources: FrameLine[][] | null;
+  /** Set for the handover's writes, which no kernel made: their own heading instead of a call site. */
+  handover?: { name: string; kernel: number };
 }
 
 export interface ReportModel {
@@ -74,6 +80,8 @@ export interface ReportModel {
   /** Per protected device, the rules that can judge it (not `expect`): the JUnit test cases. */
   checks: { bdf: string; rules: string[] }[];
   totals: CheckTotals & { unexplained: number; unexplainedSame: number };
+  /** Per boot of a kexec capture, what each protected device saw (empty for one kernel). */
+  boots: BootSummary[];
 }
 
 const hexv = (v: number | null): string => (v === null ? '?' : v.toString(16));
@@ -141,6 +149,7 @@ export class ReportBuilder {
       rules: this.rules, cited: this.rules.filter((r) => this.cited.has(r.id)).map((r) => r.id),
       checks: [...this.checks].map(([bdf, rules]) => ({ bdf, rules })).sort((a, b) => (a.bdf < b.bdf ? -1 : 1)),
       totals: { ...totals, unexplained: this.unexplained, unexplainedSame: this.unexplainedSame },
+      boots: [],
     };
   }
 
@@ -153,13 +162,19 @@ export class ReportBuilder {
     this.protect(e.device);
     if (rule) this.cited.add(rule.id);
     const site = siteOf(e.callSite, e.stack, e.deviceOnly ?? false);
-    const siteKey = [site.fn, ...site.callers].join(' < ');
+    // The handover's writes (the old kernel's shutdown, device side only) stand apart: no kernel
+    // call site made them as far as any trace shows.
+    const handover = e.boot.handover ? { name: bootName(e.boot), kernel: e.boot.kernel } : undefined;
+    const siteKey = handover ? `handover ${handover.kernel}` : [site.fn, ...site.callers].join(' < ');
     let group = this.sites.get(siteKey);
-    if (!group) { group = { fn: site.fn, callers: site.callers, items: [], raw: [], sources: null }; this.sites.set(siteKey, group); }
+    if (!group) {
+      group = { fn: site.fn, callers: site.callers, items: [], raw: [], sources: null, ...(handover ? { handover } : {}) };
+      this.sites.set(siteKey, group);
+    }
     const raw = site.raw;
     if (raw && !group.raw.some((r) => r.first === raw.first && r.frames.join('\n') === raw.frames.join('\n'))) group.raw.push(raw);
     const change: Change = e.change;
-    const key = [siteKey, e.device.bdf, verdict, rule?.id ?? '', e.register, e.fields.join(','), hexv(e.old), e.oldStale, hexv(e.new), change].join('|');
+    const key = [siteKey, e.boot.kernel, e.boot.handover ?? '', e.device.bdf, verdict, rule?.id ?? '', e.register, e.fields.join(','), hexv(e.old), e.oldStale, hexv(e.new), change].join('|');
     const item = this.items.get(key);
     if (item) {
       item.count++;
@@ -168,7 +183,7 @@ export class ReportBuilder {
     }
     const fresh: ReportItem = {
       verdict, device: this.devices.get(e.device.bdf)!, register: e.register, fields: e.fields, old: e.old, new: e.new,
-      oldStale: e.oldStale, change, width: e.width, count: 1, phases: [e.phase], rule, overrides, line: e.line,
+      oldStale: e.oldStale, change, width: e.width, count: 1, phases: [e.phase], rule, overrides, line: e.line, boot: e.boot,
     };
     this.items.set(key, fresh);
     group.items.push(fresh);

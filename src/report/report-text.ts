@@ -1,6 +1,8 @@
 // Wording shared by the report's formats (Markdown, e-mail, JUnit): one place decides how a value,
 // a change, a device and a verdict read, so the formats never disagree on the facts.
 
+import { untracedHandoverNote } from '../model/boots.js';
+import type { BootDeviceCounts, BootSummary } from './boot-summary.js';
 import type { CallSiteGroup, ReportDevice, ReportItem, ReportModel } from './report-model.js';
 
 export const hex = (v: number | null, width = 1): string => (v === null ? '?' : `0x${v.toString(16).padStart(width * 2, '0')}`);
@@ -20,6 +22,7 @@ export const valuesText = (i: Pick<ReportItem, 'old' | 'new' | 'oldStale' | 'wid
 /** What the values mean, when it is not "the protected bits changed". */
 export function changeNote(i: ReportItem): string | null {
   if (i.change === 'unknown-old') return 'old value unknown: may have changed';
+  if (i.change === 'changed' && i.oldStale && i.boot.handoverUntraced) return untracedHandoverNote(i.boot);
   if (i.change === 'same') return 'protected bits kept';
   return null;
 }
@@ -51,7 +54,7 @@ export function reasonsOf(items: readonly ReportItem[]): { ids: string[]; why: s
 export function summaryText(m: ReportModel): string {
   const t = m.totals;
   return `${t.violations} violations, ${t.expected} expected writes, ${t.unexplained} unexplained writes; `
-    + `${t.protectedWrites} of ${t.writes} known writes hit protected devices.`;
+    + `${t.protectedWrites} of ${t.writes} known writes${t.boot ? ' in the whole capture' : ''} hit protected devices.`;
 }
 
 export const policyText = (m: ReportModel): string => `${m.policy.sources.join(' + ')} (${m.policy.rules} rules)`;
@@ -100,3 +103,22 @@ export function sourceEntries(g: CallSiteGroup): { role: 'call site' | 'called f
 }
 
 export const NO_SOURCE = 'no source line';
+
+/** The heading of the handover's writes: no kernel call site made them as far as a trace shows. */
+export const handoverHeading = (h: { name: string; kernel: number }): string =>
+  `${h.name.charAt(0).toUpperCase()}${h.name.slice(1)}: before kernel ${h.kernel} (after kexec)`;
+
+export const handoverNote = (h: { kernel: number }): string =>
+  `No kernel trace holds these writes: the device saw them after kernel ${h.kernel - 1}'s trace ended `
+  + `(its shutdown, once userspace was gone) and before kernel ${h.kernel}'s first traced access. `
+  + `They are blamed on no kernel call site; a later kernel's write that finds their result is judged against it.`;
+
+/** `kernel 1, 6.1.0-56-amd64, clock global`, `handover, device side only`. */
+export function bootTitle(b: BootSummary): string {
+  const about = [b.release, b.clock ? `clock ${b.clock}` : null].filter((x) => x !== null);
+  return [b.name, ...about].join(', ');
+}
+
+/** `12 writes, 3 violations, 2 expected, 1 unexplained`. */
+export const bootCountsText = (c: BootDeviceCounts): string =>
+  `${c.writes} ${c.writes === 1 ? 'write' : 'writes'}, ${c.violations} ${c.violations === 1 ? 'violation' : 'violations'}, ${c.expected} expected, ${c.unexplained} unexplained`;

@@ -9,6 +9,8 @@ import { isCfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import type { InputFormat } from '../parsers/parser.js';
 import { enrichAndJudge } from '../pipeline/enrich-and-judge.js';
+import { selectBoot } from '../pipeline/select-boot.js';
+import type { BootSelector } from '../model/boot-selection.js';
 import type { Policy } from '../policy/policy-types.js';
 import { recordChunks } from '../sources/record-chunks.js';
 import { pace, ReplayClock } from './pace.js';
@@ -27,6 +29,8 @@ export interface CaptureStreamOptions {
    * events (target checks, totals, end) at a seq where the live stream has something else.
    */
   growing?: boolean;
+  // boot: `serve --boot`: only that boot's events (src/pipeline/select-boot.ts)
+  boot?: BootSelector;
 }
 
 function failure(e: unknown): ServedEvent {
@@ -57,7 +61,7 @@ export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<Serv
     }
     out.push(e);
   };
-  const sub = input.pipe(enrichAndJudge(o.policy, { inventory, accesses: true }))
+  const sub = input.pipe(enrichAndJudge(o.policy, { inventory, accesses: true }), selectBoot(o.boot, o.file)) // boot: selection
     .subscribe({ next: onEvent, error: (e: unknown) => { failed = failure(e); } });
   const take = (): ServedEvent[] => { const b = out; out = []; return b; };
   try {

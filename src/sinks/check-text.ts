@@ -8,6 +8,8 @@ import type { DeviceRecord } from '../model/records.js';
 import type { CheckEvent, CheckTotals } from '../pipeline/check-policy.js';
 import type { Finding, TargetFinding } from '../policy/findings.js';
 import { printable } from '../model/escape-text.js';
+import { sameBoot, untracedHandoverNote } from '../model/boots.js';
+import { selectorName } from '../model/boot-selection.js';
 import { describeDevice, type DeviceNamer } from './device-line.js';
 
 interface Group { first: Finding; count: number; phases: Set<string> }
@@ -35,7 +37,8 @@ class SiteGroups {
     }
     for (const g of same) {
       const x = g.first;
-      if (x.verdict === f.verdict && x.change === f.change && x.oldStale === f.oldStale) {
+      // boot: one kernel's writes never stand for another's (each cites its own line)
+      if (x.verdict === f.verdict && x.change === f.change && x.oldStale === f.oldStale && sameBoot(x.boot, f.boot)) {
         g.count++;
         g.phases.add(f.phase);
         return;
@@ -138,7 +141,9 @@ export class CheckTextSink {
       this.out(`\n${t.unattributed} writes with unknown target (early boot: the function tracer records no arguments);\nany of them may have touched a protected device. By accessor and call site:\n`);
       for (const [k, n] of [...this.unattributed].sort((a, b) => b[1] - a[1])) this.emit(`  ${String(n).padStart(5)}  ${k}`);
     }
-    this.out(`\n${t.violations} violations, ${t.expected} expected writes; ${t.protectedWrites} of ${t.writes} known writes hit protected devices, ${t.sameValue} of them kept every protected bit.\n`);
+    const scope = t.boot ? ` in ${selectorName(t.boot)}` : '';
+    const whole = t.boot ? ' in the whole capture' : '';
+    this.out(`\n${t.violations} violations, ${t.expected} expected writes${scope}; ${t.protectedWrites} of ${t.writes} known writes${whole} hit protected devices, ${t.sameValue} of them kept every protected bit.\n`);
   }
 
   private line(g: Group): void {
@@ -152,5 +157,6 @@ export class CheckTextSink {
     const over = f.overrides ? ` (explains ${f.overrides})` : '';
     this.emit(`    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}`);
     this.emit(`      (${[...g.phases].join('; ')}${first})`);
+    if (f.oldStale && f.change === 'changed' && f.boot.handoverUntraced) this.emit(`      (${untracedHandoverNote(f.boot)})`);
   }
 }

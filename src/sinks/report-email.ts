@@ -5,7 +5,7 @@
 
 import type { ReportItem, ReportModel } from '../report/report-model.js';
 import {
-  NO_SOURCE, sourceEntries, changeNote, countText, deviceText, hex, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText,
+  bootCountsText, bootTitle, handoverHeading, handoverNote, NO_SOURCE, sourceEntries, changeNote, countText, deviceText, hex, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText,
   verdictText,
 } from '../report/report-text.js';
 import { printableModel } from '../report/printable-model.js';
@@ -31,12 +31,24 @@ export function renderEmail(model: ReportModel): string {
   para(`policy: ${policyText(m)}`, '', '  ');
   para(`preserved: ${preservedText(m)}`, '', '  ');
   para(summaryText(m));
+  if (m.boots.length > 0) {
+    // A kexec capture: what each boot did to each protected device, before the details.
+    lines.push('', 'Boots:');
+    for (const b of m.boots) {
+      para(`${bootTitle(b)}:`, '  ', '    ');
+      for (const c of b.devices) para(`${c.bdf}: ${bootCountsText(c)}`, '    ', '      ');
+    }
+  }
   lines.push('', 'Protected devices:');
   for (const d of m.devices) para(`${deviceText(d)}${d.class === null ? '' : `, class ${hex(d.class, 3)}`}`, '  ', '    ');
 
   m.sites.forEach((s, n) => {
     lines.push('', '');
-    para(`Call site ${n + 1} of ${m.sites.length}: ${s.fn}`, '', '  ');
+    if (s.handover) {
+      para(`Call site ${n + 1} of ${m.sites.length}: none. ${handoverHeading(s.handover)}`, '', '  ');
+      lines.push('');
+      para(handoverNote(s.handover), '  ', '  ');
+    } else para(`Call site ${n + 1} of ${m.sites.length}: ${s.fn}`, '', '  ');
     if (s.callers.length > 0) para(`called from ${s.callers.join(' <- ')}`, '  ', '    ');
     const sources = sourceEntries(s);
     if (sources.length > 0) lines.push('', '  Source:');

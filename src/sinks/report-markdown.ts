@@ -10,7 +10,7 @@ import { markdownCode, markdownText as md } from '../model/escape-text.js';
 import { printableModel } from '../report/printable-model.js';
 import type { ReportItem, ReportModel } from '../report/report-model.js';
 import {
-  changeNote, countText, hex, idsText, NO_SOURCE, OPEN_QUESTION_INTRO, sourceEntries, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText, VERDICT_LABEL,
+  bootTitle, handoverHeading, handoverNote, changeNote, countText, hex, idsText, NO_SOURCE, OPEN_QUESTION_INTRO, sourceEntries, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText, VERDICT_LABEL,
 } from '../report/report-text.js';
 
 /** A table cell: pipes would end the cell, newlines the row. */
@@ -30,6 +30,15 @@ export function renderMarkdown(model: ReportModel): string {
   let out = '# Config-space writes to protected devices: justification notes\n\n';
   out += `- capture: ${code(m.capture)}\n- policy: ${md(policyText(m))}\n- preserved: ${md(preservedText(m))}\n- ${summaryText(m)}\n`;
 
+  if (m.boots.length > 0) {
+    // A kexec capture: what each boot did to each protected device, before the details.
+    out += '\n## Boots\n\n';
+    out += row(['boot', 'device', 'writes', 'violations', 'expected', 'unexplained']) + row(['---', '---', '---:', '---:', '---:', '---:']);
+    for (const b of m.boots) {
+      for (const c of b.devices) out += row([md(bootTitle(b)), md(c.bdf), String(c.writes), String(c.violations), String(c.expected), String(c.unexplained)]);
+    }
+  }
+
   out += '\n## Protected devices\n\n';
   out += row(['device', 'ids', 'role', 'driver', 'class']) + row(['---', '---', '---', '---', '---']);
   for (const d of m.devices) out += row([md(d.bdf), idsText(d), md(d.role), md(d.driver ?? ''), d.class === null ? '' : hex(d.class, 3)]);
@@ -37,7 +46,8 @@ export function renderMarkdown(model: ReportModel): string {
   out += '\n## Writes by call site\n';
   if (m.sites.length === 0) out += '\nNo write reached a protected device.\n';
   for (const s of m.sites) {
-    out += `\n### ${[s.fn, ...s.callers].map(code).join(' <- ')}\n\n`;
+    if (s.handover) out += `\n### ${md(handoverHeading(s.handover))}\n\n${md(handoverNote(s.handover))}\n\n`;
+    else out += `\n### ${[s.fn, ...s.callers].map(code).join(' <- ')}\n\n`;
     const sources = sourceEntries(s);
     if (sources.length > 0) {
       out += 'Source:\n';

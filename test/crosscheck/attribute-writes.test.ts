@@ -87,16 +87,19 @@ describe('attributing the early writes of both kernels of a kexec run (lab-kexec
     // Device side (qemu-trace.log:2943 and :3118): the old kernel's shutdown clears 03:00.0's COMMAND
     // to 0x503, and the new kernel's first write, pci_setup_device on 00:00.0, is also a word 0x503
     // at 0x04. Pairing earliest would send it to 03:00.0 and leave the MCH's write device-only.
-    const trace2 = out.findIndex((r) => r.t === 'phase' && r.label === 'trace #2');
+    const trace2 = out.findIndex((r) => r.t === 'boot' && r.segment === 'kernel' && r.kernel === 2);
     const first = out.slice(trace2).find((r): r is AccessRecord => r.t === 'access' && r.op === 'w')!;
     expect([formatBdf(first.seg!, first.bus!, first.devfn!), first.off, first.val, stacks.get(first.stack!)![1]]).toEqual(['0000:00:00.0', 0x04, 0x503, 'pci_setup_device.cold']);
   });
 
   it('puts the old kernel\'s shutdown writes, seen by QEMU only, before the second trace as device-layer writes', () => {
-    const trace2 = out.findIndex((r) => r.t === 'phase' && r.label === 'trace #2');
+    const trace2 = out.findIndex((r) => r.t === 'boot' && r.segment === 'kernel' && r.kernel === 2);
     const shutdown: AccessRecord[] = [];
-    for (let i = trace2 - 1; out[i]!.t === 'access' && (out[i] as AccessRecord).layer === 'device'; i--) shutdown.unshift(out[i] as AccessRecord);
+    let i = trace2 - 1;
+    for (; out[i]!.t === 'access' && (out[i] as AccessRecord).layer === 'device'; i--) shutdown.unshift(out[i] as AccessRecord);
     expect(shutdown.length).toBe(31);
+    // ...under a boot record of their own: the handover into kernel 2 (src/model/boots.ts).
+    expect(out[i]).toEqual({ t: 'boot', kernel: 2, segment: 'handover' });
     // pci_device_shutdown -> pci_clear_master: COMMAND 0x0507 -> 0x0503 on virtio-net first
     expect([formatBdf(shutdown[0]!.seg!, shutdown[0]!.bus!, shutdown[0]!.devfn!), shutdown[0]!.off, shutdown[0]!.val]).toEqual(['0000:03:00.0', 0x04, 0x503]);
     expect(attributor.stats).toMatchObject({ deviceOnly: 77, deviceRecords: 47 }); // + 16 ACPI; 30 power-off left out

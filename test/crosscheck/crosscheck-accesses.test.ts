@@ -93,7 +93,7 @@ describe('reasons on the real runs', async () => {
     // pci_device_shutdown -> pci_clear_master on the three endpoints and the root ports (COMMAND 0x107 -> 0x103 ...)
     expect(new Set(between.map((d) => d.access.bdf))).toEqual(new Set(['0000:00:03.0', '0000:00:04.0', '0000:00:05.0', '0000:01:00.0', '0000:02:00.0', '0000:03:00.0']));
     const shutdownPhase = kexec.segments[between[0]!.access.segment]!;
-    expect(shutdownPhase.label).toBe('PHASE[4] dump (stage 1), then trace #2 (the next kernel\'s boot)');
+    expect(shutdownPhase.label).toBe('PHASE[4] dump (stage 1), then kernel 2 (after kexec) boots');
     expect(between.every((d) => d.access.segment === shutdownPhase.index)).toBe(true);
   });
 });

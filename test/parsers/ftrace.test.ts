@@ -104,10 +104,29 @@ describe('a console log holding two trace dumps (a kexec run prints one per kern
     const file = tmpFile('two.log', [...lines.slice(0, begin), ...trace, '[init] kexec', ...trace.map((l) => l.replace('stage=1', 'stage=2'))].join('\n'));
     const recs = await readRecords(file);
     const phases = recs.filter((r) => r.t === 'phase').map((p) => p.t === 'phase' && p.label);
-    expect(phases.length).toBe(15);
-    expect(phases[7]).toBe('trace #2');
+    // The second dump is kernel 2: a boot record (not a phase) with what its console said.
+    expect(phases.length).toBe(14);
+    const boots = recs.filter((r) => r.t === 'boot');
+    expect(boots).toEqual([expect.objectContaining({ t: 'boot', kernel: 2, segment: 'kernel' })]);
+    const phaseAt = recs.map((r, i) => (r.t === 'phase' ? i : -1)).filter((i) => i >= 0);
+    expect(recs.indexOf(boots[0]!)).toBeGreaterThan(phaseAt[6]!);
+    expect(recs.indexOf(boots[0]!)).toBeLessThan(phaseAt[7]!);
     expect(recs.filter((r) => r.t === 'access').length).toBe(2 * 1131);
     expect(recs.filter((r) => r.t === 'skipped')).toEqual([]);
+  });
+});
+
+describe('the real kexec console log (lab-kexec): kernel 2 as a boot record', async () => {
+  const recs = await readRecords(fixture('lab-kexec/serial.log'));
+  it('carries what kernel 2\'s own console said: its release, its command line, its trace clock', () => {
+    const boots = recs.filter((r) => r.t === 'boot');
+    expect(boots).toHaveLength(1);
+    const b = boots[0]!;
+    expect(b).toMatchObject({ kernel: 2, segment: 'kernel', release: '6.1.0-56-amd64', clock: 'global', line: 20383 });
+    // dmesg's `Command line:` is cut by printk's line length, as kernel 1's header has it.
+    expect(b.t === 'boot' && b.cmdline?.startsWith('console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr trace_clock=global')).toBe(true);
+    // No `trace #N` phase any more: the boot is not a phase.
+    expect(recs.filter((r) => r.t === 'phase' && r.label.startsWith('trace #'))).toEqual([]);
   });
 });
 

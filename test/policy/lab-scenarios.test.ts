@@ -18,21 +18,21 @@ describe('kexec: the second kernel on devices the first left configured (lab-kex
   const all = findings('lab-kexec/kernel.capture.ndjson', '--preserve', '0000:03:00.0').map(brief);
 
   it('pci_msix_init clears the MSI-X enable virtio-net kept across kexec: expected, quietly', () => {
-    expect(all).toContain('expected msix-init-disable 0000:03:00.0 CAP_MSIX+0x2 ENABLE 1->0 0x8003->0x3 @pci_msix_init (trace #2)');
+    expect(all).toContain('expected msix-init-disable 0000:03:00.0 CAP_MSIX+0x2 ENABLE 1->0 0x8003->0x3 @pci_msix_init (kernel 2 (after kexec): boot)');
     expect(all.filter((f) => f.startsWith('violation') && f.includes('CAP_MSIX'))).toEqual([]);
   });
 
   it('shows the old kernel\'s MSI-X disables at shutdown (device side only) with their true old -> new, two-byte writes', () => {
     const r = spawnSync(process.execPath, [`${root}bin/cfgscope.js`, 'replay', `${root}replays/lab-kexec/kernel.capture.ndjson`, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const phases = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; label?: string; deviceWrites?: { bdf: string; register: string; size: number; callSite: string | null; transitions: { old: string; new: string }[] }[] });
-    const shutdown = phases.find((p) => p.type === 'phase' && p.label === 'PHASE[4] dump (stage 1)')!;
+    const shutdown = phases.find((p) => p.type === 'phase' && p.label === 'handover, device side only')!;
     const msix = shutdown.deviceWrites!.filter((w) => w.register === 'CAP_MSIX+0x2').map((w) => `${w.bdf} ${w.size} ${w.transitions.map((t) => `${t.old}->${t.new}`).join(',')}`);
     expect(msix.sort()).toEqual([
       '0000:00:03.0 2 0x8000->0x0000', '0000:00:04.0 2 0x8000->0x0000', '0000:00:05.0 2 0x8000->0x0000',
       '0000:01:00.0 2 0x8004->0x0004', '0000:02:00.0 2 0x8040->0x0040',
     ]);
     // ...so kernel 2's enable of the nvme's MSI-X starts from what the device held: 0x0040.
-    const stage2 = phases.find((p) => p.type === 'phase' && p.label === 'PHASE[8] insmod nvme (stage 2)')!;
+    const stage2 = phases.find((p) => p.type === 'phase' && p.label === 'kernel 2 (after kexec): PHASE[8] insmod nvme (stage 2)')!;
     expect(stage2.deviceWrites!.find((w) => w.register === 'CAP_MSIX+0x2' && w.callSite === '__pci_enable_msix_range')!.transitions[0]).toMatchObject({ old: '0x0040', new: '0xc040' });
   });
 
@@ -41,11 +41,11 @@ describe('kexec: the second kernel on devices the first left configured (lab-kex
     expect(all.filter((f) => f.includes('RL 1->0'))).toEqual([]);
     expect(all.filter((f) => f.startsWith('violation') && f.includes(' CAP_EXP+0x20 '))).toEqual([]);
     // The retrain itself stays: writing Retrain Link 1 is the action the rule is about.
-    expect(all).toContain('violation link-control 0000:00:05.0 CAP_EXP+0x10 RL 0->1 0x0->0x20 @pcie_aspm_init_link_state (trace #2)');
+    expect(all).toContain('violation link-control 0000:00:05.0 CAP_EXP+0x10 RL 0->1 0x0->0x20 @pcie_aspm_init_link_state (kernel 2 (after kexec): boot)');
   });
 
   it('flags the second kernel sizing the preserved device\'s BARs again', () => {
-    expect(all).toContain('violation bar-1 0000:03:00.0 BASE_ADDRESS_1  0xfde00000->0xffffffff @__pci_read_base (trace #2)');
+    expect(all).toContain('violation bar-1 0000:03:00.0 BASE_ADDRESS_1  0xfde00000->0xffffffff @__pci_read_base (kernel 2 (after kexec): boot)');
   });
 });
 

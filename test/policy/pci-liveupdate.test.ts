@@ -26,8 +26,8 @@ describe('pci-liveupdate', () => {
     const all = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Finding & { type: string }).filter((f) => f.type === 'finding');
     const shutdown = all.filter((f) => f.rule.id === 'lu-bus-master' && f.deviceOnly && f.fields.includes('MASTER 1->0'));
     expect(shutdown.map((f) => `${f.device.bdf} ${f.rule.severity} ${f.phase}`).sort()).toEqual([
-      '0000:00:05.0 critical PHASE[4] dump (stage 1)',
-      '0000:03:00.0 critical PHASE[4] dump (stage 1)',
+      '0000:00:05.0 critical handover, device side only',
+      '0000:03:00.0 critical handover, device side only',
     ]);
     // BAR sizing and MSI-X set-up on the preserved device are findings of info rules only.
     const bars = all.filter((f) => f.device.bdf === '0000:03:00.0' && /^(BASE_ADDRESS_|ROM_ADDRESS|CAP_MSIX)/.test(f.register));

@@ -3,6 +3,7 @@
 // the DOM.
 
 import { AccessHistogram } from './access-histogram.js';
+import { BootLanes } from './boot-lanes.js';
 
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'];
 const NO_DEVICE = '(unknown device)';
@@ -25,6 +26,8 @@ export class LiveStore {
     this.findings = [];
     /** Accesses over time (trace seconds, or index when the source has no time), bounded. */
     this.timeline = new AccessHistogram();
+    /** The same accesses, one lane per boot on its own clock (./boot-lanes.js): what is drawn. */
+    this.lanes = new BootLanes();
     this.lost = [];
     this.lostTotal = 0;
     this.skipped = 0;
@@ -74,6 +77,7 @@ export class LiveStore {
         if (m.op === 'w') { d.writes++; c.w++; } else { d.reads++; c.r++; }
         if (!this.phases.has(m.phase.seq)) this.phases.set(m.phase.seq, m.phase);
         this.timeline.add(d.bdf, m.ts ?? m.index, m.op, m.phase.seq);
+        this.lanes.add(m.phase.boot, d.bdf, m.ts, m.index, m.op, m.phase.seq, this.header?.clock === 'none');
         break;
       }
       case 'finding': case 'target': case 'unattributed': this.addFinding(m); break;
@@ -99,6 +103,7 @@ export class LiveStore {
       this.phaseCounts(d, phaseSeq).v++;
       // Keyed by the write, so several rules judging one write make one mark (a target has none).
       this.timeline.markViolation(m.index ?? `seq ${m.seq}`, d.bdf, m.ts ?? m.index ?? 0);
+      this.lanes.markViolation(m.boot, m.index ?? `seq ${m.seq}`, d.bdf, m.ts ?? null, m.index ?? null);
     } else if (row.verdict === 'expected') d.expected++;
     if (m.device?.role) d.role = m.device.role;
     if (m.device?.vendor !== undefined && d.vendor === null) { d.vendor = m.device.vendor; d.device = m.device.device; }

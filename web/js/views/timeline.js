@@ -1,6 +1,8 @@
 // Timeline of accesses: one row per device, trace time left to right, phase bands behind. The
 // store's bins (../access-histogram.js) are folded per couple of pixels: a bar's height is the
 // bin's count on a log scale, reads grey below writes blue; a violating write is a red tick.
+// A kexec capture gets one lane per boot (../boot-lanes.js), each titled and on its own clock:
+// kernel 2's timestamps start again, the handover has only its accesses' places in the stream.
 
 const SVG = 'http://www.w3.org/2000/svg';
 const LABEL_W = 120;
@@ -17,17 +19,37 @@ function node(tag, attrs, text) {
 }
 
 export function renderTimeline(container, store, filters) {
-  const t = store.timeline;
+  const lanes = store.lanes.list();
+  if (lanes.length <= 1) {
+    const svg = renderLane(container, store, filters, lanes[0]?.hist ?? store.timeline, lanes[0]?.clock === 'index' || store.header?.clock === 'none');
+    container.replaceChildren(svg ?? empty());
+    return;
+  }
+  const parts = [];
+  for (const lane of lanes) {
+    const section = document.createElement('section');
+    section.className = 'lane';
+    section.dataset.boot = lane.key;
+    const title = document.createElement('h3');
+    title.className = 'lane-title';
+    title.textContent = lane.clock === 'index' && lane.boot.handover ? `${lane.name} (no time: drawn by place in the stream)` : lane.name;
+    section.append(title, renderLane(container, store, filters, lane.hist, lane.clock === 'index') ?? empty());
+    parts.push(section);
+  }
+  container.replaceChildren(...parts);
+}
+
+const empty = () => Object.assign(document.createElement('div'), { className: 'empty', textContent: 'no accesses yet' });
+
+/** One lane's SVG, or null when it has nothing to draw. */
+function renderLane(container, store, filters, t, byIndex) {
   const devices = [...t.rows.entries()].filter(([bdf, r]) => (filters.device ? bdf === filters.device : r.count > 0 || hasViolation(t, bdf))).map(([bdf]) => bdf).sort();
   const width = Math.max(600, container.clientWidth - 2);
   const height = TOP + devices.length * ROW_H + 16;
   const svg = node('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'accesses per device over time' });
   svg.dataset.devices = String(devices.length);
   svg.dataset.points = String(t.countOf(filters.device));
-  if (t.countOf(filters.device) === 0) {
-    container.replaceChildren(Object.assign(document.createElement('div'), { className: 'empty', textContent: 'no accesses yet' }));
-    return;
-  }
+  if (t.countOf(filters.device) === 0) return null;
   const min = t.min;
   const max = t.max;
   const span = max - min || 1;
@@ -83,10 +105,10 @@ export function renderTimeline(container, store, filters) {
     g.dataset.violations = String(marks);
     svg.append(g);
   });
-  const unit = store.header?.clock === 'none' ? 'access index' : 's';
+  const unit = byIndex ? 'access index' : 's';
   svg.append(node('text', { x: LABEL_W, y: height - 3, class: 'phase-label' }, `${min.toFixed(3)} ${unit}`));
   svg.append(node('text', { x: width - 8, y: height - 3, 'text-anchor': 'end', class: 'phase-label' }, `${max.toFixed(3)} ${unit}`));
-  container.replaceChildren(svg);
+  return svg;
 }
 
 function hasViolation(t, bdf) {
