@@ -13,6 +13,16 @@ export const COMMAND_LINE_SIZE = 2048;
 export interface BootArgsOptions {
   /** Add `seg=` (x86 pci_sysdata.domain) to the pci_bus_* events: longer, for multi-segment hosts. */
   segment?: boolean;
+  /** Trace reads with return probes that fetch the entry arguments too (Linux 6.10+): each read
+   *  event then carries the value read (`val=`) and the accessor's return code (`ret=`). */
+  readValues?: boolean;
+}
+
+/** Whether a kernel's return probes can fetch entry arguments (`$argN` in an `r:` event): Linux
+ *  6.10 added it together with `struct probe_entry_arg` (kernel/trace/trace_probe.h), which BTF
+ *  lists when the kernel has it. The kernel's version string is not in raw BTF; the struct is. */
+export function returnProbesFetchArgs(btf: BtfStructs): boolean {
+  return btf.hasStruct('probe_entry_arg');
 }
 
 export interface StructOffsets {
@@ -44,9 +54,20 @@ export function kprobeEvents(o: StructOffsets, opts: BootArgsOptions = {}): stri
   const user = `bus=+${o.busNumber}(+${o.devBus}(%di)):u8,devfn=+${o.devDevfn}(%di):x8,where=%si:x16`;
   const out: string[] = [];
   for (const [k, size, t] of SIZES) out.push(`p:pci/w${k},pci_bus_write_config_${size},${bus},val=%cx:${t}`);
-  for (const [k, size] of SIZES) out.push(`p:pci/r${k},pci_bus_read_config_${size},${bus}`);
-  for (const [k, size, t] of SIZES) out.push(`p:pci/uw${k},pci_user_write_config_${size},${user},val=%dx:${t}`);
-  for (const [k, size] of SIZES) out.push(`p:pci/ur${k},pci_user_read_config_${size},${user}`);
+  if (opts.readValues) {
+    // At return the registers no longer hold the arguments: $argN are the entry values the
+    // kernel saved for this return probe; the value read is behind the last pointer argument.
+    const seg = opts.segment ? `,seg=+${o.sysdataDomain}(+${o.busSysdata}($arg1)):u16` : '';
+    const rbus = `bus=+${o.busNumber}($arg1):u8${seg},devfn=$arg2:x8,where=$arg3:x16`;
+    const ruser = `bus=+${o.busNumber}(+${o.devBus}($arg1)):u8,devfn=+${o.devDevfn}($arg1):x8,where=$arg2:x16`;
+    for (const [k, size, t] of SIZES) out.push(`r:pci/r${k},pci_bus_read_config_${size},${rbus},val=+0($arg4):${t},ret=$retval:s32`);
+    for (const [k, size, t] of SIZES) out.push(`p:pci/uw${k},pci_user_write_config_${size},${user},val=%dx:${t}`);
+    for (const [k, size, t] of SIZES) out.push(`r:pci/ur${k},pci_user_read_config_${size},${ruser},val=+0($arg3):${t},ret=$retval:s32`);
+  } else {
+    for (const [k, size] of SIZES) out.push(`p:pci/r${k},pci_bus_read_config_${size},${bus}`);
+    for (const [k, size, t] of SIZES) out.push(`p:pci/uw${k},pci_user_write_config_${size},${user},val=%dx:${t}`);
+    for (const [k, size] of SIZES) out.push(`p:pci/ur${k},pci_user_read_config_${size},${user}`);
+  }
   out.push('p:pci/raww,raw_pci_write,bus=%si:u8,devfn=%dx:x8,where=%cx:x16,len=%r8:u8,val=%r9:x32');
   return out;
 }

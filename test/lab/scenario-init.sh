@@ -71,6 +71,28 @@ load() { # load GROUP: insmod GROUP's dependency closure (GROUP.order), skipping
     done <"$MODDIR/$1.order"
 }
 
+# virtio: 6.1 builds virtio_pci as a module, loaded in the virtio phase; 6.12 builds it in (no
+# virtio_pci.ko in the initramfs), and it binds 03:00.0 during boot. /init unbinds it before
+# phase 0 (virtio_pci_early_unbind) and binds it again in the virtio phase, after virtio_net is
+# loaded, so the device's probe still happens in that phase on both kernels.
+VNET=0000:03:00.0
+virtio_pci_early_unbind() {
+    [ -e $MODDIR/virtio_pci.ko ] && return 0
+    if [ -e /sys/bus/pci/drivers/virtio-pci/$VNET ]; then
+        echo $VNET >/sys/bus/pci/drivers/virtio-pci/unbind || fail "unbind $VNET from the built-in virtio-pci"
+        say "virtio_pci is built in: $VNET unbound until the virtio phase"
+    fi
+}
+load_virtio() {
+    if [ -e $MODDIR/virtio_pci.ko ]; then
+        load virtio_pci
+        load virtio_net
+    else
+        load virtio_net
+        echo $VNET >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $VNET to virtio-pci"
+    fi
+}
+
 list_devices() {
     echo "[init] PCI devices:"
     for d in /sys/bus/pci/devices/*; do
@@ -114,8 +136,7 @@ driver_phases() {
     load nvme
     wait_nvme
     phase $(($1 + 2)) insmod virtio
-    load virtio_pci
-    load virtio_net
+    load_virtio
 }
 
 # cfg_snapshot: first 256 bytes of each endpoint's config space, read through sysfs (call it
@@ -256,8 +277,7 @@ scenario_e1000e() {
     load nvme
     wait_nvme
     phase 3 insmod virtio
-    load virtio_pci
-    load virtio_net
+    load_virtio
     list_devices
     phase 4 dump
     dump_trace
@@ -273,8 +293,7 @@ scenario_basic() {
     load nvme
     wait_nvme
     phase_as_basic 3 insmod virtio
-    load virtio_pci
-    load virtio_net
+    load_virtio
     phase_as_basic 4 remove+rescan 0000:01:00.0
     echo 1 >/sys/bus/pci/devices/0000:01:00.0/remove
     # that run rescanned every bus (pci_rescan_bus on the root bus), not only bus 01
@@ -286,6 +305,7 @@ scenario_basic() {
     finish
 }
 
+virtio_pci_early_unbind
 case "$SCENARIO/$STAGE" in
     kexec/1) scenario_kexec_stage1 ;;
     kexec/2) scenario_kexec_stage2 ;;
