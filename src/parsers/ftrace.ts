@@ -1,6 +1,8 @@
 // ftrace text: /sys/kernel/tracing/trace as the kernel prints it (kernel/trace/trace_output.c),
 // alone or embedded in a serial console log between other lines. Understands:
-// - kprobe events on config accessors (`wd: (pci_bus_write_config_dword+0x0/0x30) bus=0 ...`),
+// - kprobe events on config accessors (`wd: (pci_bus_write_config_dword+0x0/0x30) bus=0 ...`; 6.12
+//   prints the site as `+0x4`), and return probes on the read accessors
+//   (`rd: (pci_read_base+0x2d/0x170 <- pci_bus_read_config_dword) ... val=0x1234 ret=0`),
 // - function-tracer hits on them (`pci_bus_write_config_word <-pci_setup_device.cold`): early boot,
 //   before kprobe events exist; the access is real but its device/offset/value are unknown,
 // - `<stack trace>` entries (options/stacktrace, func_stack_trace) and their ` => frame` lines,
@@ -146,7 +148,7 @@ class FtraceParser implements LineParser {
     const fnHit = parseFunctionBody(ev.body);
     if (fnHit) return this.functionHit(ev, fnHit.fn, text, no);
     const kp = parseKprobeBody(ev.body);
-    if (kp) return this.kprobeHit(ev, kp.fn, kp.args, text, no);
+    if (kp) return this.kprobeHit(ev, kp.fn, kp.args, kp.returnProbe, text, no);
     this.skip('FTRACE_UNKNOWN_EVENT', 'event is neither a config-accessor probe nor a trace marker', text, no);
   }
 
@@ -160,7 +162,9 @@ class FtraceParser implements LineParser {
     this.pending.set(ev.cpu, { access, frames: [], via: 'function' });
   }
 
-  private kprobeHit(ev: FtraceLine, fn: string, args: Map<string, string>, text: string, no: number): void {
+  /** An entry probe, or a return probe (`cfgscope boot-args` on 6.10+: reads with the value read
+   *  and the return code; its stack starts at the caller, the accessor has returned). */
+  private kprobeHit(ev: FtraceLine, fn: string, args: Map<string, string>, returnProbe: boolean, text: string, no: number): void {
     const info = accessorInfo(fn);
     if (!info) return this.skip('FTRACE_UNKNOWN_FUNCTION', `kprobe on ${fn}, not a config accessor`, text, no);
     const bus = argNumber(args.get('bus'));
@@ -169,10 +173,14 @@ class FtraceParser implements LineParser {
     const size = info.size ?? argNumber(args.get('len') ?? args.get('size'));
     if (bus === null || devfn === null || off === null) return this.skip('FTRACE_BAD_ARGS', 'kprobe event lacks bus=, devfn= or where=', text, no);
     if (size !== 1 && size !== 2 && size !== 4) return this.skip('FTRACE_BAD_ARGS', 'access size is not 1, 2 or 4', text, no);
+    const ret = argNumber(args.get('ret'));
+    // A read that failed (a PCIBIOS_* code) returns the all-ones the accessor filled in, not what
+    // the register holds: its value is unknown.
+    const failedRead = returnProbe && info.op === 'r' && ret !== null && ret !== 0;
     const access: AccessRecord = {
       t: 'access', ts: ev.ts, cpu: ev.cpu, pid: ev.pid, comm: ev.comm, op: info.op,
       seg: argNumber(args.get('seg') ?? args.get('domain')) ?? 0, bus, devfn, off, size,
-      val: argNumber(args.get('val') ?? args.get('value')), ret: argNumber(args.get('ret')),
+      val: failedRead ? null : argNumber(args.get('val') ?? args.get('value')), ret,
       layer: info.layer, fn, stack: null, known: true, line: no,
     };
     // Arguments print as any number: one out of the format's ranges (bus 256, a negative value,
