@@ -32,7 +32,7 @@ export function bootArgsCommand(program: Command, io: CliIo, _result: CliResult)
       const args = bootArgs(offsets, { segment: opts.segment ?? false, readValues });
       io.stdout(`${args}\n`);
       io.stderr(`cfgscope boot-args: reads ${readValues ? 'with return probes that record the value read (val=) and the return code (ret=)' : 'with entry probes (no value)'}: `
-        + `${opts.readValues === undefined ? 'decided from' : 'forced by the option;'} the kernel's BTF ${canFetch ? 'has' : 'lacks'} struct probe_entry_arg `
+        + `${opts.readValues === undefined ? 'decided from the kernel\'s BTF, which' : `forced by --${opts.readValues ? '' : 'no-'}read-values; the kernel's BTF`} ${canFetch ? 'has' : 'lacks'} struct probe_entry_arg `
         + `(return probes fetch entry arguments from Linux 6.10 on)\n`);
       io.stderr(`cfgscope boot-args: from ${opts.kernel}: pci_bus.number +${offsets.busNumber}, pci_bus.sysdata +${offsets.busSysdata}, `
         + `pci_dev.bus +${offsets.devBus}, pci_dev.devfn +${offsets.devDevfn}, pci_sysdata.domain +${offsets.sysdataDomain}; `
