@@ -4,7 +4,9 @@
 // return probes (`(caller+0x2d/0x170 <- pci_bus_read_config_dword) ... val=0x... ret=0`) whose
 // stacks start at the caller, and absent functions that read all-ones.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AccessRecord, CaptureRecord } from '../../src/model/records.js';
 import { trimTracingFrames } from '../../src/parsers/accessors.js';
 import { parseKprobeBody } from '../../src/parsers/ftrace-line.js';
@@ -66,6 +68,21 @@ describe('6.12 serial console (lab-6.12-basic)', async () => {
     const frames = lines.slice(s, s + 6).map((l) => l.slice(4));
     expect(frames[1]).toMatch(/^pci_bus_write_config_/);
     expect(trimTracingFrames([frames[0]!, ...frames.slice(2)], null)).toEqual(frames.slice(2));
+  });
+});
+
+describe('a read that failed (edited copy of lab-6.12-basic: one return code set to PCIBIOS_DEVICE_NOT_FOUND)', () => {
+  it('has an unknown value, not the all-ones the accessor filled in, and keeps its return code', async () => {
+    const at = lines.findIndex((l) => / <- pci_bus_read_config_dword\) .* val=0xffffffff ret=0$/.test(l));
+    const edited = [...lines];
+    edited[at] = edited[at]!.replace(/ret=0$/, 'ret=134');
+    const file = join(mkdtempSync(join(tmpdir(), 'cfgscope-612-')), 'serial.log');
+    writeFileSync(file, edited.join('\n'));
+    const records = await readRecords(file);
+    const a = records.find((r): r is AccessRecord => r.t === 'access' && r.line === at + 1)!;
+    expect(a).toMatchObject({ op: 'r', val: null, ret: 134 });
+    const untouched = (await readRecords(SERIAL)).find((r): r is AccessRecord => r.t === 'access' && r.line === at + 1)!;
+    expect(untouched).toMatchObject({ op: 'r', val: 0xffffffff, ret: 0 });
   });
 });
 
