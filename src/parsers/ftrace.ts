@@ -6,7 +6,9 @@
 // - function-tracer hits on them (`pci_bus_write_config_word <-pci_setup_device.cold`): early boot,
 //   before kprobe events exist; the access is real but its device/offset/value are unknown,
 // - `<stack trace>` entries (options/stacktrace, func_stack_trace) and their ` => frame` lines,
-// - trace_marker writes (`tracing_mark_write: PHASE[2] insmod nvme`) as phase markers,
+// - trace_marker writes (`tracing_mark_write: PHASE[2] insmod nvme`) as phase markers, and
+//   `cfgscope-module NAME ADDR SIZE` ones (a handover trace: the old kernel's module load
+//   addresses) as names for its bare-address frames,
 // - the `entries-in-buffer/entries-written` header, whose difference is events the ring buffer lost.
 
 import type { AccessRecord, CaptureRecord, HeaderRecord } from '../model/records.js';
@@ -32,6 +34,10 @@ const TRACE_CLOCK = /\btrace_clock=(\S+)/;
 const PHASE_INDEX = /PHASE\[(\d+)\]/;
 /** `tracing_mark_write: `, with the sym-offset trace option `tracing_mark_write+0xdd/0x240: `. */
 const MARKER = /^tracing_mark_write(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?: /;
+/** A module's load address, written into a handover trace before kexec (`cfgscope-module nvme
+ *  0xffffffffc02a0000 61440`, from /proc/modules): the next kernel prints the old kernel's module
+ *  frames as bare addresses, these name them. */
+const MODULE_MARKER = /^cfgscope-module ([\w-]+) (0x[0-9a-f]+) (\d+)$/;
 
 /** An event whose stack may still follow. */
 interface Pending {
@@ -64,6 +70,8 @@ class FtraceParser implements LineParser {
   /** Trace dumps seen (`# tracer:` headers) and whether events followed the latest one. */
   private traces = 0;
   private eventsInTrace = false;
+  /** Module address ranges of the current trace dump (MODULE_MARKER), for its bare-address frames. */
+  private modules: { name: string; base: bigint; end: bigint }[] = [];
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
     // ftrace's default clock is `local`; a trace_clock= on the command line overrides it.
@@ -103,6 +111,7 @@ class FtraceParser implements LineParser {
       if (this.eventsInTrace) this.send({ t: 'phase', ts: null, label: `trace #${this.traces + 1}`, index: null, line: no });
       this.traces++;
       this.eventsInTrace = false;
+      this.modules = [];
       this.inTrace = true;
       return;
     }
@@ -142,6 +151,13 @@ class FtraceParser implements LineParser {
     const marker = MARKER.exec(ev.body);
     if (marker) {
       const label = ev.body.slice(marker[0].length);
+      const mod = MODULE_MARKER.exec(label);
+      if (mod) {
+        const base = BigInt(mod[2]!);
+        // A base of 0 is /proc/modules with addresses hidden (kptr_restrict): nothing to map.
+        if (base !== 0n) this.modules.push({ name: mod[1]!, base, end: base + BigInt(mod[3]!) });
+        return;
+      }
       const idx = PHASE_INDEX.exec(label);
       return this.send({ t: 'phase', ts: ev.ts, label, index: idx ? Number(idx[1]) : null, line: no });
     }
@@ -203,7 +219,7 @@ class FtraceParser implements LineParser {
     if (!p) return;
     this.pending.delete(cpu);
     const a = p.access!;
-    const frames = trimTracingFrames(p.frames, a.fn);
+    const frames = trimTracingFrames(this.modules.length > 0 ? p.frames.map((f) => this.moduleFrame(f)) : p.frames, a.fn);
     // The same call seen by a kprobe and by the function tracer: with the sym-offset option the
     // probed function's own frame differs (`+0x1` at the kprobe, `+0x5` after ftrace's call).
     const stackKey = frames.map((f, i) => (i === 0 ? frameFunction(f) : f)).join('\n');
@@ -221,6 +237,15 @@ class FtraceParser implements LineParser {
       a.stack = id;
     }
     this.send(a);
+  }
+
+  /** `0xffffffffc02a9d69` inside a module the trace named -> `[nvme]+0x9d69` (offset from the
+   *  module's load address; its function is not known without the module's symbols). */
+  private moduleFrame(frame: string): string {
+    if (!/^0x[0-9a-f]+$/.test(frame)) return frame;
+    const addr = BigInt(frame);
+    const m = this.modules.find((x) => addr >= x.base && addr < x.end);
+    return m ? `[${m.name}]+0x${(addr - m.base).toString(16)}` : frame;
   }
 
   private skip(code: string, message: string, text: string, no: number): void {
