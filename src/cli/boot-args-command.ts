@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { readBtf } from '../identity/btf.js';
 import { CfgscopeError } from '../model/errors.js';
-import { bootArgs, COMMAND_LINE_SIZE, returnProbesFetchArgs, structOffsets } from '../sources/boot-args.js';
+import { bootArgs, COMMAND_LINE_SIZE, HANDOVER_INSTANCE, HANDOVER_REGION, returnProbesFetchArgs, structOffsets } from '../sources/boot-args.js';
 import { readKernelBtf } from '../sources/kernel-btf-file.js';
 import type { CliIo, CliResult } from './main.js';
 
@@ -13,6 +13,7 @@ interface BootArgsCliOptions {
   segment?: boolean;
   /** true/false when the user forced it, undefined: decided from the kernel's BTF. */
   readValues?: boolean;
+  handover?: boolean;
 }
 
 export function bootArgsCommand(program: Command, io: CliIo, _result: CliResult): void {
@@ -22,6 +23,7 @@ export function bootArgsCommand(program: Command, io: CliIo, _result: CliResult)
     .option('--segment', 'also record the PCI segment (domain) of pci_bus_* accesses (longer)')
     .option('--read-values', 'trace reads with return probes that record the value read and the return code (Linux 6.10+); default: when the kernel\'s BTF says its return probes can fetch entry arguments')
     .option('--no-read-values', 'trace reads with entry probes only (no value), whatever the kernel')
+    .option('--handover', `also reserve ${HANDOVER_REGION.size} at ${HANDOVER_REGION.addr} and map the persistent trace instance ${HANDOVER_INSTANCE} onto it (Linux 6.12+, with nokaslr): armed before kexec, it carries the old kernel's shutdown into the next kernel`)
     .action((opts: BootArgsCliOptions) => {
       // Only the BTF is read, with a size limit, from a regular file (kernel-btf-file.ts).
       const buf = readKernelBtf(opts.kernel);
@@ -29,7 +31,7 @@ export function bootArgsCommand(program: Command, io: CliIo, _result: CliResult)
       const offsets = structOffsets(btf, opts.kernel);
       const canFetch = returnProbesFetchArgs(btf);
       const readValues = opts.readValues ?? canFetch;
-      const args = bootArgs(offsets, { segment: opts.segment ?? false, readValues });
+      const args = bootArgs(offsets, { segment: opts.segment ?? false, readValues, handover: opts.handover ?? false });
       io.stdout(`${args}\n`);
       io.stderr(`cfgscope boot-args: reads ${readValues ? 'with return probes that record the value read (val=) and the return code (ret=)' : 'with entry probes (no value)'}: `
         + `${opts.readValues === undefined ? 'decided from the kernel\'s BTF, which' : `forced by --${opts.readValues ? '' : 'no-'}read-values; the kernel's BTF`} ${canFetch ? 'has' : 'lacks'} struct probe_entry_arg `

@@ -16,6 +16,20 @@ export interface BootArgsOptions {
   /** Trace reads with return probes that fetch the entry arguments too (Linux 6.10+): each read
    *  event then carries the value read (`val=`) and the accessor's return code (`ret=`). */
   readValues?: boolean;
+  /** Append the persistent trace instance that carries the old kernel's shutdown across kexec. */
+  handover?: boolean;
+}
+
+/** The region and trace instance of the handover (Linux 6.12's persistent ring buffer): a fixed
+ *  physical range, the same in both kernels (`reserve_mem=` is placed anew by each kernel, so its
+ *  buffer does not survive kexec), and an instance mapped onto it that starts off (`^traceoff`) so
+ *  the next kernel keeps what the old one recorded. Needs `nokaslr` in both kernels. */
+export const HANDOVER_INSTANCE = 'boot_map';
+export const HANDOVER_REGION = { size: '16M', addr: '0x30000000' } as const;
+
+export function handoverArgs(): string {
+  const { size, addr } = HANDOVER_REGION;
+  return `memmap=${size}$${addr} trace_instance=${HANDOVER_INSTANCE}^traceoff@${addr}:${size}`;
 }
 
 /** Whether a kernel's return probes can fetch entry arguments (`$argN` in an `r:` event): Linux
@@ -82,5 +96,6 @@ export function bootArgs(o: StructOffsets, opts: BootArgsOptions = {}): string {
     'ftrace=function',
     'ftrace_filter=pci_bus_write_config_byte,pci_bus_write_config_word,pci_bus_write_config_dword',
     `kprobe_event=${kprobeEvents(o, opts).join(';')}`,
+    ...(opts.handover ? [handoverArgs()] : []),
   ].join(' ');
 }

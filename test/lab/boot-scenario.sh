@@ -24,16 +24,18 @@ extra=()
 # The e1000e pair prints stack frames with offsets (func+0x1a/0x40), for symbolization: the
 # kernel keeps the last trace_options= of the command line.
 [[ $scenario == e1000e-* ]] && extra=(trace_options=stacktrace,func_stack_trace,sym-offset)
-# kexec-handover: a fixed region (the same in both kernels, nokaslr) and the persistent trace
-# instance mapped onto it, off at boot so the second kernel keeps the first one's records.
-[[ $scenario == kexec-handover ]] && extra=('memmap=16M$0x30000000' 'trace_instance=boot_map^traceoff@0x30000000:16M')
+# kexec-handover: `boot-args --handover` adds a fixed region (the same in both kernels, nokaslr)
+# and the persistent trace instance mapped onto it, off at boot so the second kernel keeps the
+# first one's records.
+handover=()
+[[ $scenario == kexec-handover ]] && handover=(--handover)
 # The ftrace boot fragment: on 6.1 the one the committed captures were made with, verbatim
 # (ftrace-boot-args.txt); on other kernels what `cfgscope boot-args` makes from that kernel's BTF
 # (on 6.12: return probes on the read accessors, with the value read; needs `npm run build`).
 if [[ $LAB_KERNEL == 6.1 ]]; then
     fragment="$(cat "$LAB_DIR/ftrace-boot-args.txt")"
 else
-    fragment="$(node "$REPO_DIR/bin/cfgscope.js" boot-args --kernel "$LAB_CACHE/vmlinux" 2>"$out/boot-args.log")" \
+    fragment="$(node "$REPO_DIR/bin/cfgscope.js" boot-args --kernel "$LAB_CACHE/vmlinux" "${handover[@]}" 2>"$out/boot-args.log")" \
         || { cat "$out/boot-args.log" >&2; die "cfgscope boot-args failed (npm run build first?)"; }
     printf '%s\n' "$fragment" >"$out/boot-args.txt"
 fi
