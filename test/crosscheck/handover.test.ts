@@ -3,6 +3,9 @@
 // second; test/fixtures/lab-6.12-kexec-handover/README.md). Without it (lab-6.12-kexec, the same
 // scenario) those writes are seen by QEMU only.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crosscheck } from '../../src/crosscheck/crosscheck-accesses.js';
 import type { AccessRecord, CaptureRecord } from '../../src/model/records.js';
 import { runCli } from '../cli/run-cli.js';
@@ -58,5 +61,20 @@ describe('kexec with the handover armed (lab-6.12-kexec-handover)', async () => 
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('### `pci_clear_master` <- `device_shutdown` <- `kernel_kexec` <- `__do_sys_reboot`');
     expect(r.stdout).toContain('| **VIOLATION** | 0000:03:00.0 (preserved) | `COMMAND` | MASTER 1->0 | 0x0507 -> 0x0503 | 1 | PHASE\\[5\\] kexec -e (stage 1) | bus-master (error) |');
+  });
+});
+
+describe('the handover buffer alone, as docs/handover.md saves it (cat instances/boot_map/trace)', () => {
+  it('imports without a skipped line and reports pci_clear_master on the preserved device', async () => {
+    const lines = readFileSync(`${root}test/fixtures/lab-6.12-kexec-handover/serial.log`, 'utf8').replace(/\r/g, '').split('\n');
+    const text = lines.slice(lines.indexOf('=====BEGIN HANDOVER stage=2=====') + 1, lines.indexOf('=====END HANDOVER stage=2=====')).join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'cfgscope-handover-'));
+    writeFileSync(join(dir, 'handover.txt'), `${text}\n`);
+    const imp = await runCli('import', join(dir, 'handover.txt'), '-o', join(dir, 'handover.capture.ndjson'));
+    expect(imp.code).toBe(0);
+    expect(imp.stderr).toContain('60 accesses (32 reads, 28 writes, 0 with unknown target)');
+    expect(imp.stderr).toContain('0 lines skipped');
+    const r = await runCli('report', join(dir, 'handover.capture.ndjson'), '--policy', 'luo-default', '--preserve', '0000:03:00.0');
+    expect(r.stdout).toContain('| **VIOLATION** | 0000:03:00.0 (preserved) | `COMMAND` | MASTER 1->0 | 0x0507 -> 0x0503 | 1 |');
   });
 });
