@@ -1,12 +1,13 @@
 // `cfgscope crosscheck <kernel capture> <device capture>`: lines up what the kernel's probes saw
 // with what the device side (QEMU's config-access log) saw in the same run, by phase and device,
 // and accounts for every access seen on one side only. Exit 0 when every difference has a reason,
-// 1 when one has none (a gap in the kernel's probe coverage, or a device-side access nobody traced).
+// 1 when one has none (a gap in the kernel's probe coverage, or a device-side access nobody traced)
+// or when a read's value differs between the two sides.
 
 import type { Command } from 'commander';
 import { lastValueFrom, toArray } from 'rxjs';
 import { crosscheck } from '../crosscheck/crosscheck-accesses.js';
-import { renderCrosscheckNdjson, renderCrosscheckText, unexplained } from '../crosscheck/crosscheck-text.js';
+import { readValuesDiffer, renderCrosscheckNdjson, renderCrosscheckText, unexplained } from '../crosscheck/crosscheck-text.js';
 import { CfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import { recordsFromFile, resolveFormat } from '../sources/records-from-file.js';
@@ -46,6 +47,6 @@ export function crosscheckCommand(program: Command, io: CliIo, result: CliResult
       const r = crosscheck(kernel.records, device.records);
       const files = { kernel: kernel.raw, device: device.raw };
       io.stdout(opts.json ? renderCrosscheckNdjson(r, files) : renderCrosscheckText(r, files));
-      if (unexplained(r).length > 0) result.code = EXIT_UNEXPLAINED;
+      if (unexplained(r).length > 0 || readValuesDiffer(r) > 0) result.code = EXIT_UNEXPLAINED;
     });
 }

@@ -2,7 +2,8 @@
 // every config access seen on one side only. Both sides are split into phases at the anchor reads
 // that follow each phase marker (phase-anchors.ts); inside a phase the two write sequences are
 // aligned in order (align-sequences.ts), a pair matching only when device, offset and value are
-// the same; reads likewise by device and offset (the kernel's read probes see no value). What is
+// the same; reads likewise by device and offset (entry probes see no value; where return probes
+// recorded one, read-values.ts compares it with the device's). What is
 // left over gets a reason from where it sits (difference-reasons.ts): the matched accesses of the
 // same kind around a device-only one tell whether the kernel was tracing at that moment.
 
@@ -12,6 +13,7 @@ import type { AccessRecord, CaptureRecord } from '../model/records.js';
 import { alignWithGapsLatest } from './align-sequences.js';
 import type { DifferenceReason } from './difference-reasons.js';
 import { findAnchors, isAnchorRead, type Anchor } from './phase-anchors.js';
+import { compareReadValues, type ReadValueCheck } from './read-values.js';
 
 export type Side = 'kernel' | 'device';
 
@@ -63,6 +65,8 @@ export interface CrosscheckResult {
   anchorsOnDevice: number;
   writes: OpResult;
   reads: OpResult;
+  /** Paired reads' values, kernel side against device side (read-values.ts). */
+  readValues: ReadValueCheck;
 }
 
 /** Above this many cells (kernel x device writes of one phase) the exact alignment costs too much
@@ -143,7 +147,9 @@ export function crosscheck(kernel: readonly CaptureRecord[], device: readonly Ca
     return { label: next ? `${label}, then ${next} boots` : label, kernelStart: next !== undefined || s === 0 };
   });
   const op = (o: 'r' | 'w'): OpResult => lineUp(ks.filter((k) => k.record.op === o), ds.filter((d) => d.record.op === o), labels, kernelBdfs, deviceBdfs);
-  return { anchors, anchorsOnDevice: anchorsSeen, writes: op('w'), reads: op('r') };
+  const reads = op('r');
+  const readValues = compareReadValues(ks.filter((k) => k.record.op === 'r').map((k) => k.record), reads.pairs);
+  return { anchors, anchorsOnDevice: anchorsSeen, writes: op('w'), reads, readValues };
 }
 
 function lineUp(ks: readonly SideAccess[], ds: readonly SideAccess[], labels: readonly { label: string; kernelStart: boolean }[],

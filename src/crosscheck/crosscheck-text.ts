@@ -1,10 +1,13 @@
 // What `cfgscope crosscheck` prints: per phase the writes and reads per device where the two sides
-// differ, the one-sided accesses counted per reason (a few examples each), every unexplained one
-// with its location, and a closing `explained N of M` line. --json: the same as NDJSON records.
+// differ, how many kernel-side read values agree with the device's, the one-sided accesses counted
+// per reason (a few examples each), every unexplained one and every differing read value with its
+// location, and a closing `explained N of M` line. --json: the same as NDJSON records.
 
+import { formatBdf } from '../model/bdf.js';
 import { printable } from '../model/escape-text.js';
 import type { CrosscheckResult, Difference, OpResult, SegmentSummary, Side } from './crosscheck-accesses.js';
 import { isExplained, REASON_TEXT, type DifferenceReason } from './difference-reasons.js';
+import type { ReadValueCheck } from './read-values.js';
 
 /** The raw file each side's `line` numbers refer to. */
 export interface SideFiles { kernel: string; device: string }
@@ -52,6 +55,7 @@ export function renderCrosscheckText(r: CrosscheckResult, files: SideFiles): str
     `device side: ${files.device}`,
     `phase anchors: ${r.anchors.length} on the kernel side, ${r.anchorsOnDevice} found on the device side`,
     ...OPS.map(([op, ops]) => `${ops}: kernel ${opOf(r, op).kernel}, device ${opOf(r, op).device}, matched ${opOf(r, op).matched}`),
+    readValuesLine(r.readValues),
     '',
     'per phase (kernel/device, for the devices where the two differ):',
   ];
@@ -64,6 +68,13 @@ export function renderCrosscheckText(r: CrosscheckResult, files: SideFiles): str
     if (!isExplained(c.reason)) continue;
     for (const d of opOf(r, c.op).differences.filter((x) => x.side === c.side && x.reason === c.reason).slice(0, EXAMPLES)) {
       out.push(`                       e.g. ${what(d)} at ${locationOf(d, files)}`);
+    }
+  }
+  if (r.readValues.differ.length > 0) {
+    out.push('', 'read values that differ (kernel side, device side):');
+    for (const { kernel: k, device: d } of r.readValues.differ) {
+      const at = (a: typeof k) => `${a.bus === null || a.devfn === null ? '?' : formatBdf(a.seg ?? 0, a.bus, a.devfn)} @0x${(a.off ?? 0).toString(16).padStart(2, '0')}`;
+      out.push(`  ${at(k)} read ${hex(k.val, k.size)} (${k.fn ?? '?'}) at ${files.kernel}:${k.line ?? '?'}, device ${hex(d.val, d.size)} at ${files.device}:${d.line ?? '?'}`);
     }
   }
   const bad = unexplained(r);
@@ -81,6 +92,15 @@ export function renderCrosscheckText(r: CrosscheckResult, files: SideFiles): str
   return `${out.map(printable).join('\n')}\n`;
 }
 
+function readValuesLine(v: ReadValueCheck): string {
+  if (v.withValue === 0) return 'read values: none on the kernel side (entry probes: boot-args --read-values on 6.10+ records them)';
+  return `read values: ${v.withValue} of ${v.kernelReads} kernel reads carry one; ${v.paired} pair with a device read: `
+    + `${v.agree} agree, ${v.differ.length} differ${v.otherWidth ? `, ${v.otherWidth} of another width` : ''}`;
+}
+
+/** Exit 1 material besides unexplained accesses: a read whose two sides saw different values. */
+export const readValuesDiffer = (r: CrosscheckResult): number => r.readValues.differ.length;
+
 export function renderCrosscheckNdjson(r: CrosscheckResult, files: SideFiles): string {
   const lines: object[] = [];
   for (const [op] of OPS) {
@@ -97,11 +117,19 @@ export function renderCrosscheckNdjson(r: CrosscheckResult, files: SideFiles): s
       });
     }
   }
+  for (const { kernel: k, device: d } of r.readValues.differ) {
+    lines.push({
+      t: 'read-value-differs', bdf: k.bus === null || k.devfn === null ? null : formatBdf(k.seg ?? 0, k.bus, k.devfn), off: k.off, size: k.size,
+      kernel: k.val, device: d.val, fn: k.fn, location: `${files.kernel}:${k.line ?? '?'}`, deviceLocation: `${files.device}:${d.line ?? '?'}`,
+    });
+  }
   const bad = unexplained(r).length;
+  const { differ, ...readValueCounts } = r.readValues;
   const totals = (o: OpResult) => ({ kernel: o.kernel, device: o.device, matched: o.matched, oneSided: o.differences.length });
   lines.push({
     t: 'crosscheck-totals', anchors: r.anchors.length, anchorsOnDevice: r.anchorsOnDevice, writes: totals(r.writes), reads: totals(r.reads),
     reasons: reasonCounts(r), explained: all(r).length - bad, unexplained: bad,
+    readValues: { ...readValueCounts, differ: differ.length },
   });
   return lines.map((l) => `${JSON.stringify(l)}\n`).join('');
 }

@@ -24,6 +24,8 @@ function trailing(kind: number, vlen: number): number {
 export interface BtfStructs {
   /** Byte offset of `member` in `struct name`; undefined when either is absent. Bitfields excluded. */
   offset(name: string, member: string): number | undefined;
+  /** Whether the BTF defines `struct name` (or a union of that name): a kernel-feature test. */
+  hasStruct(name: string): boolean;
 }
 
 /** Parses raw BTF, or finds the .BTF section of an ELF file first. */
@@ -59,5 +61,5 @@ export function readBtf(buf: Buffer, file: string): BtfStructs {
     }
     p += 12 + trailing(kind, vlen);
   }
-  return { offset: (s, m) => structs.get(s)?.get(m) };
+  return { offset: (s, m) => structs.get(s)?.get(m), hasStruct: (s) => structs.has(s) };
 }

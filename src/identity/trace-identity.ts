@@ -10,6 +10,9 @@ import { walkCapabilities } from './capabilities.js';
 export function identityFromShadow(bdf: string, shadow: ShadowConfig): DeviceRecord {
   const rec: DeviceRecord = { t: 'device', bdf, from: 'trace' };
   const vendor = shadow.get(0x00, 2);
+  // A function that is not there reads all-ones (the bus's error response; 0xffff is no vendor
+  // id): none of its bytes is identity, so it has none, not a device [ffff:ffff].
+  if (vendor === 0xffff) return rec;
   if (vendor !== null) rec.vendor = vendor;
   const device = shadow.get(0x02, 2);
   if (device !== null) rec.device = device;

@@ -40,7 +40,8 @@ export function frameFunction(frame: string): string {
 }
 
 /**
- * Drops the tracing machinery above the traced function: ftrace's trampoline (a bare address),
+ * Drops the tracing machinery above the traced function: ftrace's trampoline (a bare address on
+ * 6.1, `[FTRACE TRAMPOLINE]` on 6.12),
  * arch_ftrace_ops_list_func and ftrace_regs_call appear on top of function-tracer and kprobe stacks
  * depending on how the probe was attached; without this, one call site would intern as two stacks.
  */
@@ -55,5 +56,8 @@ export function trimTracingFrames(frames: string[], accessor: string | null): st
 }
 
 function isTracingFrame(frame: string): boolean {
-  return frame.startsWith('0x') || frame.startsWith('ftrace_') || frame.startsWith('arch_ftrace_');
+  return frame.startsWith('0x') || frame.startsWith('ftrace_') || frame.startsWith('arch_ftrace_') || frame === FTRACE_TRAMPOLINE;
 }
+
+/** How 6.12 prints the ftrace trampoline's frame (6.1 printed its bare address). */
+const FTRACE_TRAMPOLINE = '[FTRACE TRAMPOLINE]';

@@ -26,10 +26,14 @@ export interface KprobeBody {
   event: string;
   fn: string;
   args: Map<string, string>;
+  /** A return probe (kretprobe): its stack starts at the caller, the probed function has returned. */
+  returnProbe: boolean;
 }
 
-// kretprobe bodies read `(caller+0x1a/0x40 <- func)`: the probed function is after the arrow.
-const KPROBE_RE = /^([\w.-]+): \(([\w.]+)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: <- ([\w.]+))?\)(.*)$/;
+// kretprobe bodies read `(caller+0x1a/0x40 <- func)`: the probed function is after the arrow, the
+// caller (where it returned to, ` [module]` when in one) before it. Entry sites print as `+0x0`,
+// or `+0x4` on kernels built with IBT (6.12: the probe sits after the endbr64 landing pad).
+const KPROBE_RE = /^([\w.-]+): \(([\w.]+)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[[\w-]+\])?(?: <- ([\w.]+))?\)(.*)$/;
 const ARG_RE = /(\w+)=("[^"]*"|\S+)/g;
 
 export function parseKprobeBody(body: string): KprobeBody | null {
@@ -37,7 +41,7 @@ export function parseKprobeBody(body: string): KprobeBody | null {
   if (!m) return null;
   const args = new Map<string, string>();
   for (const a of m[4]!.matchAll(ARG_RE)) args.set(a[1]!, a[2]!);
-  return { event: m[1]!, fn: m[3] ?? m[2]!, args };
+  return { event: m[1]!, fn: m[3] ?? m[2]!, args, returnProbe: m[3] !== undefined };
 }
 
 /**

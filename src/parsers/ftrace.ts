@@ -1,10 +1,14 @@
 // ftrace text: /sys/kernel/tracing/trace as the kernel prints it (kernel/trace/trace_output.c),
 // alone or embedded in a serial console log between other lines. Understands:
-// - kprobe events on config accessors (`wd: (pci_bus_write_config_dword+0x0/0x30) bus=0 ...`),
+// - kprobe events on config accessors (`wd: (pci_bus_write_config_dword+0x0/0x30) bus=0 ...`; 6.12
+//   prints the site as `+0x4`), and return probes on the read accessors
+//   (`rd: (pci_read_base+0x2d/0x170 <- pci_bus_read_config_dword) ... val=0x1234 ret=0`),
 // - function-tracer hits on them (`pci_bus_write_config_word <-pci_setup_device.cold`): early boot,
 //   before kprobe events exist; the access is real but its device/offset/value are unknown,
 // - `<stack trace>` entries (options/stacktrace, func_stack_trace) and their ` => frame` lines,
-// - trace_marker writes (`tracing_mark_write: PHASE[2] insmod nvme`) as phase markers,
+// - trace_marker writes (`tracing_mark_write: PHASE[2] insmod nvme`) as phase markers, and
+//   `cfgscope-module NAME ADDR SIZE` ones (a handover trace: the old kernel's module load
+//   addresses) as names for its bare-address frames,
 // - the `entries-in-buffer/entries-written` header, whose difference is events the ring buffer lost.
 
 import type { AccessRecord, CaptureRecord, HeaderRecord } from '../model/records.js';
@@ -30,6 +34,10 @@ const TRACE_CLOCK = /\btrace_clock=(\S+)/;
 const PHASE_INDEX = /PHASE\[(\d+)\]/;
 /** `tracing_mark_write: `, with the sym-offset trace option `tracing_mark_write+0xdd/0x240: `. */
 const MARKER = /^tracing_mark_write(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?: /;
+/** A module's load address, written into a handover trace before kexec (`cfgscope-module nvme
+ *  0xffffffffc02a0000 61440`, from /proc/modules): the next kernel prints the old kernel's module
+ *  frames as bare addresses, these name them. */
+const MODULE_MARKER = /^cfgscope-module ([\w-]+) (0x[0-9a-f]+) (\d+)$/;
 
 /** An event whose stack may still follow. */
 interface Pending {
@@ -65,6 +73,8 @@ class FtraceParser implements LineParser {
   /** What the console said between two dumps (the next kernel's `Linux version`, `Command line`):
    *  the boot record of a kexec'd kernel carries it. */
   private nextKernel: { release?: string; cmdline?: string; clock?: string } = {};
+  /** Module address ranges of the current trace dump (MODULE_MARKER), for its bare-address frames. */
+  private modules: { name: string; base: bigint; end: bigint }[] = [];
 
   constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
     // ftrace's default clock is `local`; a trace_clock= on the command line overrides it.
@@ -105,6 +115,7 @@ class FtraceParser implements LineParser {
       this.nextKernel = {};
       this.traces++;
       this.eventsInTrace = false;
+      this.modules = [];
       this.inTrace = true;
       return;
     }
@@ -157,13 +168,20 @@ class FtraceParser implements LineParser {
     const marker = MARKER.exec(ev.body);
     if (marker) {
       const label = ev.body.slice(marker[0].length);
+      const mod = MODULE_MARKER.exec(label);
+      if (mod) {
+        const base = BigInt(mod[2]!);
+        // A base of 0 is /proc/modules with addresses hidden (kptr_restrict): nothing to map.
+        if (base !== 0n) this.modules.push({ name: mod[1]!, base, end: base + BigInt(mod[3]!) });
+        return;
+      }
       const idx = PHASE_INDEX.exec(label);
       return this.send({ t: 'phase', ts: ev.ts, label, index: idx ? Number(idx[1]) : null, line: no });
     }
     const fnHit = parseFunctionBody(ev.body);
     if (fnHit) return this.functionHit(ev, fnHit.fn, text, no);
     const kp = parseKprobeBody(ev.body);
-    if (kp) return this.kprobeHit(ev, kp.fn, kp.args, text, no);
+    if (kp) return this.kprobeHit(ev, kp.fn, kp.args, kp.returnProbe, text, no);
     this.skip('FTRACE_UNKNOWN_EVENT', 'event is neither a config-accessor probe nor a trace marker', text, no);
   }
 
@@ -177,7 +195,9 @@ class FtraceParser implements LineParser {
     this.pending.set(ev.cpu, { access, frames: [], via: 'function' });
   }
 
-  private kprobeHit(ev: FtraceLine, fn: string, args: Map<string, string>, text: string, no: number): void {
+  /** An entry probe, or a return probe (`cfgscope boot-args` on 6.10+: reads with the value read
+   *  and the return code; its stack starts at the caller, the accessor has returned). */
+  private kprobeHit(ev: FtraceLine, fn: string, args: Map<string, string>, returnProbe: boolean, text: string, no: number): void {
     const info = accessorInfo(fn);
     if (!info) return this.skip('FTRACE_UNKNOWN_FUNCTION', `kprobe on ${fn}, not a config accessor`, text, no);
     const bus = argNumber(args.get('bus'));
@@ -186,10 +206,14 @@ class FtraceParser implements LineParser {
     const size = info.size ?? argNumber(args.get('len') ?? args.get('size'));
     if (bus === null || devfn === null || off === null) return this.skip('FTRACE_BAD_ARGS', 'kprobe event lacks bus=, devfn= or where=', text, no);
     if (size !== 1 && size !== 2 && size !== 4) return this.skip('FTRACE_BAD_ARGS', 'access size is not 1, 2 or 4', text, no);
+    const ret = argNumber(args.get('ret'));
+    // A read that failed (a PCIBIOS_* code) returns the all-ones the accessor filled in, not what
+    // the register holds: its value is unknown.
+    const failedRead = returnProbe && info.op === 'r' && ret !== null && ret !== 0;
     const access: AccessRecord = {
       t: 'access', ts: ev.ts, cpu: ev.cpu, pid: ev.pid, comm: ev.comm, op: info.op,
       seg: argNumber(args.get('seg') ?? args.get('domain')) ?? 0, bus, devfn, off, size,
-      val: argNumber(args.get('val') ?? args.get('value')), ret: argNumber(args.get('ret')),
+      val: failedRead ? null : argNumber(args.get('val') ?? args.get('value')), ret,
       layer: info.layer, fn, stack: null, known: true, line: no,
     };
     // Arguments print as any number: one out of the format's ranges (bus 256, a negative value,
@@ -212,7 +236,7 @@ class FtraceParser implements LineParser {
     if (!p) return;
     this.pending.delete(cpu);
     const a = p.access!;
-    const frames = trimTracingFrames(p.frames, a.fn);
+    const frames = trimTracingFrames(this.modules.length > 0 ? p.frames.map((f) => this.moduleFrame(f)) : p.frames, a.fn);
     // The same call seen by a kprobe and by the function tracer: with the sym-offset option the
     // probed function's own frame differs (`+0x1` at the kprobe, `+0x5` after ftrace's call).
     const stackKey = frames.map((f, i) => (i === 0 ? frameFunction(f) : f)).join('\n');
@@ -230,6 +254,15 @@ class FtraceParser implements LineParser {
       a.stack = id;
     }
     this.send(a);
+  }
+
+  /** `0xffffffffc02a9d69` inside a module the trace named -> `[nvme]+0x9d69` (offset from the
+   *  module's load address; its function is not known without the module's symbols). */
+  private moduleFrame(frame: string): string {
+    if (!/^0x[0-9a-f]+$/.test(frame)) return frame;
+    const addr = BigInt(frame);
+    const m = this.modules.find((x) => addr >= x.base && addr < x.end);
+    return m ? `[${m.name}]+0x${(addr - m.base).toString(16)}` : frame;
   }
 
   private skip(code: string, message: string, text: string, no: number): void {

@@ -11,7 +11,7 @@ import { readRecords } from '../support/read-records.js';
 const root = new URL('../../', import.meta.url).pathname;
 const RUNS: [string, string, string][] = [
   ['qemu-6.1-q35-basic', 'replays/qemu-6.1-q35-basic/kernel.capture.ndjson', 'replays/qemu-6.1-q35-basic/device.capture.ndjson'],
-  ...['kexec', 'resets', 'sriov'].map((s): [string, string, string] => [`lab-${s}`, `replays/lab-${s}/kernel.capture.ndjson`, `test/fixtures/lab-${s}/qemu-trace.log`]),
+  ...['kexec', 'resets', 'sriov', '6.12-basic', '6.12-kexec', '6.12-kexec-handover'].map((s): [string, string, string] => [`lab-${s}`, `replays/lab-${s}/kernel.capture.ndjson`, `test/fixtures/lab-${s}/qemu-trace.log`]),
 ];
 
 const tally = (r: OpResult): Record<string, number> => {

@@ -2,7 +2,8 @@
 # One QEMU (TCG) boot of an ftrace scenario: bash boot-scenario.sh kexec|resets|sriov|basic [extra cmdline words]
 #
 # Kernel command line: `console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr`, the ftrace boot
-# fragment of ftrace-boot-args.txt (verbatim from the qemu-6.1-q35-basic run), `lab.scenario=NAME`.
+# fragment (6.1: ftrace-boot-args.txt, verbatim from the qemu-6.1-q35-basic run; 6.12: `cfgscope
+# boot-args` of the kernel booted), `lab.scenario=NAME`.
 # Writes $LAB_OUT/NAME/serial.log (serial console), $LAB_OUT/NAME/qemu-trace.log (QEMU's
 # pci_cfg_read/pci_cfg_write/fw_cfg_select trace), qemu-cmdline.txt, qemu-stderr.log, wall-seconds.
 #
@@ -23,7 +24,22 @@ extra=()
 # The e1000e pair prints stack frames with offsets (func+0x1a/0x40), for symbolization: the
 # kernel keeps the last trace_options= of the command line.
 [[ $scenario == e1000e-* ]] && extra=(trace_options=stacktrace,func_stack_trace,sym-offset)
-append="console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr $(cat "$LAB_DIR/ftrace-boot-args.txt") ${extra[*]:+${extra[*]} }lab.scenario=$scenario${*:+ $*}"
+# kexec-handover: `boot-args --handover` adds a fixed region (the same in both kernels, nokaslr)
+# and the persistent trace instance mapped onto it, off at boot so the second kernel keeps the
+# first one's records.
+handover=()
+[[ $scenario == kexec-handover ]] && handover=(--handover)
+# The ftrace boot fragment: on 6.1 the one the committed captures were made with, verbatim
+# (ftrace-boot-args.txt); on other kernels what `cfgscope boot-args` makes from that kernel's BTF
+# (on 6.12: return probes on the read accessors, with the value read; needs `npm run build`).
+if [[ $LAB_KERNEL == 6.1 ]]; then
+    fragment="$(cat "$LAB_DIR/ftrace-boot-args.txt")"
+else
+    fragment="$(node "$REPO_DIR/bin/cfgscope.js" boot-args --kernel "$LAB_CACHE/vmlinux" "${handover[@]}" 2>"$out/boot-args.log")" \
+        || { cat "$out/boot-args.log" >&2; die "cfgscope boot-args failed (npm run build first?)"; }
+    printf '%s\n' "$fragment" >"$out/boot-args.txt"
+fi
+append="console=ttyS0,115200 panic=-1 quiet loglevel=4 nokaslr $fragment ${extra[*]:+${extra[*]} }lab.scenario=$scenario${*:+ $*}"
 
 nvme=(-device nvme,bus=rp2,serial=cfgscope-nvme0)
 if [[ $scenario == sriov ]]; then

@@ -15,7 +15,7 @@ dest="${SCENARIO_FIXTURE_DIR:-$REPO_DIR/test/fixtures/lab-$scenario}"
 [[ -s "$src/serial.log" && -s "$src/qemu-trace.log" ]] || die "no logs in $src: run boot-scenario.sh $scenario"
 
 stages=1
-[[ $scenario == kexec ]] && stages="1 2"
+[[ $scenario == kexec* ]] && stages="1 2"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 tr -d '\r' <"$src/serial.log" >"$tmp/serial"
@@ -51,6 +51,13 @@ cp "$src/serial.log" "$src/qemu-trace.log" "$dest/"
             "$(grep -cE ': pci_bus_write_config_(byte|word|dword)(\+0x[0-9a-f]+/0x[0-9a-f]+)? <-' "$tmp/trace") function-tracer hits;" \
             "$(grep -m1 'entries-in-buffer' "$tmp/trace" | sed 's/^# //')"
     done
+    if [[ $scenario == kexec-handover ]]; then
+        awk '$0 ~ /^=====END HANDOVER/ { f = 0 } f { print } $0 ~ /^=====BEGIN HANDOVER/ { f = 1 }' "$tmp/serial" >"$tmp/trace"
+        echo "handover (the first kernel's buffer, printed by the second): $(wc -l <"$tmp/trace") lines;" \
+            "$(grep -cE ': (wb|ww|wd|uwb|uww|uwd|raww): \(' "$tmp/trace") kprobe write events;" \
+            "$(grep -cE ': (rb|rw|rd|urb|urw|urd): \(' "$tmp/trace") kprobe read events;" \
+            "$(grep -c 'cfgscope-module ' "$tmp/trace") module address markers"
+    fi
     echo "qemu-trace.log: $(wc -l <"$src/qemu-trace.log") lines, $(grep -c 'pci_cfg_write' "$src/qemu-trace.log") pci_cfg_write," \
         "$(grep -c 'pci_cfg_read' "$src/qemu-trace.log") pci_cfg_read, phase marker reads: $(grep -cE 'pci_cfg_read ICH9-SMB 00:1f.3 @0xf[0-9a-f] ' "$src/qemu-trace.log")"
     echo "sha256:"

@@ -16,10 +16,25 @@
 # then the raw logs go to test/fixtures/<dir>/ and the captures to replays/<dir>/ (device
 # captures only where one is committed), compared against a copy of replays/ taken before.
 #
-#   npm run lab                          # all scenarios -> test/lab/out/fresh
+# Each kernel of the matrix (LAB_KERNELS, default "6.1 6.12"; LAB_KERNEL=6.12 runs one) writes its
+# own folder: test/lab/out/fresh for 6.1, test/lab/out/6.12/fresh for 6.12.
+#
+#   npm run lab                          # all scenarios of both kernels -> test/lab/out/{,6.12/}fresh
+#   LAB_KERNEL=6.12 npm run lab          # 6.12's scenarios only
 #   npm run lab -- --only kexec,resets   # a subset (the structure comparison covers only those)
 #   npm run lab -- --overwrite           # remake the committed fixtures and replays
 set -euo pipefail
+# The kernel matrix: without LAB_KERNEL, the lab runs once per kernel of LAB_KERNELS (default
+# "6.1 6.12"), each in its own run of this script with its own cache, output folder, scenarios
+# (scenarios.txt's first column) and committed captures to compare with; exit 1 when one failed.
+if [[ -z "${LAB_KERNEL:-}" ]]; then
+    matrix_rc=0
+    for k in ${LAB_KERNELS:-6.1 6.12}; do
+        printf '[lab] === kernel %s ===\n' "$k" >&2
+        LAB_KERNEL="$k" LAB_FRESH="${LAB_FRESH:+$LAB_FRESH/$k}" bash "${BASH_SOURCE[0]}" "$@" || matrix_rc=1
+    done
+    exit $matrix_rc
+fi
 # One QEMU boot's limit here (lab-env.sh's default is 600 s; the longest boot, bpftrace's, takes
 # about 2 minutes alone, 5 on a machine loaded 5-fold): a hung guest costs minutes, not the CI's
 # whole budget.
@@ -38,7 +53,9 @@ while (($#)); do
     shift
 done
 
+# 6.1 keeps the folder it always had; other kernels write below test/lab/out/<kernel>/.
 fresh="${LAB_FRESH:-test/lab/out/fresh}"
+[[ -z "${LAB_FRESH:-}" && $LAB_KERNEL != 6.1 ]] && fresh="test/lab/out/$LAB_KERNEL/fresh"
 # A scenario's limit adds time for its initramfs and fixture steps (seconds each) to one boot's.
 scenario_timeout=$((QEMU_TIMEOUT + 60))
 # The whole lab's budget: past it no scenario starts and none is retried (CI allows 90 minutes for
@@ -61,13 +78,17 @@ timed() {
     return $rc
 }
 
-committed="replays"
-if [[ $overwrite == 1 ]]; then
-    committed="$fresh/committed-replays"
-    cp -r replays "$committed"
-fi
+# The committed captures of this kernel's scenarios only (a 6.12 run is never compared with 6.1's
+# captures: call sites were renamed between them), copied before an --overwrite remakes them.
+committed="$fresh/committed-replays"
+mkdir -p "$committed"
+while read -r kernel name fixtures replays kind command; do
+    [[ -z "$kernel" || "$kernel" == \#* || "$kernel" != "$LAB_KERNEL" || "$replays" == - ]] && continue
+    [[ -n "$only" && ",$only," != *",$name,"* ]] && continue
+    [[ -d "replays/$replays" ]] && cp -r "replays/$replays" "$committed/"
+done <"$LAB_DIR/scenarios.txt"
 lab_start=$(date +%s)
-note "cfgscope lab $(date -u +%Y-%m-%dT%H:%M:%SZ), output $fresh, overwrite=$overwrite, QEMU timeout ${QEMU_TIMEOUT}s"
+note "cfgscope lab $(date -u +%Y-%m-%dT%H:%M:%SZ), kernel $LAB_KERNEL ($KERNEL_PACKAGE $KERNEL_VERSION), output $fresh, overwrite=$overwrite, QEMU timeout ${QEMU_TIMEOUT}s, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 timed "build cfgscope (npm run build)" npm run -s build
 timed "setup-host.sh (packages, kernel, modules)" bash "$LAB_DIR/setup-host.sh"
@@ -106,8 +127,8 @@ run_command() {
 }
 
 failed=()
-while read -r name fixtures replays kind command; do
-    [[ -z "$name" || "$name" == \#* ]] && continue
+while read -r kernel name fixtures replays kind command; do
+    [[ -z "$kernel" || "$kernel" == \#* || "$kernel" != "$LAB_KERNEL" ]] && continue
     [[ -n "$only" && ",$only," != *",$name,"* ]] && continue
     fx="$fresh/fixtures/$fixtures"
     [[ $overwrite == 1 ]] && fx="test/fixtures/$fixtures"
@@ -144,7 +165,7 @@ compare_args=("$fresh/replays" "$committed")
 timed "structure comparison (compare-structure.mjs)" node "$LAB_DIR/compare-structure.mjs" "${compare_args[@]}" \
     || failed+=("structure comparison")
 
-note "lab total: $(($(date +%s) - lab_start)) s"
+note "lab total ($LAB_KERNEL): $(($(date +%s) - lab_start)) s, load now $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((${#failed[@]})); then
     note "FAILED: ${failed[*]}"
     exit 1

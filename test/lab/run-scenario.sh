@@ -11,9 +11,9 @@
 #   make-scenario-fixture.sh NAME copies both logs + run-info.txt into test/fixtures/lab-NAME/
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
-scenario="${1:?usage: run-scenario.sh kexec|resets|sriov|e1000e-on|e1000e-off|basic [extra kernel cmdline words]}"
+scenario="${1:?usage: run-scenario.sh kexec|kexec-handover|resets|sriov|e1000e-on|e1000e-off|basic [extra kernel cmdline words]}"
 shift
-case $scenario in kexec | resets | sriov | e1000e-on | e1000e-off | basic) ;; *) echo "unknown scenario $scenario" >&2; exit 2 ;; esac
+case $scenario in kexec | kexec-handover | resets | sriov | e1000e-on | e1000e-off | basic) ;; *) echo "unknown scenario $scenario" >&2; exit 2 ;; esac
 
 bash "$here/setup-host.sh"
 bash "$here/build-scenario-initramfs.sh"

@@ -8,6 +8,8 @@
 #           base initramfs and the same command line + `lab.stage=2`, and `kexec -e` with the
 #           drivers still bound. Stage 2 (the second kernel; /init sees lab.stage=2 in
 #           /proc/cmdline): driver phases again, trace dump, poweroff.
+#   kexec-handover  kexec, with the first kernel's shutdown recorded in 6.12's persistent ring
+#           buffer and printed by the second kernel (arm_handover, dump_handover below).
 #   resets  driver phases, then FLR, PM reset and secondary bus reset through sysfs, each in
 #           its own phase, trace dump, poweroff.
 #   sriov   driver phases, then `echo 1 > sriov_numvfs` on the nvme PF, trace dump, poweroff.
@@ -71,6 +73,28 @@ load() { # load GROUP: insmod GROUP's dependency closure (GROUP.order), skipping
     done <"$MODDIR/$1.order"
 }
 
+# virtio: 6.1 builds virtio_pci as a module, loaded in the virtio phase; 6.12 builds it in (no
+# virtio_pci.ko in the initramfs), and it binds 03:00.0 during boot. /init unbinds it before
+# phase 0 (virtio_pci_early_unbind) and binds it again in the virtio phase, after virtio_net is
+# loaded, so the device's probe still happens in that phase on both kernels.
+VNET=0000:03:00.0
+virtio_pci_early_unbind() {
+    [ -e $MODDIR/virtio_pci.ko ] && return 0
+    if [ -e /sys/bus/pci/drivers/virtio-pci/$VNET ]; then
+        echo $VNET >/sys/bus/pci/drivers/virtio-pci/unbind || fail "unbind $VNET from the built-in virtio-pci"
+        say "virtio_pci is built in: $VNET unbound until the virtio phase"
+    fi
+}
+load_virtio() {
+    if [ -e $MODDIR/virtio_pci.ko ]; then
+        load virtio_pci
+        load virtio_net
+    else
+        load virtio_net
+        echo $VNET >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $VNET to virtio-pci"
+    fi
+}
+
 list_devices() {
     echo "[init] PCI devices:"
     for d in /sys/bus/pci/devices/*; do
@@ -114,8 +138,7 @@ driver_phases() {
     load nvme
     wait_nvme
     phase $(($1 + 2)) insmod virtio
-    load virtio_pci
-    load virtio_net
+    load_virtio
 }
 
 # cfg_snapshot: first 256 bytes of each endpoint's config space, read through sysfs (call it
@@ -171,10 +194,48 @@ scenario_kexec_stage1() {
     # between this read and the second kernel's first accesses is the old kernel's shutdown
     # (driver .shutdown, pci_device_shutdown -> pci_clear_master).
     echo 1 >$T/tracing_on
+    if [ "$SCENARIO" = kexec-handover ]; then
+        arm_handover
+        # the phase marker in the handover instance too: its anchor read follows it in both
+        echo "PHASE[5] kexec -e (stage $STAGE)" >$H/trace_marker
+    fi
     phase 5 kexec -e
     sync
     LD_LIBRARY_PATH=/lib/x86_64-linux-gnu /sbin/kexec -e
     fail "kexec -e returned"
+}
+
+# kexec-handover (6.12): the kexec scenario with the first kernel's shutdown traced from the kernel
+# side, through 6.12's persistent ring buffer. The command line of both kernels carries a fixed
+# memory region and a trace instance mapped onto it (boot-scenario.sh:
+# `memmap=16M$0x30000000 trace_instance=boot_map^traceoff@0x30000000:16M`; `reserve_mem=` does not
+# survive kexec). Stage 1 arms the instance just before `kexec -e`: the boot-time kprobe events of
+# the `pci` group enabled in it, with stacks, and the module load addresses written into it (the
+# second kernel prints the old kernel's module frames as bare addresses). Stage 2's kernel creates
+# the same events from the same command line, in the same order, so their ids decode; its /init
+# prints the instance's trace (the previous boot's) between `=====BEGIN HANDOVER=====` markers
+# before anything else.
+H=$T/instances/boot_map
+arm_handover() {
+    [ -d $H ] || fail "no trace instance boot_map: memmap=/trace_instance= missing from the command line?"
+    echo 0 >$H/tracing_on
+    echo >$H/trace
+    echo global >$H/trace_clock 2>/dev/null || say "handover: trace_clock global refused: $(cat $H/trace_clock)"
+    echo 1 >$H/options/stacktrace
+    echo 1 >$H/events/pci/enable || fail "enable the pci events in instances/boot_map"
+    echo 1 >$H/tracing_on
+    # (markers are dropped while the instance is off: after tracing_on)
+    while read -r name size refs deps state addr rest; do
+        echo "cfgscope-module $name $addr $size" >$H/trace_marker
+    done </proc/modules
+    say "handover armed: instances/boot_map events/pci/enable=$(cat $H/events/pci/enable) options/stacktrace=$(cat $H/options/stacktrace) trace_clock=$(cat $H/trace_clock) buffer_size_kb=$(cat $H/buffer_size_kb)"
+}
+dump_handover() {
+    [ -d $H ] || fail "no trace instance boot_map in the second kernel"
+    say "handover: $(dmesg | grep -i 'ring buffer' | tr '\n' ' ')"
+    echo "=====BEGIN HANDOVER stage=$STAGE====="
+    cat $H/trace
+    echo "=====END HANDOVER stage=$STAGE====="
 }
 
 scenario_kexec_stage2() {
@@ -256,8 +317,7 @@ scenario_e1000e() {
     load nvme
     wait_nvme
     phase 3 insmod virtio
-    load virtio_pci
-    load virtio_net
+    load_virtio
     list_devices
     phase 4 dump
     dump_trace
@@ -273,8 +333,7 @@ scenario_basic() {
     load nvme
     wait_nvme
     phase_as_basic 3 insmod virtio
-    load virtio_pci
-    load virtio_net
+    load_virtio
     phase_as_basic 4 remove+rescan 0000:01:00.0
     echo 1 >/sys/bus/pci/devices/0000:01:00.0/remove
     # that run rescanned every bus (pci_rescan_bus on the root bus), not only bus 01
@@ -286,9 +345,11 @@ scenario_basic() {
     finish
 }
 
+virtio_pci_early_unbind
 case "$SCENARIO/$STAGE" in
-    kexec/1) scenario_kexec_stage1 ;;
+    kexec/1 | kexec-handover/1) scenario_kexec_stage1 ;;
     kexec/2) scenario_kexec_stage2 ;;
+    kexec-handover/2) dump_handover; scenario_kexec_stage2 ;;
     resets/*) scenario_resets ;;
     sriov/*) scenario_sriov ;;
     e1000e-on/* | e1000e-off/*) scenario_e1000e ;;

@@ -14,7 +14,10 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 
-krel="${DEBUG_RELEASE:-$(head -n1 "$REPO_DIR/replays/lab-kexec/kernel.capture.ndjson" | sed -n 's/.*"release":"\([^"]*\)".*/\1/p')}"
+# (LAB_KERNEL=6.12: the release of its kexec capture, replays/lab-6.12-kexec.)
+kexec_replay="$REPO_DIR/replays/lab-kexec"
+[[ $LAB_KERNEL == 6.1 ]] || kexec_replay="$REPO_DIR/replays/lab-$LAB_KERNEL-kexec"
+krel="${DEBUG_RELEASE:-$(head -n1 "$kexec_replay/kernel.capture.ndjson" | sed -n 's/.*"release":"\([^"]*\)".*/\1/p')}"
 [[ -n "$krel" ]] || die "no kernel release: set DEBUG_RELEASE"
 dbg="$LAB_CACHE/debug"
 if [[ -s "$dbg/vmlinux" && -f "$dbg/.done-$krel" ]]; then
@@ -28,7 +31,8 @@ pkg="linux-image-$krel-dbg"
 # The exact version too when the release is the lab's pinned kernel (lab-env.sh), so the debug
 # info always matches the kernel the lab boots.
 ver=""
-[[ "linux-image-$krel" == "$KERNEL_PACKAGE" ]] && ver="=$KERNEL_VERSION"
+# (6.12's image package is linux-image-<release>-unsigned; its -dbg drops the suffix.)
+[[ "linux-image-$krel" == "${KERNEL_PACKAGE%-unsigned}" ]] && ver="=$KERNEL_VERSION"
 rm -rf "$dbg"
 mkdir -p "$LAB_CACHE/deb" "$dbg/modules"
 t0=$(date +%s%N)
@@ -56,6 +60,16 @@ else
     ktmp="$dbg/.kernel"
     rm -rf "$ktmp"
     dpkg -x "$kdeb" "$ktmp"
+    # .modinfo through a temporary file, not /dev/stdout: objcopy deletes its output path when it
+    # fails, which was the host's /dev/stdout. 6.12's modules are .ko.xz: unpacked first.
+    modinfo_of() {
+        local t
+        t="$(mktemp)"
+        case $1 in *.xz) xz -dc "$1" >"$t.ko" ;; *) cp "$1" "$t.ko" ;; esac
+        objcopy -O binary --only-section=.modinfo "$t.ko" "$t" || { rm -f "$t" "$t.ko"; die "objcopy could not read .modinfo of $1"; }
+        tr '\0' '\n' <"$t"
+        rm -f "$t" "$t.ko"
+    }
     declare -A seen=()
     queue=("${GUEST_MODULES[@]}")
     while ((${#queue[@]})); do
@@ -63,10 +77,12 @@ else
         queue=("${queue[@]:1}")
         [[ -n "${seen[${n//-/_}]:-}" ]] && continue
         seen[${n//-/_}]=1
-        ko="$(find "$ktmp/lib/modules/$krel/kernel" \( -name "${n//-/_}.ko" -o -name "${n//_/-}.ko" \) -print -quit)"
+        ko="$(find "$ktmp/lib/modules/$krel/kernel" \( -name "${n//-/_}.ko" -o -name "${n//_/-}.ko" -o -name "${n//-/_}.ko.xz" -o -name "${n//_/-}.ko.xz" \) -print -quit)"
+        # built into the kernel (6.12: virtio_pci): no module, no debug module
+        [[ -z "$ko" ]] && grep -qE "/(${n//-/_}|${n//_/-})\.ko\$" "$ktmp/lib/modules/$krel/modules.builtin" && { unset "seen[${n//-/_}]"; continue; }
         [[ -n "$ko" ]] || die "module $n not in $(basename "$kdeb")"
         while read -r d; do [[ -n "$d" ]] && queue+=("$d"); done < <(
-            objcopy -O binary --only-section=.modinfo "$ko" /dev/stdout | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n')
+            modinfo_of "$ko" | sed -n 's/^depends=//p' | tr ',' '\n')
     done
     rm -rf "$ktmp"
     wanted=("${!seen[@]}")

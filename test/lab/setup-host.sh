@@ -61,13 +61,20 @@ printf '%s\n' "$krel" >"$LAB_CACHE/kernel-release"
 printf '%s %s\n' "$kpkg" "$kver_pkg" >"$LAB_CACHE/kernel-package"
 
 # --- 3. vmlinux (for its BTF) -------------------------------------------------------------
-# The bzImage carries an xz-compressed vmlinux: find the xz magic FD 37 7A 58 5A 00 and
-# decompress from there (xz complains about the trailing bytes after the stream: ignored).
+# The bzImage carries a compressed vmlinux: xz on 6.1 (magic FD 37 7A 58 5A 00), zstd on 6.12
+# (magic 28 B5 2F FD). Decompress from the first magic (the decompressor complains about the
+# trailing bytes after the stream: ignored; the .BTF check below says whether it worked).
 if [[ ! -s "$LAB_CACHE/vmlinux" ]]; then
     log "extracting vmlinux from the bzImage"
-    off="$(LC_ALL=C grep -m1 -obUaP '\xfd7zXZ\x00' "$kroot/boot/vmlinuz-$krel" | cut -d: -f1)"
-    [[ -n "$off" ]] || die "no xz stream in vmlinuz-$krel"
-    tail -c +"$((off + 1))" "$kroot/boot/vmlinuz-$krel" | xz -dc >"$LAB_CACHE/vmlinux.tmp" 2>/dev/null || true
+    img="$kroot/boot/vmlinuz-$krel"
+    off="$(LC_ALL=C grep -m1 -obUaP '\xfd7zXZ\x00' "$img" | cut -d: -f1 || true)"
+    unpack=(xz -dc)
+    if [[ -z "$off" ]]; then
+        off="$(LC_ALL=C grep -m1 -obUaP '\x28\xb5\x2f\xfd' "$img" | cut -d: -f1 || true)"
+        unpack=(zstd -dcq)
+    fi
+    [[ -n "$off" ]] || die "no xz or zstd stream in vmlinuz-$krel"
+    tail -c +"$((off + 1))" "$img" | "${unpack[@]}" >"$LAB_CACHE/vmlinux.tmp" 2>/dev/null || true
     # Not `readelf | grep -q`: under pipefail, grep -q exiting at the first match can SIGPIPE
     # readelf, failing the pipeline although .BTF is there (CI, 2026-12-02).
     sections="$(readelf -S "$LAB_CACHE/vmlinux.tmp")"
@@ -93,16 +100,23 @@ moddir="$LAB_CACHE/modules"
 mkdir -p "$moddir"
 kmods="$kroot/lib/modules/$krel/kernel"
 
-# find_module NAME -> path of NAME.ko ('-' and '_' are interchangeable in module names)
+# Modules built into the kernel (6.12: virtio_pci) are in modules.builtin: nothing to load.
+builtin="$(sed 's,.*/,,; s/\.ko$//; s/-/_/g' "$kroot/lib/modules/$krel/modules.builtin")"
+is_builtin() { grep -qx "${1//-/_}" <<<"$builtin"; }
+# find_module NAME -> path of NAME.ko or NAME.ko.xz (6.12) ('-' and '_' are interchangeable)
 find_module() {
-    local n="$1" alt
-    alt="${n//_/-}"
-    find "$kmods" \( -name "$n.ko" -o -name "${n//-/_}.ko" -o -name "$alt.ko" \) -print -quit
+    local n="$1" a b
+    a="${n//-/_}" b="${n//_/-}"
+    find "$kmods" \( -name "$a.ko" -o -name "$b.ko" -o -name "$a.ko.xz" -o -name "$b.ko.xz" \) -print -quit
 }
-# module_depends PATH -> the module's dependencies, one a line (from .modinfo depends=)
+# module_depends PATH -> the module's dependencies, one a line (from .modinfo depends=). Written to
+# a temporary file, not /dev/stdout: objcopy deletes its output path when it fails, which was the
+# host's /dev/stdout.
+modinfo_tmp="$(mktemp)"
+trap 'rm -f "$modinfo_tmp"' EXIT
 module_depends() {
-    objcopy -O binary --only-section=.modinfo "$1" /dev/stdout \
-        | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
+    objcopy -O binary --only-section=.modinfo "$1" "$modinfo_tmp" || die "objcopy could not read .modinfo of $1"
+    tr '\0' '\n' <"$modinfo_tmp" | sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
 }
 # load_order NAME -> NAME's dependency closure, dependencies first, each once
 declare -A seen
@@ -110,10 +124,19 @@ load_order() {
     local n="$1" p d
     [[ -n "${seen[$n]:-}" ]] && return 0
     seen[$n]=1
+    if is_builtin "$n"; then return 0; fi
     p="$(find_module "$n")"
     [[ -n "$p" ]] || die "module $n not found in $krel"
-    while read -r d; do load_order "$d"; done < <(module_depends "$p")
-    cp -u "$p" "$moddir/$n.ko"
+    # busybox insmod loads plain ELF only: .ko.xz is unpacked here, once.
+    if [[ ! -s "$moddir/$n.ko" ]]; then
+        case $p in
+            *.xz) xz -dc "$p" >"$moddir/$n.ko.tmp" && mv "$moddir/$n.ko.tmp" "$moddir/$n.ko" ;;
+            *) cp "$p" "$moddir/$n.ko" ;;
+        esac
+    fi
+    local deps
+    deps="$(module_depends "$moddir/$n.ko")"
+    while read -r d; do [[ -n "$d" ]] && load_order "$d"; done <<<"$deps"
     printf '%s\n' "$n"
 }
 for m in "${GUEST_MODULES[@]}"; do
