@@ -21,11 +21,12 @@ import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
+import { addPublishOptions, finishPublishing, openPublisher, type PublishFlags } from './publish-options.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_VIOLATION = 1;
 
-interface CheckOptions extends SymbolOptions {
+interface CheckOptions extends SymbolOptions, PublishFlags {
   policy: string[];
   json?: boolean;
   failOn: Severity;
@@ -47,8 +48,9 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .option('-f, --format <kind>', 'input format instead of detecting it');
-  addSymbolOptions(cmd)
+  addPublishOptions(addSymbolOptions(cmd))
     .action(async (file: string, opts: CheckOptions) => {
+      const publisher = openPublisher(opts);
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
       const sym = await openSymbolizer(opts, [file], io, opts.format);
       const inventory = await inventoryFrom(opts.devices ?? []);
@@ -69,13 +71,17 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
         if ((e.kind === 'finding' || e.kind === 'target') && e.verdict === 'violation' && SEVERITIES.indexOf(e.rule.severity) >= failAt) failing++;
         if (e.kind === 'skipped') skipped.add(e.record);
         sink.handle(e);
+        publisher?.finding(e);
       };
       try {
         const symbolize: OperatorFunction<CheckEvent, CheckEvent> = sym ? symbolizeFindings(sym) : (s) => s;
-        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndCheck(policy, inventory), symbolize, tap(onEvent)), { defaultValue: null });
+        // Without --publish the pipeline is the one it always was: not even a pass-through stage.
+        const records = publisher ? recordsFromFile(file, format).pipe(tap((r) => publisher.record(r))) : recordsFromFile(file, format);
+        await lastValueFrom(records.pipe(enrichAndCheck(policy, inventory), symbolize, tap(onEvent)), { defaultValue: null });
       } finally {
         out.flush();
         sym?.close();
+        await finishPublishing(publisher, io);
       }
       if (sym) reportUnresolved(sym, io);
       skipped.report(file, io);
