@@ -12,6 +12,7 @@ import { captureCommand } from './capture-command.js';
 import { checkCommand } from './check-command.js';
 import { crosscheckCommand } from './crosscheck-command.js';
 import { diffCommand } from './diff-command.js';
+import { fleetCommand } from './fleet-command.js';
 import { importCommand } from './import-command.js';
 import { policyLintCommand } from './policy-lint-command.js';
 import { reportCommand } from './report-command.js';
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   serveCommand(program, io, result);
   watchCommand(program, io, result);
   crosscheckCommand(program, io, result);
+  fleetCommand(program, io, result);
   return program;
 }
 
