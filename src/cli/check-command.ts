@@ -73,15 +73,18 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
         sink.handle(e);
         publisher?.finding(e);
       };
+      let failed = true;
       try {
         const symbolize: OperatorFunction<CheckEvent, CheckEvent> = sym ? symbolizeFindings(sym) : (s) => s;
         // Without --publish the pipeline is the one it always was: not even a pass-through stage.
         const records = publisher ? recordsFromFile(file, format).pipe(tap((r) => publisher.record(r))) : recordsFromFile(file, format);
         await lastValueFrom(records.pipe(enrichAndCheck(policy, inventory), symbolize, tap(onEvent)), { defaultValue: null });
+        failed = false;
       } finally {
         out.flush();
         sym?.close();
-        await finishPublishing(publisher, io);
+        // A run that failed does not wait for the server: its messages stay in the spool.
+        await finishPublishing(publisher, io, failed ? 0 : undefined);
       }
       if (sym) reportUnresolved(sym, io);
       skipped.report(file, io);

@@ -22,7 +22,7 @@ export interface PublishFlags extends TlsFlags {
   publishWait?: number;
 }
 
-const parseSpoolMax = numberIn({ code: 'FLEET_BAD_SPOOL_MAX', min: 1, max: 1_048_576, what: 'MiB', integer: true });
+const parseSpoolMax = numberIn({ code: 'FLEET_BAD_SPOOL_MAX', min: 0.01, max: 1_048_576, what: 'MiB' });
 const parseWait = numberIn({ code: 'FLEET_BAD_WAIT', min: 0, max: 86_400, what: 'seconds' });
 
 export function addPublishOptions(cmd: Command): Command {
@@ -51,7 +51,7 @@ export function openPublisher(flags: PublishFlags, env: NodeJS.ProcessEnv = proc
   const spoolPath = flags.spool ?? env['CFGSCOPE_NATS_SPOOL'] ?? join(homedir(), '.cache', 'cfgscope', `spool-${target.servers[0]!.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`);
   const spoolMax = flags.spoolMax ?? envNumber(env, 'CFGSCOPE_NATS_SPOOL_MAX', parseSpoolMax) ?? 512;
   const wait = flags.publishWait ?? envNumber(env, 'CFGSCOPE_NATS_WAIT', parseWait) ?? 10;
-  const spool = new SpoolFile(spoolPath, spoolMax * 1024 * 1024);
+  const spool = new SpoolFile(spoolPath, Math.floor(spoolMax * 1024 * 1024));
   return new FleetPublisher(spool, { target, machine, run, limits: limitsFromEnv(env), waitMs: wait * 1000 });
 }
 

@@ -151,19 +151,29 @@ export class FleetPublisher {
   /** Sends what is left; waits while the server makes progress, at most waitMs without any.
    *  What it could not send stays in the spool (pendingBytes). */
   async finish(waitMs = this.s.waitMs): Promise<PublishOutcome> {
-    this.flush();
+    // A batch the spool has no room for (FLEET_SPOOL_FULL) is said after the rest is closed.
+    let unspooled: unknown = null;
+    try {
+      this.flush();
+    } catch (e) {
+      unspooled = e;
+    }
     this.finishing = true;
     this.lastProgress = Date.now();
-    while (this.spool.pendingBytes > 0 && Date.now() - this.lastProgress < waitMs) {
+    try {
+      while (this.spool.pendingBytes > 0 && Date.now() - this.lastProgress < waitMs) {
+        this.wake?.();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      this.stopped = true;
       this.wake?.();
-      await new Promise((r) => setTimeout(r, 50));
+      await this.loop;
+      if (this.conn) await this.conn.nc.close().catch(() => undefined);
+      this.out.pendingBytes = this.spool.pendingBytes;
+      this.spool.close();
     }
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-    if (this.conn) await this.conn.nc.close().catch(() => undefined);
-    this.out.pendingBytes = this.spool.pendingBytes;
-    this.spool.close();
+    if (unspooled) throw unspooled;
     return { ...this.out };
   }
 }
