@@ -15,7 +15,7 @@ export const BIN = `${root}bin/cfgscope.js`;
 export interface BinRun { code: number | null; stdout: string; stderr: string }
 
 /** `node bin/cfgscope.js ...`, killed after `timeoutMs` (a hang fails the test, never blocks it). */
-export function runBin(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}): Promise<BinRun> {
+export function runBin(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}, started?: (pid: number) => void): Promise<BinRun> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -23,6 +23,7 @@ export function runBin(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessE
     p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
     p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
     const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    if (p.pid !== undefined) started?.(p.pid);
     p.on('close', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
   });
 }
@@ -47,7 +48,7 @@ export async function checkCounts(capture: string): Promise<Map<string, number>>
   if (r.code !== 0 && r.code !== 1) throw new Error(`check ${capture}: ${r.code} ${r.stderr}`);
   const devices = new Map<string, DeviceRecord>();
   let kernel = '(kernel release unknown)';
-  for (const line of readFileSync(`${root}${capture}`, 'utf8').split('\n')) {
+  for (const line of readFileSync(capture.startsWith('/') ? capture : `${root}${capture}`, 'utf8').split('\n')) {
     if (!line) continue;
     const rec = JSON.parse(line) as { t: string };
     if (rec.t === 'device') devices.set((rec as DeviceRecord).bdf, rec as DeviceRecord);

@@ -1,0 +1,56 @@
+// `capture --publish`: a live capture (bpftrace's recorded output from the lab, replayed by a
+// stand-in bpftrace) sends exactly what its capture file holds, and its findings; `fleet` then
+// says what `check` of that file says.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkCounts, fleetCounts, readStream, root, runBin, tiles } from './fleet-helpers.js';
+import { startSingle, type NatsSetup } from './nats-servers.js';
+
+describe('capture --publish', () => {
+  let nats: NatsSetup;
+  let work: string;
+  beforeAll(async () => {
+    nats = await startSingle();
+    work = mkdtempSync(join(tmpdir(), 'cfgscope-capture-'));
+  });
+  afterAll(async () => {
+    await nats?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('publishes the capture file\'s records and its findings', async () => {
+    const out = join(work, 'live.ndjson');
+    let pid = 0;
+    const run = runBin(['capture', '-o', out, '--no-preflight', '--bpftrace', `${root}test/support/recorded-bpftrace.mjs`,
+      '--probe', `${root}test/fixtures/bpftrace/probe-phases.txt`, '--preserve', '0000:01:00.0', '--preserve', '0000:02:00.0',
+      '--publish', nats.urls, '--machine', 'live1', '--run', 'r1', '--spool', join(tmpdir(), `cfgscope-capture-${process.pid}.spool`)], 120_000, {}, (p) => { pid = p; });
+    // The stand-in bpftrace prints the recording, then waits for Ctrl-C as bpftrace does: SIGINT
+    // once the capture file has stopped growing.
+    let last = -1;
+    let stable = 0;
+    for (let i = 0; i < 250 && stable < 8; i++) {
+      await new Promise((res) => setTimeout(res, 400));
+      const text = (() => { try { return readFileSync(out, 'utf8'); } catch { return ''; } })();
+      stable = text.includes('"t":"access"') && text.length === last ? stable + 1 : 0;
+      last = text.length;
+    }
+    process.kill(pid, 'SIGINT');
+    const r = await run;
+    expect(r.stderr).toContain('published');
+    expect(r.stderr).not.toContain('wait in the spool');
+    expect([0, 1]).toContain(r.code);
+    const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).length;
+    const stream = await readStream(nats.urls);
+    const t = tiles(stream.get('live1/r1') ?? []);
+    // Every record of the file (trailer included) plus one per finding.
+    const want = await checkCounts(out);
+    const fleet = await runBin(['fleet', '--server', nats.urls, '--json']);
+    expect(Object.fromEntries([...fleetCounts(fleet.stdout).counts].sort())).toEqual(Object.fromEntries([...want].sort()));
+    expect(want.size).toBeGreaterThan(3);
+    expect({ gaps: t.gaps, overlaps: t.overlaps }).toEqual({ gaps: 0, overlaps: 0 });
+    expect(t.total).toBeGreaterThan(lines);
+  }, 120_000);
+});
