@@ -18,8 +18,10 @@ import type { CliIo, CliResult } from './main.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
+import { publishCapture } from './publish-capture.js';
+import { addPublishOptions, openPublisher, type PublishFlags } from './publish-options.js';
 
-interface ServeOptions {
+interface ServeOptions extends PublishFlags {
   policy?: string[];
   preserve?: string[];
   devices?: string[];
@@ -57,7 +59,7 @@ async function streamId(file: string, policy: unknown, devices: readonly string[
 }
 
 export function serveCommand(program: Command, io: CliIo, _result: CliResult): void {
-  program.command('serve')
+  addPublishOptions(program.command('serve'))
     .description('replay a capture to websocket clients and the browser page (docs/protocol.md)')
     .argument('<capture>', 'capture file or raw trace')
     .option('-p, --policy <file|builtin>', 'policy file or builtin; repeat to compose, in order (none: accesses only)', repeatable)
@@ -80,7 +82,9 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       const format = await resolveFormat(file, opts);
       const devices = opts.devices ?? [];
       const stream: CaptureStreamOptions = { file, format, policy, devices };
+      const publisher = openPublisher(opts);
       const interrupt = onInterrupt();
+      const published = publisher ? publishCapture(file, format, policy, devices, publisher, io) : null;
       const server = await serveEvents({
         source: replayCapture(stream, speed),
         history: captureHistory(stream),
@@ -102,6 +106,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       });
       await firstValueFrom(interrupt.signal$);
       await server.close();
+      await published;
       io.stderr(`cfgscope serve: ${interrupt.received ?? 'signal'}: closed\n`);
     });
 }

@@ -53,4 +53,22 @@ describe('capture --publish', () => {
     expect({ gaps: t.gaps, overlaps: t.overlaps }).toEqual({ gaps: 0, overlaps: 0 });
     expect(t.total).toBeGreaterThan(lines);
   }, 120_000);
+
+  it('serve --publish publishes the served capture once, whole, while serving', async () => {
+    const capture = 'replays/lab-sriov/kernel.capture.ndjson';
+    let pid = 0;
+    let said = '';
+    const run = runBin(['serve', capture, '--policy', 'luo-default', '--preserve', '0000:01:00.0', '--preserve', '0000:02:00.0',
+      '--listen', '127.0.0.1:0', '--publish', nats.urls, '--machine', 'served', '--run', 'r1',
+      '--spool', join(work, 'serve.spool')], 120_000, {}, (p) => { pid = p; }, (t) => { said += t; });
+    for (let i = 0; i < 300 && !said.includes('published'); i++) await new Promise((res) => setTimeout(res, 200));
+    process.kill(pid, 'SIGINT');
+    const r = await run;
+    expect(r.stderr).toMatch(/published \d+ message\(s\) as served\/r1/);
+    expect(r.code).toBe(0);
+    const want = await checkCounts(capture);
+    const fleet = await runBin(['fleet', '--server', nats.urls, '--json']);
+    const got = new Map([...fleetCounts(fleet.stdout).rows].filter((x) => x.machines.includes('served')).map((x) => [`${x.kernel}|${x.identity}|${x.register}|${x.callSite}`, x.violations]));
+    expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...want].sort()));
+  }, 120_000);
 });

@@ -15,13 +15,13 @@ export const BIN = `${root}bin/cfgscope.js`;
 export interface BinRun { code: number | null; stdout: string; stderr: string }
 
 /** `node bin/cfgscope.js ...`, killed after `timeoutMs` (a hang fails the test, never blocks it). */
-export function runBin(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}, started?: (pid: number) => void): Promise<BinRun> {
+export function runBin(args: string[], timeoutMs = 120_000, env: NodeJS.ProcessEnv = {}, started?: (pid: number) => void, onStderr?: (text: string) => void): Promise<BinRun> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); onStderr?.(b.toString()); });
     const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     if (p.pid !== undefined) started?.(p.pid);
     p.on('close', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
