@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkCounts, fleetCounts, readStream, root, runBin, tiles } from './fleet-helpers.js';
-import { startSingle, type NatsSetup } from './nats-servers.js';
+import { startSingle, type NatsSetup } from '../support/nats-servers.mjs';
 
 describe('capture --publish', () => {
   let nats: NatsSetup;

@@ -11,7 +11,7 @@ import { connectFleet, DEFAULT_LIMITS, streamConfig, type FleetConnection } from
 import { STREAM_NAME } from '../../src/fleet/fleet-subjects.js';
 import { natsTarget } from '../../src/fleet/nats-target.js';
 import { CHECK_ARGS, checkCounts, FLEET_CAPTURES, fleetCounts, readStream, runBin, tiles, type BinRun } from './fleet-helpers.js';
-import { startCluster, type NatsSetup } from './nats-servers.js';
+import { startCluster, type NatsSetup } from '../support/nats-servers.mjs';
 
 async function until<T>(what: string, ms: number, f: () => Promise<T | null>): Promise<T> {
   const t0 = Date.now();

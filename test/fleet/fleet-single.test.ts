@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECK_ARGS, checkCounts, FLEET_CAPTURES, fleetCounts, readStream, runBin, tiles } from './fleet-helpers.js';
-import { startSingle, type NatsSetup } from './nats-servers.js';
+import { startSingle, type NatsSetup } from '../support/nats-servers.mjs';
 
 const PER_CAPTURE = 2;
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStream, runBin, tiles } from './fleet-helpers.js';
-import { plannedSingle, type NatsSetup } from './nats-servers.js';
+import { plannedSingle, type NatsSetup } from '../support/nats-servers.mjs';
 
 const CAP_A = 'replays/lab-kexec/kernel.capture.ndjson';
 const CAP_B = 'replays/lab-resets/kernel.capture.ndjson';

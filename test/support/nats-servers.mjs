@@ -1,8 +1,8 @@
-// Real nats-server processes for the fleet tests and the bench: loopback only, random free
+// Real nats-server processes for the fleet tests (test/fleet) and the bench (fleet-bench.mjs): loopback only, random free
 // ports, JetStream stores in a temporary folder, every process killed by stop(). A single
 // server, or a 3-node JetStream cluster (routes between the nodes, one meta group).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 
 export const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((p) => existsSync(p)) ?? 'nats-server';
 
-export async function freePort(): Promise<number> {
+/** @returns {Promise<number>} a loopback port nobody listens on (a moment ago) */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -21,19 +22,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface NatsNode {
-  name: string;
-  port: number;
-  url: string;
-  proc: ChildProcess | null;
-  log: string;
-  start(): Promise<void>;
-  /** SIGKILL: the node dies as a crashed machine would. */
-  kill(): Promise<void>;
-}
-
-function node(name: string, port: number, store: string, cluster?: { name: string; port: number; routes: number[] }): NatsNode {
-  const n: NatsNode = {
+function node(name, port, store, cluster) {
+  const n = {
     name, port, url: `nats://127.0.0.1:${port}`, proc: null, log: '',
     async start() {
       const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, '-n', name];
@@ -44,14 +34,14 @@ function node(name: string, port: number, store: string, cluster?: { name: strin
       const p = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       n.proc = p;
       n.log = '';
-      await new Promise<void>((resolve, reject) => {
+      await new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${name} not ready in 15 s:\n${n.log}`)), 15_000);
-        const onData = (b: Buffer): void => {
+        const onData = (b) => {
           n.log += b.toString();
           if (n.log.includes('Server is ready')) { clearTimeout(timer); resolve(); }
         };
-        p.stdout!.on('data', onData);
-        p.stderr!.on('data', onData);
+        p.stdout.on('data', onData);
+        p.stderr.on('data', onData);
         p.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited ${code}:\n${n.log}`)); });
       });
     },
@@ -59,27 +49,19 @@ function node(name: string, port: number, store: string, cluster?: { name: strin
       const p = n.proc;
       n.proc = null;
       if (!p || p.exitCode !== null || p.signalCode !== null) return;
-      await new Promise<void>((resolve) => { p.once('exit', () => resolve()); p.kill('SIGKILL'); });
+      await new Promise((resolve) => { p.once('exit', () => resolve()); p.kill('SIGKILL'); });
     },
   };
   return n;
 }
 
-export interface NatsSetup {
-  nodes: NatsNode[];
-  /** Every node's URL, comma-separated, as --publish and --server take them. */
-  urls: string;
-  dir: string;
-  stop(): Promise<void>;
-}
-
-async function setup(count: number, start = true): Promise<NatsSetup> {
+async function setup(count, start = true) {
   const dir = mkdtempSync(join(tmpdir(), 'cfgscope-nats-'));
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const cports = count > 1 ? await Promise.all(Array.from({ length: count }, () => freePort())) : [];
   const nodes = ports.map((port, i) => node(`n${i + 1}`, port, join(dir, `n${i + 1}`),
-    count > 1 ? { name: 'cfgscope-test', port: cports[i]!, routes: cports.filter((_, j) => j !== i) } : undefined));
-  const s: NatsSetup = {
+    count > 1 ? { name: 'cfgscope-test', port: cports[i], routes: cports.filter((_, j) => j !== i) } : undefined));
+  const s = {
     nodes, dir, urls: nodes.map((x) => x.url).join(','),
     async stop() {
       await Promise.all(nodes.map((x) => x.kill()));
@@ -96,7 +78,7 @@ async function setup(count: number, start = true): Promise<NatsSetup> {
   return s;
 }
 
-export const startSingle = (): Promise<NatsSetup> => setup(1);
+export const startSingle = () => setup(1);
 /** A single server's port and store, not started yet (a machine publishing before it is up). */
-export const plannedSingle = (): Promise<NatsSetup> => setup(1, false);
-export const startCluster = (): Promise<NatsSetup> => setup(3);
+export const plannedSingle = () => setup(1, false);
+export const startCluster = () => setup(3);
