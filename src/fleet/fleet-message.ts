@@ -17,7 +17,7 @@ export interface Envelope<T = unknown> {
   /** Kernel release from the capture's header; null when the trace does not say. */
   kernel: string | null;
   kind: string;
-  /** Index of the first record in the run (every record and finding counts one). */
+  /** Index of the first record in the run; for a finding, its index among the run's findings. */
   seq: number;
   /** Wall-clock milliseconds when the publisher made the message (not when the server took it:
    *  a spooled message keeps the time it was seen). */

@@ -32,6 +32,10 @@ export interface PublishOutcome {
   lastError: string | null;
 }
 
+/** Stacks and nested hits travel with the accesses that refer to them: their own subject would
+ *  cut every access batch at each new stack. */
+const subjectKind = (t: string): string => (t === 'stack' || t === 'nested' ? 'access' : kindToken(t));
+
 /** Records per access batch and its size: small enough for the server's 1 MiB message limit. */
 const BATCH_RECORDS = 512;
 const BATCH_BYTES = 256 * 1024;
@@ -41,6 +45,7 @@ const READ_BYTES = 4 * 1024 * 1024;
 
 export class FleetPublisher {
   private seq = 0;
+  private findingSeq = 0;
   private kernel: string | null = null;
   private batchKind: string | null = null;
   private batch: string[] = [];
@@ -68,17 +73,20 @@ export class FleetPublisher {
   record(r: CaptureRecord): void {
     if (r.t === 'header' && this.kernel === null) this.kernel = r.kernel?.release ?? null;
     if (r.t === 'device') this.devices.set(r.bdf, r);
-    this.add(kindToken(r.t), JSON.stringify(r));
+    this.add(subjectKind(r.t), JSON.stringify(r));
   }
 
   /** What the policy said: findings, end-of-phase target checks, unattributed writes. */
   finding(e: CheckEvent): void {
     if (e.kind !== 'finding' && e.kind !== 'target' && e.kind !== 'unattributed') return;
-    this.add('finding', JSON.stringify(fleetFinding(e, this.devices)));
+    // One per message, at once (a dashboard waits for it, not for a batch to fill), numbered
+    // apart from the records so they do not cut the access batches short.
+    const seq = this.findingSeq++;
+    this.out.records++;
+    this.append('finding', seq, `f${seq}`, JSON.stringify(fleetFinding(e, this.devices)));
   }
 
   private add(kind: string, json: string): void {
-    // Findings go one per message: a dashboard waits for them, not for a batch to fill.
     if (kind !== this.batchKind || this.batch.length >= BATCH_RECORDS || this.batchBytes + json.length > BATCH_BYTES) this.flush();
     if (this.batch.length === 0) {
       this.batchKind = kind;
@@ -88,16 +96,19 @@ export class FleetPublisher {
     this.batchBytes += json.length;
     this.seq++;
     this.out.records++;
-    if (kind === 'finding') this.flush();
   }
 
   private flush(): void {
     if (this.batch.length === 0 || this.batchKind === null) return;
-    const { machine, run } = this.s;
-    const head = JSON.stringify({ v: MESSAGE_VERSION, machine, run, kernel: this.kernel, kind: this.batchKind, seq: this.batchSeq, at: Date.now() });
-    this.spool.append(subjectOf(machine, run, this.batchKind), `${machine}.${run}.${this.batchSeq}`, `${head.slice(0, -1)},"r":[${this.batch.join(',')}]}`);
+    this.append(this.batchKind, this.batchSeq, String(this.batchSeq), this.batch.join(','));
     this.batch = [];
     this.batchBytes = 0;
+  }
+
+  private append(kind: string, seq: number, idSuffix: string, records: string): void {
+    const { machine, run } = this.s;
+    const head = JSON.stringify({ v: MESSAGE_VERSION, machine, run, kernel: this.kernel, kind, seq, at: Date.now() });
+    this.spool.append(subjectOf(machine, run, kind), `${machine}.${run}.${idSuffix}`, `${head.slice(0, -1)},"r":[${records}]}`);
     this.wake?.();
   }
 

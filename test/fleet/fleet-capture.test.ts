@@ -45,13 +45,14 @@ describe('capture --publish', () => {
     const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean).length;
     const stream = await readStream(nats.urls);
     const t = tiles(stream.get('live1/r1') ?? []);
-    // Every record of the file (trailer included) plus one per finding.
+    // Every record of the file (trailer included), and the findings apart.
     const want = await checkCounts(out);
     const fleet = await runBin(['fleet', '--server', nats.urls, '--json']);
     expect(Object.fromEntries([...fleetCounts(fleet.stdout).counts].sort())).toEqual(Object.fromEntries([...want].sort()));
     expect(want.size).toBeGreaterThan(3);
     expect({ gaps: t.gaps, overlaps: t.overlaps }).toEqual({ gaps: 0, overlaps: 0 });
-    expect(t.total).toBeGreaterThan(lines);
+    expect(t.total).toBe(lines);
+    expect(tiles(stream.get('live1/r1#finding') ?? []).total).toBeGreaterThan(3);
   }, 120_000);
 
   it('serve --publish publishes the served capture once, whole, while serving', async () => {

@@ -73,7 +73,8 @@ export function fleetCounts(stdout: string): { counts: Map<string, number>; rows
   return { rows, counts: new Map(rows.map((r) => [`${r.kernel}|${r.identity}|${r.register}|${r.callSite}`, r.violations])) };
 }
 
-/** Every message of the stream, per `machine/run`: the record ranges [seq, seq + n) each covers. */
+/** Every message of the stream, per `machine/run` (findings, numbered apart, per
+ *  `machine/run#finding`): the ranges [seq, seq + n) each message covers. */
 export async function readStream(urls: string): Promise<Map<string, Array<[number, number]>>> {
   const { DeliverPolicy } = await import('@nats-io/jetstream');
   const c = await connectFleet(natsTarget(urls, 'test'), 10_000, 'cfgscope test reader');
@@ -85,7 +86,7 @@ export async function readStream(urls: string): Promise<Map<string, Array<[numbe
       const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5000 });
       for await (const m of batch) {
         const env = m.json<Envelope>();
-        const k = `${env.machine}/${env.run}`;
+        const k = `${env.machine}/${env.run}${env.kind === 'finding' ? '#finding' : ''}`;
         if (!runs.has(k)) runs.set(k, []);
         runs.get(k)!.push([env.seq, env.r.length]);
         pending--;
