@@ -18,8 +18,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // ws loads these optional native helpers when installed; it works without them.
-  external: ['bufferutil', 'utf-8-validate'],
+  // ws loads these optional native helpers when installed; it works without them. The NATS client
+  // is loaded from node_modules by --publish and fleet only (0.5 MB no other command should parse).
+  external: ['bufferutil', 'utf-8-validate', '@nats-io/*'],
   // CommonJS packages inside an ES module bundle still call require() for node's built-ins.
   banner: { js: "import { createRequire as cfgscopeRequire } from 'node:module'; const require = cfgscopeRequire(import.meta.url);" },
   logLevel: 'warning',

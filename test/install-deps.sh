@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # gives device names; binutils: objcopy builds an ELF carrying BTF, addr2line/objdump are the
 # symbolization oracle. Debian's chromium runs the web page's end-to-end tests (playwright-core
 # with executablePath /usr/bin/chromium: no browser download); script(1) (bsdutils) gives the
-# watch client's terminal test a pseudo-terminal.
+# watch client's terminal test a pseudo-terminal. nats-server (2.9) is the JetStream engine the
+# fleet tests start on loopback ports (single server and a 3-node cluster).
 missing=()
 command -v setpci >/dev/null 2>&1 || missing+=(pciutils)
 [ -e /usr/share/misc/pci.ids ] || missing+=(pci.ids)
@@ -17,6 +18,7 @@ command -v bpftool >/dev/null 2>&1 || missing+=(bpftool)
 command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

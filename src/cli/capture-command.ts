@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseBdf } from '../model/bdf.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
+import type { CaptureRecord } from '../model/records.js';
 import type { PipelineEvent } from '../model/events.js';
 import { SEVERITIES, type Severity } from '../policy/policy-types.js';
 import { refuseOutputIsInput } from '../sinks/atomic-file.js';
@@ -19,10 +20,11 @@ import { EXIT_DATA, type CliIo, type CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
+import { addPublishOptions, finishPublishing, openPublisher, type PublishFlags } from './publish-options.js';
 
 export const BUNDLED_PROBE = fileURLToPath(new URL('../../probes/cfgscope.bt', import.meta.url));
 
-interface CaptureOptions {
+interface CaptureOptions extends PublishFlags {
   output: string;
   policy?: string[];
   preserve?: string[];
@@ -67,7 +69,7 @@ function parseCaptureOutput(v: string): string {
 }
 
 export function captureCommand(program: Command, io: CliIo, result: CliResult): void {
-  program.command('capture')
+  addPublishOptions(program.command('capture'))
     .description('trace this machine\'s PCI config accesses live with bpftrace (root), write a capture and report violations as they happen')
     .requiredOption('-o, --output <capture>', 'capture file to write as events arrive (NDJSON; pack it afterwards with import -o x.cfgcap)', parseCaptureOutput)
     .option('-p, --policy <file|builtin>', 'judge writes live against this policy (repeatable; luo-default when only --preserve is given)', repeatable)
@@ -108,6 +110,7 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
         })
         : null;
       if (server) say(`serving on ${server.url}/ (websocket ${server.url.replace(/^http/, 'ws')}/ws)`);
+      const publisher = openPublisher(opts);
       const live = new LiveFindingsSink(io.stdout, opts.expected ?? false);
       const failAt = SEVERITIES.indexOf(opts.failOn);
       let failing = 0;
@@ -115,6 +118,7 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
         if ((e.kind === 'finding' || e.kind === 'target') && e.verdict === 'violation' && SEVERITIES.indexOf(e.rule.severity) >= failAt) failing++;
         live.handle(e as CheckEvent);
         server?.push(e as ServedEvent);
+        publisher?.finding(e as CheckEvent);
       };
       let r: Awaited<ReturnType<typeof runCapture>>;
       try {
@@ -122,11 +126,13 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
           bpftrace: { command: opts.bpftrace, args: [opts.probe, ...args], label: 'bpftrace:stdout' },
           output: opts.output, bootTrace: boot.present && pre ? pre.tracefs : null, policy, keepAccesses: server !== null,
           stopWaitMs: opts.stopWait * 1000, onEvent, say,
+          ...(publisher ? { onRecord: (rec: CaptureRecord) => publisher.record(rec) } : {}),
         });
         if (server && !r.complete) server.push({ kind: 'error', code: 'CAPTURE_TRACER_DIED', message: `bpftrace ended without its END output; ${opts.output} is incomplete` });
       } finally {
         // Clients get the last events (end, totals, or the error) before the server closes.
         if (server) await server.finish();
+        await finishPublishing(publisher, io);
       }
       const c = r.counts;
       say(`${opts.output}: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes), ${c.stacks} stacks, ${c.phases} phases, `

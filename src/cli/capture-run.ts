@@ -35,6 +35,8 @@ export interface CaptureRunOptions {
   onEvent: (e: PipelineEvent | CheckEvent) => void;
   /** Progress and warnings for the user (stderr). */
   say: (line: string) => void;
+  /** Every record the capture file takes, trailer included (--publish). */
+  onRecord?: (r: CaptureRecord) => void;
 }
 
 export interface CaptureRunResult {
@@ -90,8 +92,12 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
 
   /** Writes the record; the pipeline sees only what the file holds (so a re-read of it is the same stream). */
   const onRecord = (r: CaptureRecord): boolean => {
-    if (r.t === 'trailer') return true; // already written by writer.finish
+    if (r.t === 'trailer') {
+      opts.onRecord?.(r);
+      return true; // already written by writer.finish
+    }
     const written = writer.write(r);
+    if (written) opts.onRecord?.(r);
     if (!fromTracer) return written;
     lastAt = performance.now();
     if (tracerRecords++ === 0) firstAt = lastAt;

@@ -25,11 +25,12 @@ import { warnIfIncomplete } from './capture-state.js';
 import { addBootOption } from './boot-option.js';
 import type { BootSelector } from '../model/boot-selection.js';
 import { selectBoot } from '../pipeline/select-boot.js';
+import { addPublishOptions, finishPublishing, openPublisher, type PublishFlags } from './publish-options.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
 export const EXIT_VIOLATION = 1;
 
-interface CheckOptions extends SymbolOptions, InputFormatOptions {
+interface CheckOptions extends SymbolOptions, InputFormatOptions, PublishFlags {
   policy: string[];
   json?: boolean;
   failOn: Severity;
@@ -53,8 +54,9 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .addOption(inputFormatOption())
     .addOption(retiredFormatOption('check', '--json for NDJSON'));
   addBootOption(cmd);
-  addSymbolOptions(cmd)
+  addPublishOptions(addSymbolOptions(cmd))
     .action(async (file: string, opts: CheckOptions) => {
+      const publisher = openPublisher(opts);
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
       const sym = await openSymbolizer(opts, [file], io, opts.inputFormat);
       const inventory = await inventoryFrom(opts.devices ?? []);
@@ -75,13 +77,20 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
         if ((e.kind === 'finding' || e.kind === 'target') && e.verdict === 'violation' && SEVERITIES.indexOf(e.rule.severity) >= failAt) failing++;
         if (e.kind === 'skipped') skipped.add(e.record);
         sink.handle(e);
+        publisher?.finding(e);
       };
+      let failed = true;
       try {
         const symbolize: OperatorFunction<CheckEvent, CheckEvent> = sym ? symbolizeFindings(sym) : (s) => s;
-        await lastValueFrom(recordsFromFile(file, format).pipe(enrichAndJudge(policy, { inventory }), selectBoot(opts.boot, file), symbolize, tap(onEvent)), { defaultValue: null });
+        // Without --publish the pipeline is the one it always was: not even a pass-through stage.
+        const records = publisher ? recordsFromFile(file, format).pipe(tap((r) => publisher.record(r))) : recordsFromFile(file, format);
+        await lastValueFrom(records.pipe(enrichAndJudge(policy, { inventory }), selectBoot(opts.boot, file), symbolize, tap(onEvent)), { defaultValue: null });
+        failed = false;
       } finally {
         out.flush();
         sym?.close();
+        // A run that failed does not wait for the server: its messages stay in the spool.
+        await finishPublishing(publisher, io, failed ? 0 : undefined);
       }
       if (sym) reportUnresolved(sym, io);
       skipped.report(file, io);

@@ -14,8 +14,9 @@ import { fileSourceOptions, inputFormatOption, retiredFormatOption, type InputFo
 import { exitCodeFor, onInterrupt } from './interrupt.js';
 import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
+import { addPublishOptions, finishPublishing, openPublisher, type PublishFlags } from './publish-options.js';
 
-interface ImportOptions extends InputFormatOptions {
+interface ImportOptions extends InputFormatOptions, PublishFlags {
   output: string;
   devices?: string[];
   attribute?: string;
@@ -29,7 +30,7 @@ function parseEncoding(v: string): CaptureEncoding {
 }
 
 export function importCommand(program: Command, io: CliIo, result: CliResult): void {
-  program.command('import')
+  const cmd = program.command('import')
     .description('convert a raw trace (ftrace text or serial console, QEMU pci_cfg log, cfgscope bpftrace output, a capture) into a capture file')
     .argument('<input>', 'raw trace file')
     .requiredOption('-o, --output <capture>', 'capture file to write (NDJSON; packed when it ends in .cfgcap)')
@@ -38,7 +39,8 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
     .addOption(retiredFormatOption('import', 'the capture\'s encoding is --encoding ndjson|packed'))
     .option('-d, --devices <source>', 'add device identity: a device-side trace of the same run (e.g. QEMU\'s log), a capture, or sysfs[:path] (repeatable)', repeatable)
     .option('-a, --attribute <device trace>', 'give early-boot writes (function tracer, no arguments) their target and value by aligning with a device-side trace of the same run')
-    .option('--strict', 'exit non-zero when any input line was skipped')
+    .option('--strict', 'exit non-zero when any input line was skipped');
+  addPublishOptions(cmd)
     .action(async (input: string, opts: ImportOptions) => {
       // Before anything is read: `import x.ndjson -o x.ndjson` would empty x.
       refuseOutputIsInput(opts.output, [input, opts.attribute, ...(opts.devices ?? []).filter((d) => d !== 'sysfs' && !d.startsWith('sysfs:'))]);
@@ -46,6 +48,7 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
       const devices: DeviceRecord[] = [];
       for (const spec of opts.devices ?? []) devices.push(...await loadDeviceRecords(spec));
       const attributor = opts.attribute ? new WriteAttributor(deviceWrites(await readAll(opts.attribute))) : null;
+      const publisher = openPublisher(opts);
       const writer = new CaptureWriter(SyncWriter.toFile(opts.output), encodingFor(opts.output, opts.encoding));
       const skipped = new SkipTally();
       let headerDone = false;
@@ -56,11 +59,16 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
       const write = (r: CaptureRecord): void => {
         if (r.t === 'trailer') inputTrailer = (inputTrailer ?? true) && r.complete;
         writer.write(r);
+        // The input's own trailer is not this run's: its trailer goes out at the end.
+        if (r.t !== 'trailer') publisher?.record(r);
         // Device records from --devices go right after the header, so a reader knows every
         // device before its first access.
         if (r.t === 'header' && !headerDone) {
           headerDone = true;
-          for (const d of devices) writer.write(d);
+          for (const d of devices) {
+            writer.write(d);
+            publisher?.record(d);
+          }
         }
         if (r.t === 'skipped') skipped.add(r);
       };
@@ -74,21 +82,26 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
         if (attributor) {
           // Interrupted: what is held back is written unaligned (targets unknown), not guessed.
           for (const x of interrupt.received ? attributor.abandon() : attributor.end()) write(x);
-          writer.write({ t: 'source-count', key: 'attributed-from-device-log', count: attributor.stats.attributed });
+          write({ t: 'source-count', key: 'attributed-from-device-log', count: attributor.stats.attributed });
         }
       } catch (e) {
         // Nothing replaces the output: an existing file of that name is left as it was.
         writer.abandon();
+        await finishPublishing(publisher, io, 0);
         throw e;
       }
       if (interrupt.received) {
         const c = writer.finish(false);
+        publisher?.record({ t: 'trailer', counts: c, complete: false });
+        await finishPublishing(publisher, io);
         io.stderr(`cfgscope import: ${interrupt.received}: stopped after ${c.accesses} accesses; ${opts.output} is closed with an incomplete trailer\n`);
         result.code = exitCodeFor(interrupt.received);
         return;
       }
       const inputComplete = !isCapture || inputTrailer === true;
       const c = writer.finish(inputComplete);
+      publisher?.record({ t: 'trailer', counts: c, complete: inputComplete });
+      await finishPublishing(publisher, io);
       if (!inputComplete) {
         io.stderr(`cfgscope import: ${input} is an INCOMPLETE capture (${inputTrailer === null ? 'no trailer: it was cut off' : 'its trailer says complete: false'}); `
           + `${opts.output} says so too (trailer complete: false)\n`);

@@ -13,6 +13,7 @@ import { crosscheckCommand } from './crosscheck-command.js';
 import { diffCommand } from './diff-command.js';
 import { describeFatal, isBrokenPipe } from './fatal.js';
 import { addHelpExamples } from './help-examples.js';
+import { fleetCommand } from './fleet-command.js';
 import { importCommand } from './import-command.js';
 import { packageVersion } from './package-version.js';
 import { policyLintCommand } from './policy-lint-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, result: CliResult): Command {
   serveCommand(program, io, result);
   watchCommand(program, io, result);
   crosscheckCommand(program, io, result);
+  fleetCommand(program, io, result);
   addHelpExamples(program);
   return program;
 }

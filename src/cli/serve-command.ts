@@ -21,8 +21,10 @@ import { BOOT_HELP, parseBootArg } from './boot-option.js';
 import type { BootSelector } from '../model/boot-selection.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
+import { publishCapture } from './publish-capture.js';
+import { addPublishOptions, openPublisher, type PublishFlags } from './publish-options.js';
 
-interface ServeOptions extends InputFormatOptions {
+interface ServeOptions extends InputFormatOptions, PublishFlags {
   policy?: string[];
   preserve?: string[];
   devices?: string[];
@@ -60,7 +62,7 @@ async function streamId(file: string, policy: unknown, devices: readonly string[
 }
 
 export function serveCommand(program: Command, io: CliIo, _result: CliResult): void {
-  program.command('serve')
+  addPublishOptions(program.command('serve'))
     .description('replay a capture to websocket clients and the browser page (docs/protocol.md)')
     .argument('<capture>', 'capture file or raw trace')
     .option('-p, --policy <file|builtin>', 'policy file or builtin; repeat to compose, in order (none: accesses only)', repeatable)
@@ -85,10 +87,12 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       const format = await resolveFormat(file, fileSourceOptions(opts));
       const devices = opts.devices ?? [];
       const stream: CaptureStreamOptions = { file, format, policy, devices, ...(opts.boot ? { boot: opts.boot } : {}) };
+      const publisher = openPublisher(opts);
       const interrupt = onInterrupt();
       // Subscribed before the "listening" line: a SIGINT/SIGTERM sent the moment serve says it
       // listens (a supervisor, a test) closes it cleanly instead of killing it by the signal.
       const stopped = firstValueFrom(interrupt.signal$);
+      const published = publisher ? publishCapture(file, format, policy, devices, publisher, io) : null;
       const server = await serveEvents({
         source: replayCapture(stream, speed),
         history: captureHistory(stream),
@@ -110,6 +114,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       });
       await stopped;
       await server.close();
+      await published;
       io.stderr(`cfgscope serve: ${interrupt.received ?? 'signal'}: closed\n`);
     });
 }

@@ -5,8 +5,8 @@
 // on speed. Inputs go to a temporary directory that is removed at the end (--keep keeps it).
 // Options: --quick (100k/1M instead of 1M/10M, fewer runs: to try the bench itself), --keep.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,10 @@ async function main() {
     serve.sendPath = await sendPathRows(quick ? 1 : 3);
     log(`  ${describeSendPath(serve.sendPath).replaceAll('\n', '\n  ')}`);
   }
+  // The fleet row (fleet-bench.mjs, runnable alone): real nats-server processes, when installed.
+  const fleetBench = join(dir, 'fleet.json');
+  const fleetRun = spawnSync(process.execPath, [join(ROOT, 'test/bench/fleet-bench.mjs'), '--machines', quick ? '14' : '100', '--json', fleetBench], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
+  const fleet = fleetRun.status === 0 ? JSON.parse(readFileSync(fleetBench, 'utf8')) : { note: `not measured: fleet-bench.mjs exited ${fleetRun.status ?? fleetRun.signal} (is nats-server installed?)` };
   const targets = {
     checkAccessesPerCpuS: { want: 2_000_000, got: large.accessesPerCpuS, steadyState: steadyPerCpuS, met: large.accessesPerCpuS >= 2_000_000 },
     checkPackedAccessesPerCpuS: { want: 2_000_000, got: largePacked.accessesPerCpuS, steadyState: steadyPackedPerCpuS, met: largePacked.accessesPerCpuS >= 2_000_000 },
@@ -158,7 +162,7 @@ async function main() {
     atLeastAsFastAsAwk: { want: '<= 1.0 (cfgscope time / awk time, same NDJSON capture)', got: ratio.checkVsAwkSameCapture, met: ratio.checkVsAwkSameCapture <= 1 },
     packedAtLeastAsFastAsAwk: { want: '<= 1.0 (cfgscope on the packed capture / awk on the NDJSON one)', got: ratio.checkPackedVsAwkOnCapture, met: ratio.checkPackedVsAwkOnCapture <= 1 },
   };
-  const results = { machine: info, policy: POLICY, preserved: PRESERVED, protectedOffsets: offsets, rows, ratio, targets, serve, benchSeconds: Math.round((Date.now() - t0) / 1000), quick };
+  const results = { machine: info, policy: POLICY, preserved: PRESERVED, protectedOffsets: offsets, rows, ratio, targets, serve, fleet, benchSeconds: Math.round((Date.now() - t0) / 1000), quick };
   writeFileSync(join(ROOT, 'test/bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
 }
@@ -188,6 +192,11 @@ function printTable(r) {
     }
     if (r.serve.live) console.log(`serve: ${describeLiveRun(r.serve.live)}`);
     if (r.serve.sendPath) console.log(describeSendPath(r.serve.sendPath));
+  }
+  if (r.fleet.note) console.log(`fleet: ${r.fleet.note}`);
+  else {
+    console.log(`\nfleet (${r.fleet.machines} machines; load ${r.fleet.loadBefore}): publish accesses/s, publish -> consumer median/p95 ms, fleet answer s and peak RSS MB`);
+    for (const x of r.fleet.rows) console.log(`       ${x.name.padEnd(18)} ${String(x.publish.accessesPerS).padStart(8)}  ${x.endToEnd.medianMs} / ${x.endToEnd.p95Ms}  ${x.fleet.seconds} s, ${x.fleet.maxRssMb} MB`);
   }
   console.log(`(${r.benchSeconds} s; results in test/bench/results.json)`);
 }

@@ -1,0 +1,60 @@
+// Reading the fleet's findings: a durable pull consumer on `cfgscope.*.*.finding`, read from the
+// start (or --since) up to what the stream held when the query began. Durable, so a read of
+// millions of messages that loses its server mid-way (a reconnect, a cluster leader change)
+// resumes where the consumer was, on whichever node took over, instead of starting again.
+
+import { CfgscopeError } from '../model/errors.js';
+import type { FleetConnection } from './fleet-connection.js';
+import { errorText } from './fleet-connection.js';
+import { FINDINGS_FILTER, STREAM_NAME } from './fleet-subjects.js';
+
+export interface ReadOptions {
+  durable: string;
+  /** Wall-clock milliseconds: messages stored before it are not delivered. */
+  since?: number;
+  /** Keep the consumer after the read (a dashboard that reads on from where it was). */
+  keep?: boolean;
+}
+
+export async function readFindings(c: FleetConnection, opts: ReadOptions, onMessage: (json: unknown, storedMs: number) => void): Promise<void> {
+  const { AckPolicy, DeliverPolicy } = await import('@nats-io/jetstream');
+  try {
+    await c.jsm.streams.info(STREAM_NAME);
+  } catch (e) {
+    if (/not found/i.test(errorText(e))) throw new CfgscopeError('FLEET_NO_STREAM', `the server has no ${STREAM_NAME} stream: nothing was published to it yet (--publish)`);
+    throw e;
+  }
+  // A fresh read each query: the consumer of a previous query (another --since) is replaced.
+  await c.jsm.consumers.delete(STREAM_NAME, opts.durable).catch(() => undefined);
+  await c.jsm.consumers.add(STREAM_NAME, {
+    durable_name: opts.durable,
+    ack_policy: AckPolicy.None,
+    filter_subject: FINDINGS_FILTER,
+    ...(opts.since !== undefined
+      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(opts.since).toISOString() }
+      : { deliver_policy: DeliverPolicy.All }),
+    // Left behind by a query that was killed: the server removes it after 10 idle minutes.
+    inactive_threshold: 600 * 1_000_000_000,
+  });
+  try {
+    const consumer = await c.js.consumers.get(STREAM_NAME, opts.durable);
+    let pending = (await consumer.info()).num_pending;
+    while (pending > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5000 });
+      let got = 0;
+      for await (const m of batch) {
+        let json: unknown = null;
+        try {
+          json = m.json();
+        } catch {
+          json = null; // counted as unreadable by the tally
+        }
+        onMessage(json, Math.floor(m.info.timestampNanos / 1_000_000));
+        got++;
+      }
+      pending = got === 0 ? (await consumer.info()).num_pending : pending - got;
+    }
+  } finally {
+    if (!opts.keep) await c.jsm.consumers.delete(STREAM_NAME, opts.durable).catch(() => undefined);
+  }
+}
