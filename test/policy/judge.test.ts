@@ -59,7 +59,7 @@ describe('judge(event, compiled policy)', async () => {
   it('a write the probe saw without its device is an unattributed write, with its context', () => {
     const e = event(rootPort, 'other', {}, null);
     const early: AccessEvent = { ...e, access: { ...e.access, known: false, seg: null, bus: null, devfn: null, off: null, val: null }, device: null, id: null, loc: null, bdf: null, register: null, mnemonic: null };
-    expect(judge(early, busmaster)).toEqual([{ kind: 'unattributed', fn: 'pci_bus_write_config_word', callSite: '__pci_set_master', stack: ['__pci_set_master'], ts: 2.9, phase: 'boot', index: 7, line: 11491 }]);
+    expect(judge(early, busmaster)).toEqual([{ kind: 'unattributed', fn: 'pci_bus_write_config_word', callSite: '__pci_set_master', stack: ['__pci_set_master'], ts: 2.9, phase: 'boot', boot: { kernel: 1 }, index: 7, line: 11491 }]);
   });
 
   it('capability rules meet writes inside that capability by its id, wherever the device has it', () => {
