@@ -32,7 +32,7 @@ describe('the page on a kexec capture', () => {
     // The timeline redraws at most twice a second: wait for the lanes of the whole stream.
     await page.waitForFunction(() => document.querySelectorAll('#timeline section.lane svg').length === 3, undefined, { timeout: 10_000 });
     const lanes: Lane[] = await page.$$eval('#timeline section.lane', (ss) => (ss as HTMLElement[]).map((s) => {
-      const labels = [...s.querySelectorAll('svg > text.phase-label')].map((t) => t.textContent ?? '').filter((t) => /^-?[\d.]+ /.test(t));
+      const labels = Array.from(s.querySelectorAll('svg > text.phase-label')).map((t) => t.textContent ?? '').filter((t) => /^-?[\d.]+ /.test(t));
       const [from, unit] = labels.at(-2)!.split(' ');
       return {
         boot: s.dataset['boot']!, title: s.querySelector('h3')!.textContent!, points: Number(s.querySelector('svg')!.dataset['points']),
