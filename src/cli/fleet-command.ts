@@ -3,7 +3,7 @@
 // violations, which machines, how many runs, first and last seen (docs/fleet.md).
 
 import { InvalidArgumentError, type Command } from 'commander';
-import { connectFleet, errorText } from '../fleet/fleet-connection.js';
+import { connectFleet, errorText, retryTransient } from '../fleet/fleet-connection.js';
 import type { Envelope, FleetFinding } from '../fleet/fleet-message.js';
 import { readFindings } from '../fleet/fleet-read.js';
 import { checkToken } from '../fleet/fleet-subjects.js';
@@ -65,7 +65,9 @@ Examples:
       const tally = new FleetTally({ ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.kernel !== undefined ? { kernel: opts.kernel } : {}) });
       let conn;
       try {
-        conn = await connectFleet(target, 5000, 'cfgscope fleet');
+        // A server that is down is said at once; a cluster still electing leaders after a node
+        // died answers with timeouts for some seconds, and is asked again for 30 s.
+        conn = await retryTransient(30_000, () => connectFleet(target, 5000, 'cfgscope fleet'));
       } catch (e) {
         throw new CfgscopeError('FLEET_UNREACHABLE', `cannot reach ${target.display}: ${errorText(e)}`);
       }

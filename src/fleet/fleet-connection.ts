@@ -76,8 +76,16 @@ export async function connectFleet(target: NatsTarget, timeoutMs: number, name: 
     ...(target.token !== undefined ? { token: target.token } : {}),
     ...(target.tls ? { tls: target.tls } : {}),
   });
-  const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
-  return { nc, js: jetstream(nc, { timeout: timeoutMs }), jsm };
+  try {
+    // Asks the server for the account's JetStream info: a cluster electing its leaders may not
+    // answer in time. The connection is closed then, or its reconnecting would keep the process
+    // alive after the command is done.
+    const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
+    return { nc, js: jetstream(nc, { timeout: timeoutMs }), jsm };
+  } catch (e) {
+    await nc.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Creates the stream when it is missing; an existing one is used as it is (its limits are the
@@ -92,3 +100,20 @@ export async function ensureStream(c: FleetConnection, limits: StreamLimits): Pr
 }
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Errors a cluster gives while it elects a leader (a node just died) or is too busy to answer
+ *  in time: worth asking again. */
+const TRANSIENT = /timeout|no responders|leader|not available|temporarily/i;
+
+/** Runs `f` until it succeeds or `ms` have passed; errors other than transient ones at once. */
+export async function retryTransient<T>(ms: number, f: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (!TRANSIENT.test(errorText(e)) || Date.now() - t0 > ms) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

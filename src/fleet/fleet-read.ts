@@ -5,7 +5,7 @@
 
 import { CfgscopeError } from '../model/errors.js';
 import type { FleetConnection } from './fleet-connection.js';
-import { errorText } from './fleet-connection.js';
+import { errorText, retryTransient } from './fleet-connection.js';
 import { FINDINGS_FILTER, STREAM_NAME } from './fleet-subjects.js';
 
 export interface ReadOptions {
@@ -19,14 +19,15 @@ export interface ReadOptions {
 export async function readFindings(c: FleetConnection, opts: ReadOptions, onMessage: (json: unknown, storedMs: number) => void): Promise<void> {
   const { AckPolicy, DeliverPolicy } = await import('@nats-io/jetstream');
   try {
-    await c.jsm.streams.info(STREAM_NAME);
+    await retryTransient(30_000, () => c.jsm.streams.info(STREAM_NAME));
   } catch (e) {
     if (/not found/i.test(errorText(e))) throw new CfgscopeError('FLEET_NO_STREAM', `the server has no ${STREAM_NAME} stream: nothing was published to it yet (--publish)`);
     throw e;
   }
   // A fresh read each query: the consumer of a previous query (another --since) is replaced.
   await c.jsm.consumers.delete(STREAM_NAME, opts.durable).catch(() => undefined);
-  await c.jsm.consumers.add(STREAM_NAME, {
+  // Right after a node died the cluster may still be electing leaders: asked again for 30 s.
+  await retryTransient(30_000, () => c.jsm.consumers.add(STREAM_NAME, {
     durable_name: opts.durable,
     ack_policy: AckPolicy.None,
     filter_subject: FINDINGS_FILTER,
@@ -35,10 +36,10 @@ export async function readFindings(c: FleetConnection, opts: ReadOptions, onMess
       : { deliver_policy: DeliverPolicy.All }),
     // Left behind by a query that was killed: the server removes it after 10 idle minutes.
     inactive_threshold: 600 * 1_000_000_000,
-  });
+  }));
   try {
     const consumer = await c.js.consumers.get(STREAM_NAME, opts.durable);
-    let pending = (await consumer.info()).num_pending;
+    let pending = (await retryTransient(30_000, () => consumer.info())).num_pending;
     while (pending > 0) {
       const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5000 });
       let got = 0;

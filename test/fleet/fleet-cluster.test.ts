@@ -82,7 +82,7 @@ describe('3-node cluster, R3 stream, leader killed mid-publish', () => {
     const want = new Map<string, number>();
     for (const c of FLEET_CAPTURES) for (const [k, n] of await checkCounts(c)) want.set(k, (want.get(k) ?? 0) + 2 * n);
     const fleet = await runBin(['fleet', '--server', left, '--json'], 120_000);
-    expect(fleet.code).toBe(0);
+    expect({ code: fleet.code, stderr: fleet.stderr }).toEqual({ code: 0, stderr: '' });
     expect(Object.fromEntries([...fleetCounts(fleet.stdout).counts].sort())).toEqual(Object.fromEntries([...want].sort()));
   }, 400_000);
 });

@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connectFleet } from '../../src/fleet/fleet-connection.js';
+import { connectFleet, retryTransient } from '../../src/fleet/fleet-connection.js';
 import { identityOf, type Envelope } from '../../src/fleet/fleet-message.js';
 import { STREAM_NAME } from '../../src/fleet/fleet-subjects.js';
 import { natsTarget } from '../../src/fleet/nats-target.js';
@@ -80,7 +80,7 @@ export async function readStream(urls: string): Promise<Map<string, Array<[numbe
   const c = await connectFleet(natsTarget(urls, 'test'), 10_000, 'cfgscope test reader');
   const runs = new Map<string, Array<[number, number]>>();
   try {
-    const consumer = await c.js.consumers.get(STREAM_NAME, { deliver_policy: DeliverPolicy.All });
+    const consumer = await retryTransient(60_000, () => c.js.consumers.get(STREAM_NAME, { deliver_policy: DeliverPolicy.All }));
     let pending = (await consumer.info(true)).num_pending;
     while (pending > 0) {
       const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5000 });
