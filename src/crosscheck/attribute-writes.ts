@@ -44,7 +44,7 @@ export interface AttributionStats {
 /** The record the ftrace parser starts each further trace dump of a console log with: a kernel's
  *  boot record (a `trace #N` phase in captures made before boot records). */
 const startsKernel = (r: CaptureRecord): boolean =>
-  (r.t === 'boot' && r.segment === 'kernel') || (r.t === 'phase' && legacyBootOf(r) !== null);
+  (r.t === 'boot' && (r.segment === 'kernel' || r.side === 'kernel')) || (r.t === 'phase' && legacyBootOf(r) !== null);
 /** How far ahead an anchor is looked for; beyond it a known write counts as kernel-only. */
 const ANCHOR_WINDOW = 512;
 /** Above this many cells (unknown writes x device writes between two anchors) the exact

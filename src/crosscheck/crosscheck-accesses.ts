@@ -8,7 +8,7 @@
 // same kind around a device-only one tell whether the kernel was tracing at that moment.
 
 import { formatBdf } from '../model/bdf.js';
-import { bootName, legacyBootOf } from '../model/boots.js';
+import { bootName, bootOfRecord, legacyBootOf } from '../model/boots.js';
 import type { AccessRecord, CaptureRecord } from '../model/records.js';
 import { alignWithGapsLatest } from './align-sequences.js';
 import type { DifferenceReason } from './difference-reasons.js';
@@ -86,7 +86,14 @@ function kernelAccesses(records: readonly CaptureRecord[], anchors: readonly Anc
   for (const r of records) {
     // A kernel's boot record (a `trace #N` phase in older captures) starts another kernel's trace.
     const kernel = r.t === 'boot' && r.segment === 'kernel' ? r.kernel : r.t === 'phase' ? legacyBootOf(r) : null;
-    if (kernel !== null) { trace = kernel - 1; probes = false; traceStarts.set(segment, bootName({ kernel })); }
+    // A kernel-side handover (the old kernel's persistent ring buffer) is a trace dump of its own,
+    // between the two kernels' traces: counted like one, so its accesses are not kernel 1's.
+    const kernelSideHandover = r.t === 'boot' && r.segment === 'handover' && r.side === 'kernel';
+    if (kernel !== null || kernelSideHandover) {
+      trace++;
+      probes = false;
+      traceStarts.set(segment, bootName(r.t === 'boot' ? bootOfRecord(r) : { kernel: kernel! }));
+    }
     if (r.t === 'phase' || r.t === 'boot') continue;
     if (r.t !== 'access' || r.layer === 'device') continue;
     if (isAnchorRead(anchors[segment], r, true)) segment++;

@@ -13,6 +13,9 @@ import type { PhaseRecord } from './records.js';
 export interface BootRef {
   kernel: number;
   handover?: true;
+  /** A handover seen from the kernel side: the old kernel's shutdown, from its persistent ring
+   *  buffer printed by the new kernel (6.12+, `boot-args --handover`), each write with its stack. */
+  kernelSide?: true;
   /** Kernel N (from 2) entered with no handover segment before it (a raw log, no device side):
    *  what the old kernel's shutdown did is out of every trace's view, so a value known from
    *  before this kernel may have changed there. */
@@ -26,6 +29,9 @@ export interface BootRecord {
   /** The kernel this segment is, or leads into: 2 for the first kexec'd kernel. */
   kernel: number;
   segment: 'kernel' | 'handover';
+  /** Of a handover: `kernel` when the old kernel's own trace of its shutdown holds it (the
+   *  previous boot's persistent ring buffer); absent: the device side only. */
+  side?: 'kernel';
   /** `uname -r` of that kernel, from its console's `Linux version` line, when seen. */
   release?: string;
   cmdline?: string;
@@ -36,7 +42,8 @@ export interface BootRecord {
 
 export const KERNEL_1: BootRef = Object.freeze({ kernel: 1 });
 
-export const bootOfRecord = (r: BootRecord): BootRef => (r.segment === 'handover' ? { kernel: r.kernel, handover: true } : { kernel: r.kernel });
+export const bootOfRecord = (r: BootRecord): BootRef =>
+  r.segment !== 'handover' ? { kernel: r.kernel } : r.side === 'kernel' ? { kernel: r.kernel, handover: true, kernelSide: true } : { kernel: r.kernel, handover: true };
 
 export const sameBoot = (a: BootRef, b: BootRef): boolean => a.kernel === b.kernel && (a.handover === true) === (b.handover === true);
 
@@ -46,7 +53,10 @@ export const bootOrder = (b: BootRef): number => b.kernel * 2 - (b.handover ? 1 
 /** How a kernel developer names it: `kernel 1`, `kernel 2 (after kexec)`, `handover, device side
  *  only` (with `to kernel N` from the second kexec on, where "the" handover is ambiguous). */
 export function bootName(b: BootRef): string {
-  if (b.handover) return b.kernel === 2 ? 'handover, device side only' : `handover to kernel ${b.kernel}, device side only`;
+  if (b.handover) {
+    const seen = b.kernelSide ? "old kernel's shutdown, kernel side" : 'device side only';
+    return b.kernel === 2 ? `handover, ${seen}` : `handover to kernel ${b.kernel}, ${seen}`;
+  }
   return b.kernel === 1 ? 'kernel 1' : `kernel ${b.kernel} (after kexec)`;
 }
 

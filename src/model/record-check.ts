@@ -200,6 +200,7 @@ const CHECKS: ReadonlyMap<string, Check> = new Map<string, Check>([
   ])],
   ['boot', (o) => fields('boot', o, [
     ['kernel', int(1, U32), 'an integer from 1'], ['segment', (v) => v === 'kernel' || v === 'handover', '"kernel" or "handover"'],
+    ['side', (v) => v === undefined || v === 'kernel', 'absent or "kernel"'],
     ['release', optional(isStr), 'a string'], ['cmdline', optional(isStr), 'a string'], ['clock', optional(isStr), 'a string'],
     ['line', lineNo, 'an integer 0..4294967295'],
   ])],

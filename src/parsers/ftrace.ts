@@ -31,6 +31,9 @@ const DMESG_LINE = /^\[\s*\d+\.\d+\]/;
 const LINUX_VERSION = /Linux version (\S+)/;
 const CMDLINE = /(?:^|\] )(?:Kernel )?[Cc]ommand line: (.*)$/;
 const TRACE_CLOCK = /\btrace_clock=(\S+)/;
+/** The kernel's word that a persistent trace instance holds the previous boot's events
+ *  (kernel/trace/ring_buffer.c, 6.12+). */
+const PREVIOUS_BOOT = /Ring buffer meta \[\d+\] is from previous boot!/;
 const PHASE_INDEX = /PHASE\[(\d+)\]/;
 /** `tracing_mark_write: `, with the sym-offset trace option `tracing_mark_write+0xdd/0x240: `. */
 const MARKER = /^tracing_mark_write(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?: /;
@@ -69,6 +72,12 @@ class FtraceParser implements LineParser {
   private ignored = 0;
   /** Trace dumps seen (`# tracer:` headers) and whether events followed the latest one. */
   private traces = 0;
+  /** The kernel whose trace the events belong to (1, then 2 after a kexec...). */
+  private kernel = 1;
+  /** The console said the next dump is the previous boot's ring buffer (PREVIOUS_BOOT). */
+  private previousBoot = false;
+  /** The kernel a kernel-side handover was last emitted into (0: none yet). */
+  private handoverInto = 0;
   private eventsInTrace = false;
   /** What the console said between two dumps (the next kernel's `Linux version`, `Command line`):
    *  the boot record of a kexec'd kernel carries it. */
@@ -111,8 +120,19 @@ class FtraceParser implements LineParser {
     if (tracer) {
       // A second dump in one log (a kexec'd kernel printing its own trace): another kernel, whose
       // timestamps start again; it starts a boot of its own (src/model/boots.ts).
-      if (this.eventsInTrace) this.send({ t: 'boot', kernel: this.traces + 1, segment: 'kernel', ...this.nextKernel, line: no });
-      this.nextKernel = {};
+      // A dump the console said is the previous boot's persistent ring buffer (6.12+: "Ring buffer
+      // meta [N] is from previous boot!") is the old kernel's shutdown: the handover into the
+      // kernel whose own dump follows it.
+      // One handover per kernel: the new kernel's dmesg printed later repeats the line.
+      if (this.eventsInTrace && this.previousBoot && this.handoverInto !== this.kernel + 1) {
+        this.handoverInto = this.kernel + 1;
+        this.send({ t: 'boot', kernel: this.kernel + 1, segment: 'handover', side: 'kernel', line: no });
+      } else if (this.eventsInTrace) {
+        this.kernel++;
+        this.send({ t: 'boot', kernel: this.kernel, segment: 'kernel', ...this.nextKernel, line: no });
+        this.nextKernel = {};
+      }
+      this.previousBoot = false;
       this.traces++;
       this.eventsInTrace = false;
       this.modules = [];
@@ -149,6 +169,7 @@ class FtraceParser implements LineParser {
   /** After the first trace: the console of the kernel whose dump may follow. Its first `Linux
    *  version` and command line are that kernel's (a `Kernel command line:` repeats it). */
   private learnNextKernel(text: string): void {
+    if (PREVIOUS_BOOT.test(text)) this.previousBoot = true;
     const v = LINUX_VERSION.exec(text);
     if (v && this.nextKernel.release === undefined) this.nextKernel.release = v[1]!;
     const c = CMDLINE.exec(text);

@@ -16,10 +16,14 @@ const run = async (name: string) => crosscheck(await readRecords(`${root}replays
 const key = (a: AccessRecord) => `${a.bus}:${a.devfn} @${a.off} = ${a.val}`;
 const perDevice = (as: AccessRecord[]) => as.reduce<Record<string, number>>((m, a) => ({ ...m, [`${a.bus}:${a.devfn}`]: (m[`${a.bus}:${a.devfn}`] ?? 0) + 1 }), {});
 
-/** The handover trace's records: the console's second trace dump (`trace #2`). */
+/** The handover trace's records: the console's second trace dump, which the parser starts with a
+ *  kernel-side handover boot record (the console said it is the previous boot's ring buffer), up
+ *  to kernel 2's own boot record. */
 function handoverRecords(records: CaptureRecord[]): CaptureRecord[] {
-  const start = records.findIndex((r) => r.t === 'phase' && r.label === 'trace #2');
-  const end = records.findIndex((r) => r.t === 'phase' && r.label === 'trace #3');
+  const start = records.findIndex((r) => r.t === 'boot' && r.segment === 'handover' && r.side === 'kernel');
+  const end = records.findIndex((r) => r.t === 'boot' && r.segment === 'kernel' && r.kernel === 2);
+  expect(start).toBeGreaterThan(0);
+  expect(end).toBeGreaterThan(start);
   return records.slice(start, end);
 }
 
