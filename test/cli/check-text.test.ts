@@ -1,6 +1,6 @@
 // `cfgscope check` text output against its own --json output on real captures: per device and
 // call site, the text's groups (one line per identical finding, `xN` when repeated) must be the
-// JSON findings grouped by rule, register, fields, old -> new, staleness, change and verdict, in
+// JSON findings grouped by rule, register, fields, old -> new, staleness, change, verdict and boot, in
 // the order each group was first seen, with the same counts.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -39,7 +39,8 @@ function jsonGroups(ndjson: string): string[] {
   for (const bdf of devices) {
     for (const f of findings.filter((x) => x.device.bdf === bdf)) {
       const site = f.callSite ?? stacklessSite(f.deviceOnly ?? false);
-      const key = JSON.stringify([bdf, site, f.verdict, f.rule.id, f.register, f.fields, f.old, f.oldStale, f.new, f.change]);
+      // One kernel's writes never stand for another's: a group is per boot too.
+      const key = JSON.stringify([bdf, site, f.verdict, f.rule.id, f.register, f.fields, f.old, f.oldStale, f.new, f.change, f.boot.kernel, f.boot.handover ?? false]);
       const g = groups.get(key);
       const values = `${hexValue(f.old, f.width)}${f.oldStale ? '?' : ''} -> ${hexValue(f.new, f.width)}`;
       if (g) g.count++; else groups.set(key, { site: `${bdf} ${site}`, text: `${bdf} ${site} ${f.rule.id} ${values}`, count: 1 });
