@@ -163,8 +163,9 @@ export class ReportBuilder {
     if (rule) this.cited.add(rule.id);
     const site = siteOf(e.callSite, e.stack, e.deviceOnly ?? false);
     // The handover's writes (the old kernel's shutdown, device side only) stand apart: no kernel
-    // call site made them as far as any trace shows.
-    const handover = e.boot.handover ? { name: bootName(e.boot), kernel: e.boot.kernel } : undefined;
+    // call site made them as far as any trace shows. A kernel-side handover (the old kernel's
+    // persistent trace) has its call sites: its writes group by them like any kernel's.
+    const handover = e.boot.handover && !e.boot.kernelSide ? { name: bootName(e.boot), kernel: e.boot.kernel } : undefined;
     const siteKey = handover ? `handover ${handover.kernel}` : [site.fn, ...site.callers].join(' < ');
     let group = this.sites.get(siteKey);
     if (!group) {

@@ -13,7 +13,11 @@ export const bootKey = (b) => (b ? `${b.handover ? 'handover' : 'kernel'} ${b.ke
 
 export function bootName(b) {
   if (!b) return 'kernel 1';
-  if (b.handover) return b.kernel === 2 ? 'handover, device side only' : `handover to kernel ${b.kernel}, device side only`;
+  if (b.handover) {
+    // The same names as src/model/boots.ts bootName.
+    const seen = b.kernelSide ? "old kernel's shutdown, kernel side" : 'device side only';
+    return b.kernel === 2 ? `handover, ${seen}` : `handover to kernel ${b.kernel}, ${seen}`;
+  }
   return b.kernel === 1 ? 'kernel 1' : `kernel ${b.kernel} (after kexec)`;
 }
 
