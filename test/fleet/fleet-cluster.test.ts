@@ -36,8 +36,9 @@ describe('3-node cluster, R3 stream, leader killed mid-publish', () => {
   beforeAll(async () => {
     nats = await startCluster();
     work = mkdtempSync(join(tmpdir(), 'cfgscope-cluster-'));
-    admin = await connectFleet(natsTarget(nats.urls, 'test'), 5000, 'cfgscope test admin');
-    // JetStream's meta group elects its leader some seconds after the servers are up.
+    // JetStream's meta group elects its leader some seconds after the servers are up (more under
+    // load: the account request of a first connection timed out in a full npm test).
+    admin = await until('a JetStream connection', 60_000, () => connectFleet(natsTarget(nats.urls, 'test'), 5000, 'cfgscope test admin'));
     const cfg = await streamConfig({ ...DEFAULT_LIMITS, replicas: 3 });
     await until('the R3 stream', 60_000, async () => (await admin.jsm.streams.add(cfg)) ?? null);
   }, 90_000);
