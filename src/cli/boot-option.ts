@@ -18,7 +18,7 @@ export function parseBootArg(v: string): BootSelector {
   throw new InvalidArgumentError(`BOOT_BAD_VALUE: a kernel number from 1 (1 = the first kernel, 2 = the one after kexec), "handover" or "handover:N", not "${s.slice(0, 40)}"`);
 }
 
-export const BOOT_HELP = 'only this boot of a kexec capture: 1 (first kernel), 2 (after kexec)..., handover (the old kernel's shutdown, between the two), handover:N';
+export const BOOT_HELP = "only this boot of a kexec capture: 1 (first kernel), 2 (after kexec)..., handover (the old kernel's shutdown, between the two), handover:N";
 
 /** Adds `--boot` to a command, the same way for each. */
 export const addBootOption = (cmd: Command): Command => cmd.option('--boot <N|handover>', BOOT_HELP, parseBootArg);

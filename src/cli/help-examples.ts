@@ -13,8 +13,9 @@ export interface HelpExample {
   /** Its exit status on the bundled captures (1: something found: violations, differences). */
   exit: number;
   /** What it needs beyond the package (said in the help; the test runs it with a stand-in):
-   *  root and bpftrace (capture), this machine's kernel BTF (boot-args), a running `serve` (watch). */
-  needs?: 'root' | 'kernel-btf' | 'server';
+   *  root and bpftrace (capture), this machine's kernel BTF (boot-args), a running `serve` (watch),
+   *  a NATS JetStream server (--publish, fleet). */
+  needs?: 'root' | 'kernel-btf' | 'server' | 'nats';
   /** Runs until Ctrl-C (serve), which ends it with the exit status above. */
   untilStopped?: boolean;
 }
@@ -43,6 +44,8 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   check: [
     { args: `check --policy luo-default --preserve 0000:02:00.0 ${BOOT}`, says: 'the NVMe preserved: every write to it and its bridges judged', exit: 1 },
     { args: `check --policy luo-busmaster --preserve 0000:03:00.0 --fail-on warning --json ${KEXEC}`, says: 'findings as NDJSON; warnings fail too', exit: 1 },
+    { args: `check --policy pci-liveupdate --preserve 0000:03:00.0 --boot handover ${KEXEC}`, says: 'the old kernel\'s shutdown only, against the upstream series\' promises', exit: 1 },
+    { args: `check --policy luo-default --preserve 0000:03:00.0 --publish nats://127.0.0.1:4222 ${KEXEC}`, says: 'also publish the run to a fleet\'s JetStream (see fleet)', exit: 1, needs: 'nats' },
   ],
   report: [
     { args: `report --policy luo-default --preserve 0000:03:00.0 --format email ${KEXEC}`, says: 'notes for a reply on a kernel list, 72 columns', exit: 0 },
@@ -51,6 +54,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   diff: [
     { args: `diff ${E1000E_OFF} ${E1000E_ON}`, says: 'what loading e1000e changed', exit: 1 },
     { args: `diff --json --ignore-phases ${E1000E_OFF} ${E1000E_ON}`, says: 'the same as NDJSON, matched across phases', exit: 1 },
+    { args: `diff --boot 1 --boot 2 ${KEXEC} ${KEXEC}`, says: 'kernel 1 against kernel 2 (after kexec) of one capture', exit: 1 },
   ],
   crosscheck: [
     { args: `crosscheck ${BOOT} ${BOOT_DEVICE}`, says: 'kernel side against QEMU\'s side of one boot; every one-sided access explained', exit: 0 },
@@ -74,6 +78,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     { args: `serve --policy luo-default --preserve 0000:02:00.0 ${BOOT}`, says: 'the boot at recorded speed to the page at http://127.0.0.1:7878/', exit: 0, untilStopped: true },
     { args: `serve --fast --listen 127.0.0.1:7879 ${KEXEC}`, says: 'as fast as it reads, on another port', exit: 0, untilStopped: true },
   ],
+  fleet: [
+    { args: 'fleet --server nats://127.0.0.1:4222', says: 'violations across every machine that published, per kernel, device, register and call site', exit: 0, needs: 'nats' },
+    { args: 'fleet --server nats://127.0.0.1:4222 --since 7d --json', says: 'the last week as NDJSON', exit: 0, needs: 'nats' },
+  ],
   watch: [
     { args: 'watch ws://127.0.0.1:7878 --until-end', says: 'follow a serve stream to its end', exit: 0, needs: 'server' },
     { args: 'watch ws://127.0.0.1:7878 --violations-only --device 0000:02:00.0 --until-end', says: 'only one device\'s violations', exit: 0, needs: 'server' },
@@ -84,6 +92,7 @@ const NEEDS: Record<NonNullable<HelpExample['needs']>, string> = {
   root: 'root, bpftrace and a kernel with kprobes',
   'kernel-btf': 'the running kernel\'s /sys/kernel/btf/vmlinux',
   server: 'a running cfgscope serve: see serve --help',
+  nats: 'a NATS JetStream server (nats-server -js): see docs/fleet.md',
 };
 
 /** The command's path from the program: `policy lint`; '' for the program. */

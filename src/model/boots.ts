@@ -67,7 +67,8 @@ export const bootShortName = (b: BootRef): string => (b.handover ? (b.kernel ===
  *  always did); a later kernel's are prefixed with that kernel, so kernel 2's `boot` or
  *  `PHASE[1] insmod e1000e` is never the same phase as kernel 1's; the handover is one phase. */
 export function phaseName(b: BootRef, label: string): string {
-  if (b.handover) return bootName(b);
+  // The device side's handover is one phase; a kernel-side one keeps the markers its kernel wrote.
+  if (b.handover && !b.kernelSide) return bootName(b);
   return b.kernel === 1 ? label : `${bootName(b)}: ${label}`;
 }
 

@@ -14,6 +14,7 @@ import { buildProgram } from '../../src/cli/main.js';
 import { commandPath, HELP_EXAMPLES, type HelpExample } from '../../src/cli/help-examples.js';
 import { runCli } from './run-cli.js';
 import { kill, startServe, type ServeProcess } from '../support/serve-process.js';
+import { NATS_SERVER, startSingle, type NatsSetup } from '../support/nats-servers.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = `${root}bin/cfgscope.js`;
@@ -70,7 +71,7 @@ const captureStarted = (file: string) => (_: string, dir: string): boolean => {
 
 describe('--help examples', () => {
   it('every command has examples, and its help shows exactly them', async () => {
-    expect(paths).toEqual(expect.arrayContaining(['', 'import', 'replay', 'check', 'report', 'diff', 'crosscheck', 'policy', 'policy lint', 'boot-args', 'capture', 'serve', 'watch']));
+    expect(paths).toEqual(expect.arrayContaining(['', 'import', 'replay', 'check', 'report', 'diff', 'crosscheck', 'policy', 'policy lint', 'boot-args', 'capture', 'serve', 'watch', 'fleet']));
     for (const p of paths) {
       const examples = HELP_EXAMPLES[p] ?? [];
       expect({ command: p, count: examples.length > 0 }).toEqual({ command: p, count: true });
@@ -80,8 +81,16 @@ describe('--help examples', () => {
   });
 
   let server: ServeProcess | null = null;
-  beforeAll(async () => { server = await startServe(0, ['--fast']); }, READY_MS);
-  afterAll(async () => { if (server) await kill(server, 'SIGINT'); });
+  // A real nats-server for the --publish and fleet examples (test/install-deps.sh installs it).
+  let nats: NatsSetup | null = null;
+  beforeAll(async () => {
+    server = await startServe(0, ['--fast']);
+    if (existsSync(NATS_SERVER)) nats = await startSingle();
+  }, READY_MS);
+  afterAll(async () => {
+    if (server) await kill(server, 'SIGINT');
+    await nats?.stop();
+  });
 
   const cases = Object.entries(HELP_EXAMPLES).flatMap(([path, es]) => es.map((e) => ({ path, e })));
   it.for(cases)('cfgscope $e.args', { timeout: 150_000 }, async ({ e }: { path: string; e: HelpExample }, ctx: TestContext) => {
@@ -105,7 +114,9 @@ describe('--help examples', () => {
       expect(r.code).toBe(e.exit);
       return;
     }
-    const run = e.needs === 'server' ? args.map((a) => a.replace('ws://127.0.0.1:7878', server!.http.replace(/^http/, 'ws'))) : args;
+    if (e.needs === 'nats' && nats === null) ctx.skip(`no ${NATS_SERVER} (test/install-deps.sh installs nats-server)`);
+    const run = e.needs === 'server' ? args.map((a) => a.replace('ws://127.0.0.1:7878', server!.http.replace(/^http/, 'ws')))
+      : e.needs === 'nats' ? args.map((a) => a.replace('nats://127.0.0.1:4222', nats!.urls)) : args;
     const dir = scratch();
     const r = spawnSync(process.execPath, [bin, ...run], { cwd: dir, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
     expect(r.stderr).not.toContain('INTERNAL');

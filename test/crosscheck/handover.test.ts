@@ -64,7 +64,7 @@ describe('kexec with the handover armed (lab-6.12-kexec-handover)', async () => 
     const r = await runCli('report', `${root}test/fixtures/lab-6.12-kexec-handover/serial.log`, '--policy', 'luo-default', '--preserve', '0000:03:00.0');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('### `pci_clear_master` <- `device_shutdown` <- `kernel_kexec` <- `__do_sys_reboot`');
-    expect(r.stdout).toContain('| **VIOLATION** | 0000:03:00.0 (preserved) | `COMMAND` | MASTER 1->0 | 0x0507 -> 0x0503 | 1 | PHASE\\[5\\] kexec -e (stage 1) | bus-master (error) |');
+    expect(r.stdout).toContain('| **VIOLATION** | 0000:03:00.0 (preserved) | `COMMAND` | MASTER 1->0 | 0x0507 -> 0x0503 | 1 | handover, old kernel\'s shutdown, kernel side: PHASE\\[5\\] kexec -e (stage 1) | bus-master (error) |');
   });
 });
 
