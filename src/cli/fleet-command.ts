@@ -12,11 +12,12 @@ import { natsTarget, type TlsFlags } from '../fleet/nats-target.js';
 import { CfgscopeError } from '../model/errors.js';
 import { fleetNdjson, fleetText } from '../sinks/fleet-text.js';
 import type { CliIo, CliResult } from './cli-types.js';
+import { inputFormatHint } from './input-format-option.js';
 
 interface FleetOptions extends TlsFlags {
   server?: string;
   since?: number;
-  kernel?: string;
+  kernelRelease?: string;
   json?: boolean;
   format?: string;
   durable: string;
@@ -34,7 +35,7 @@ export function parseSince(v: string, now = Date.now()): number {
 }
 
 const parseFormat = (v: string): string => {
-  if (v !== 'text' && v !== 'json') throw new InvalidArgumentError('UNKNOWN_FORMAT: text or json');
+  if (v !== 'text' && v !== 'json') throw new InvalidArgumentError(`UNKNOWN_FORMAT: text or json${inputFormatHint(v)}`);
   return v;
 };
 
@@ -43,26 +44,19 @@ export function fleetCommand(program: Command, io: CliIo, _result: CliResult): v
     .description('violations across every machine that published (--publish): per kernel, device identity, register and call site')
     .option('--server <nats-url>', 'the NATS JetStream server(s) the machines publish to (nats://host:port[,nats://...]; or CFGSCOPE_NATS_SERVER)')
     .option('--since <when>', 'only findings made since then: 30m, 2h, 7d, or a date', (v) => parseSince(v))
-    .option('--kernel <release>', 'only this kernel release (uname -r of the traced kernel)')
+    .option('--kernel-release <release>', 'only this kernel release (uname -r of the traced kernel; not boot-args\' --kernel, a file)')
     .option('--format <kind>', 'output: text or json (NDJSON rows, then totals)', parseFormat)
     .option('--json', 'same as --format json')
     .option('--durable <name>', 'name of the durable consumer the query reads with', 'cfgscope-fleet')
     .option('--nats-ca <file>', 'CA certificate for TLS (or CFGSCOPE_NATS_CA)')
     .option('--nats-cert <file>', 'client certificate for TLS (or CFGSCOPE_NATS_CERT)')
     .option('--nats-key <file>', 'client key for TLS (or CFGSCOPE_NATS_KEY)')
-    .addHelpText('after', `
-Examples:
-  nats-server -js -a 127.0.0.1 -p 4222 -sd /tmp/nats &
-  cfgscope check --policy luo-default --preserve 0000:01:00.0 \\
-    --publish nats://127.0.0.1:4222 replays/lab-kexec/kernel.capture.ndjson
-  cfgscope fleet --server nats://127.0.0.1:4222
-  cfgscope fleet --server nats://127.0.0.1:4222 --since 2h --kernel 6.1.0-56-amd64 --json`)
     .action(async (opts: FleetOptions) => {
       const url = opts.server ?? process.env['CFGSCOPE_NATS_SERVER'];
       if (!url) throw new CfgscopeError('FLEET_NO_SERVER', 'say which server: --server nats://host:port (or CFGSCOPE_NATS_SERVER)');
       const target = natsTarget(url, '--server', opts);
       const durable = checkToken(opts.durable, '--durable');
-      const tally = new FleetTally({ ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.kernel !== undefined ? { kernel: opts.kernel } : {}) });
+      const tally = new FleetTally({ ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.kernelRelease !== undefined ? { kernel: opts.kernelRelease } : {}) });
       let conn;
       try {
         // A server that is down is said at once; a cluster still electing leaders after a node

@@ -88,14 +88,14 @@ describe('fleet on a single nats-server', () => {
     expect(fleetCounts(after).counts).toEqual(fleetCounts(before).counts);
   }, 120_000);
 
-  it('--kernel and --since select, text names the kernel, device and call site', async () => {
-    const none = await runBin(['fleet', '--server', nats.urls, '--kernel', '5.10.0-99-amd64', '--json']);
+  it('--kernel-release and --since select, text names the kernel, device and call site', async () => {
+    const none = await runBin(['fleet', '--server', nats.urls, '--kernel-release', '5.10.0-99-amd64', '--json']);
     expect(fleetCounts(none.stdout).rows).toEqual([]);
     const future = await runBin(['fleet', '--server', nats.urls, '--since', '2099-01-01', '--json']);
     expect(fleetCounts(future.stdout).rows).toEqual([]);
     const recent = await runBin(['fleet', '--server', nats.urls, '--since', '1h', '--format', 'json']);
     expect(fleetCounts(recent.stdout).rows.length).toBeGreaterThan(20);
-    const text = await runBin(['fleet', '--server', nats.urls, '--kernel', '6.1.0-56-amd64']);
+    const text = await runBin(['fleet', '--server', nats.urls, '--kernel-release', '6.1.0-56-amd64']);
     expect(text.stdout).toMatch(/^kernel 6\.1\.0-56-amd64: \d+ violations, 14 machines$/m);
     expect(text.stdout).toMatch(/^ {2}device 8086:10d3/m);
     expect(text.stdout).toMatch(/^ {4}COMMAND by /m);
