@@ -97,6 +97,9 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
       return true; // already written by writer.finish
     }
     const written = writer.write(r);
+    // The header at once: a follower (serve, `tail -f`) knows the file for a capture from the
+    // start, and a disk that fills with the first 64 KB still leaves a capture that replays.
+    if (r.t === 'header') out.flush();
     if (written) opts.onRecord?.(r);
     if (!fromTracer) return written;
     lastAt = performance.now();

@@ -103,7 +103,9 @@ export const errorText = (e: unknown): string => (e instanceof Error ? e.message
 
 /** Errors a cluster gives while it elects a leader (a node just died) or is too busy to answer
  *  in time: worth asking again. */
-const TRANSIENT = /timeout|no responders|leader|not available|temporarily/i;
+const TRANSIENT = /timeout|no responders|leader|not available|temporarily|heartbeats missed/i;
+
+export const isTransient = (e: unknown): boolean => TRANSIENT.test(errorText(e));
 
 /** Runs `f` until it succeeds or `ms` have passed; errors other than transient ones at once. */
 export async function retryTransient<T>(ms: number, f: () => Promise<T>): Promise<T> {
@@ -112,7 +114,7 @@ export async function retryTransient<T>(ms: number, f: () => Promise<T>): Promis
     try {
       return await f();
     } catch (e) {
-      if (!TRANSIENT.test(errorText(e)) || Date.now() - t0 > ms) throw e;
+      if (!isTransient(e) || Date.now() - t0 > ms) throw e;
       await new Promise((r) => setTimeout(r, 500));
     }
   }

@@ -5,7 +5,8 @@
 
 import { CfgscopeError } from '../model/errors.js';
 import type { FleetConnection } from './fleet-connection.js';
-import { errorText, retryTransient } from './fleet-connection.js';
+import { errorText, isTransient, retryTransient } from './fleet-connection.js';
+import type { Consumer } from '@nats-io/jetstream';
 import { FINDINGS_FILTER, STREAM_NAME } from './fleet-subjects.js';
 
 export interface ReadOptions {
@@ -25,35 +26,57 @@ export async function readFindings(c: FleetConnection, opts: ReadOptions, onMess
     throw e;
   }
   // A fresh read each query: the consumer of a previous query (another --since) is replaced.
-  await c.jsm.consumers.delete(STREAM_NAME, opts.durable).catch(() => undefined);
-  // Right after a node died the cluster may still be electing leaders: asked again for 30 s.
-  await retryTransient(30_000, () => c.jsm.consumers.add(STREAM_NAME, {
-    durable_name: opts.durable,
-    ack_policy: AckPolicy.None,
-    filter_subject: FINDINGS_FILTER,
-    ...(opts.since !== undefined
-      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(opts.since).toISOString() }
-      : { deliver_policy: DeliverPolicy.All }),
-    // Left behind by a query that was killed: the server removes it after 10 idle minutes.
-    inactive_threshold: 600 * 1_000_000_000,
-  }));
+  // The read goes on from `next`, the first stream sequence not yet handed on: when a node dies
+  // mid-read the consumer's fetches fail ("heartbeats missed") while its group elects a leader,
+  // and messages already sent to this client but not received are never sent again (no acks);
+  // so the consumer is made again from `next` instead (what an ordered consumer does).
+  let next: number | null = null;
+  const open = async (): Promise<Consumer> => {
+    await c.jsm.consumers.delete(STREAM_NAME, opts.durable).catch(() => undefined);
+    // Right after a node died the cluster may still be electing leaders: asked again for 30 s.
+    await retryTransient(30_000, () => c.jsm.consumers.add(STREAM_NAME, {
+      durable_name: opts.durable,
+      ack_policy: AckPolicy.None,
+      filter_subject: FINDINGS_FILTER,
+      ...(next !== null
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }
+        : opts.since !== undefined
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(opts.since).toISOString() }
+          : { deliver_policy: DeliverPolicy.All }),
+      // Left behind by a query that was killed: the server removes it after 10 idle minutes.
+      inactive_threshold: 600 * 1_000_000_000,
+    }));
+    return c.js.consumers.get(STREAM_NAME, opts.durable);
+  };
   try {
-    const consumer = await c.js.consumers.get(STREAM_NAME, opts.durable);
+    let consumer = await open();
     let pending = (await retryTransient(30_000, () => consumer.info())).num_pending;
+    let progressAt = Date.now();
     while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5000 });
       let got = 0;
-      for await (const m of batch) {
-        let json: unknown = null;
-        try {
-          json = m.json();
-        } catch {
-          json = null; // counted as unreadable by the tally
+      try {
+        const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5000 });
+        for await (const m of batch) {
+          if (next !== null && m.seq < next) continue; // sent again after a re-made consumer
+          let json: unknown = null;
+          try {
+            json = m.json();
+          } catch {
+            json = null; // counted as unreadable by the tally
+          }
+          onMessage(json, Math.floor(m.info.timestampNanos / 1_000_000));
+          next = m.seq + 1;
+          got++;
         }
-        onMessage(json, Math.floor(m.info.timestampNanos / 1_000_000));
-        got++;
+        pending = got === 0 ? (await consumer.info()).num_pending : pending - got;
+      } catch (e) {
+        // A minute without one message read: the cluster is not coming back; said, not waited on.
+        if (!isTransient(e) || Date.now() - progressAt > 60_000) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+        consumer = await retryTransient(30_000, open);
+        pending = (await retryTransient(30_000, () => consumer.info())).num_pending;
       }
-      pending = got === 0 ? (await consumer.info()).num_pending : pending - got;
+      if (got > 0) progressAt = Date.now();
     }
   } finally {
     if (!opts.keep) await c.jsm.consumers.delete(STREAM_NAME, opts.durable).catch(() => undefined);
