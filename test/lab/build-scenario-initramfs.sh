@@ -19,10 +19,12 @@ set -euo pipefail
 [[ -d "$LAB_CACHE/modules" && -e "$LAB_CACHE/vmlinuz" ]] || die "run setup-host.sh first"
 
 # --- kexec-tools and the libraries of its binary --------------------------------------------
-KEXEC_PACKAGES=(kexec-tools libxenmisc4.17 libxenstore4 libxentoolcore1 libxengnttab1 libxencall1
-    libxenforeignmemory1 libxendevicemodel1 libxentoollog1 libxenevtchn1 libxenhypfs1 libyajl2)
+# (KEXEC_PACKAGES, each name=version: lab-env.sh.) A cache holding other versions is remade.
 kx="$LAB_CACHE/kexec"
-if [[ ! -x "$kx/root/sbin/kexec" ]]; then
+cached="$(for d in "$kx"/deb/*.deb; do [[ -e $d ]] && dpkg-deb -W --showformat='${Package}=${Version}\n' "$d"; done | sort)"
+if [[ ! -x "$kx/root/sbin/kexec" || "$cached" != "$(printf '%s\n' "${KEXEC_PACKAGES[@]}" | sort)" ]]; then
+    lab_require_pins "${KEXEC_PACKAGES[@]}"
+    rm -rf "$kx/deb"
     mkdir -p "$kx/deb"
     log "apt-get download ${KEXEC_PACKAGES[*]}"
     (cd "$kx/deb" && apt-get download "${KEXEC_PACKAGES[@]}")

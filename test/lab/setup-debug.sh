@@ -38,8 +38,13 @@ mkdir -p "$LAB_CACHE/deb" "$dbg/modules"
 t0=$(date +%s%N)
 deb="$(ls "$LAB_CACHE/deb/${pkg}"_*.deb 2>/dev/null | head -n1 || true)"
 if [[ -z "$deb" ]]; then
-    # A fresh machine (CI) may have no package lists yet.
-    apt-cache policy "$pkg" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null || apt-get update -qq
+    # A fresh machine (CI) may have no package lists yet. The lab's own release is pinned: when
+    # that build is gone from the archive, say so (version, what the archive has) before downloading.
+    if [[ -n "$ver" ]]; then
+        lab_require_pins "$pkg$ver"
+    else
+        apt-cache policy "$pkg" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null || apt-get update -qq
+    fi
     log "downloading $pkg (about 860 MB)"
     (cd "$LAB_CACHE/deb" && apt-get download "$pkg$ver")
     deb="$(ls "$LAB_CACHE/deb/${pkg}"_*.deb | head -n1)"

@@ -15,13 +15,20 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lab-env.sh"
 
 # --- 1. host packages -------------------------------------------------------------------
+# Each at its pinned version (lab-env.sh); one installed at another version is used as it is.
 missing=()
-for p in "${HOST_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+for spec in "${HOST_PACKAGES[@]}"; do
+    p="${spec%%=*}"
+    have="$(dpkg-query -W -f='${Status} ${Version}' "$p" 2>/dev/null || true)"
+    if [[ "$have" != 'install ok installed '* ]]; then
+        missing+=("$spec")
+    elif [[ "${have##* }" != "${spec#*=}" ]]; then
+        log "warning: $p ${have##* } is installed, not the pinned ${spec#*=} (lab-env.sh): using it"
+    fi
 done
 if ((${#missing[@]})); then
+    lab_require_pins "${missing[@]}"
     log "installing: ${missing[*]}"
-    apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
@@ -30,14 +37,9 @@ kpkg="$KERNEL_PACKAGE"
 mkdir -p "$LAB_CACHE/deb"
 deb="$(ls "$LAB_CACHE/deb/${kpkg}_${KERNEL_VERSION}"_*.deb 2>/dev/null | head -n1 || true)"
 if [[ -z "$deb" ]]; then
-    kspec="$(lab_kernel_package)"
-    if [[ -z "$kspec" ]]; then
-        # A fresh machine whose packages were all there may still have no package lists.
-        log "apt-get update (no package lists know $KERNEL_PACKAGE $KERNEL_VERSION)"
-        apt-get update
-        kspec="$(lab_kernel_package)"
-    fi
-    [[ -n "$kspec" ]] || die "Debian's archive does not offer $KERNEL_PACKAGE $KERNEL_VERSION (set KERNEL_PACKAGE/KERNEL_VERSION)"
+    # Dies naming the version and what the archive has now when the pinned build is gone.
+    kspec="$KERNEL_PACKAGE=$KERNEL_VERSION"
+    lab_require_pins "$kspec"
     log "downloading $kspec"
     # apt-get download writes to the current directory; run it in a subshell.
     (cd "$LAB_CACHE/deb" && apt-get download "$kspec")
