@@ -110,14 +110,17 @@ lab_sibling_regex() {
 # lab_pin_problems PACKAGE=VERSION...: lab_pin_check's lines for the archive as apt knows it now
 # (one apt-cache madison for all of them: each call reads the whole package lists).
 lab_pin_problems() {
-    local spec p m all
+    local spec p m all sib
     all="$(apt-cache madison "${@%%=*}" 2>/dev/null || true)"
     for spec in "$@"; do
         p="${spec%%=*}"
         m="$(awk -F'|' -v p="$p" '{ n = $1; gsub(/[ \t]/, "", n) } n == p' <<<"$all")"
         # Gone altogether: offer the newest three builds of the same series instead.
-        [[ -n "$m" ]] || m="$(apt-cache search --names-only "$(lab_sibling_regex "$p")" 2>/dev/null | cut -d' ' -f1 \
-            | sort -V | tail -n 3 | xargs -r apt-cache madison 2>/dev/null || true)"
+        if [[ -z "$m" ]]; then
+            sib="$(apt-cache search --names-only "$(lab_sibling_regex "$p")" 2>/dev/null | cut -d' ' -f1 | sort -V | tail -n 3)"
+            # shellcheck disable=SC2086 # one word per package name
+            [[ -z "$sib" ]] || m="$(apt-cache madison $sib 2>/dev/null || true)"
+        fi
         printf '%s\n' "$m" | lab_pin_check "$p" "${spec#*=}" || true
     done
 }
