@@ -29,3 +29,6 @@ fi
 # 30 s to 2 min) for the --vmlinux/--modules tests (test/symbols/). When the download fails those
 # tests are skipped with the reason printed and counted; the rest still run.
 bash test/lab/setup-debug.sh || echo "WARNING: test/lab/setup-debug.sh failed: the symbolization tests will be skipped" >&2
+# The same for the lab's 6.12 kernel (linux-image-6.12.118+deb12-amd64-dbg, 1034 MB download, keeps 369 MB;
+# extraction 1-3 min) for test/symbols/symbolize-lab-6.12.test.ts, in its own cache folder.
+LAB_KERNEL=6.12 bash test/lab/setup-debug.sh || echo "WARNING: LAB_KERNEL=6.12 test/lab/setup-debug.sh failed: the 6.12 symbolization tests will be skipped" >&2

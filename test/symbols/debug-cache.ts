@@ -12,3 +12,13 @@ export const haveDebugInfo = existsSync(VMLINUX) && existsSync(MODULES);
 export function noteSkip(what: string): void {
   if (!haveDebugInfo) console.warn(`SKIPPED ${what}: no kernel debug info in ${DEBUG_DIR} (run: bash test/lab/setup-debug.sh: downloads 858 MB, keeps 630 MB, 40 s to 2 min)`);
 }
+
+/** 6.12's debug info (`LAB_KERNEL=6.12 bash test/lab/setup-debug.sh`: linux-image-6.12.118+deb12-amd64-dbg). */
+export const DEBUG_DIR_612 = `${root}test/lab/.cache/6.12/debug`;
+export const VMLINUX_612 = `${DEBUG_DIR_612}/vmlinux`;
+export const MODULES_612 = `${DEBUG_DIR_612}/modules`;
+export const haveDebugInfo612 = existsSync(VMLINUX_612) && existsSync(MODULES_612);
+
+export function noteSkip612(what: string): void {
+  if (!haveDebugInfo612) console.warn(`SKIPPED ${what}: no 6.12 kernel debug info in ${DEBUG_DIR_612} (run: LAB_KERNEL=6.12 bash test/lab/setup-debug.sh: downloads 1034 MB, keeps 369 MB, 3 min)`);
+}
