@@ -14,6 +14,7 @@ describe('bundled replays are reproducible', () => {
       '--attribute', 'test/fixtures/qemu-6.1-q35-basic/qemu-trace.log']],
     ['qemu-6.1-q35-basic/device.capture.ndjson', ['test/fixtures/qemu-6.1-q35-basic/qemu-trace.log']],
     ['qemu-6.1-bpftrace/probe-phases.capture.ndjson', ['test/fixtures/bpftrace/probe-phases.json']],
+    ['lab-6.12-probe/probe-phases.capture.ndjson', ['test/fixtures/bpftrace-6.12/probe-phases.json']],
     ...['kexec', 'resets', 'sriov', 'e1000e-on', 'e1000e-off', '6.12-basic', '6.12-kexec', '6.12-kexec-handover'].map((s) => [`lab-${s}/kernel.capture.ndjson`, [`test/fixtures/lab-${s}/serial.log`,
       '--devices', `test/fixtures/lab-${s}/qemu-trace.log`, '--attribute', `test/fixtures/lab-${s}/qemu-trace.log`]] as [string, string[]]),
   ])('%s', async (capture, args) => {
