@@ -32,7 +32,8 @@ LAB_CACHE="${LAB_CACHE:-$LAB_DIR/.cache$_lab_sub}"
 # Raw output of the last run (serial log, QEMU trace), gitignored.
 LAB_OUT="${LAB_OUT:-$LAB_DIR/out$_lab_sub}"
 # Where the fixtures end up.
-FIXTURE_DIR="${FIXTURE_DIR:-$REPO_DIR/test/fixtures/bpftrace}"
+# (6.12: test/fixtures/bpftrace-6.12, never the 6.1 files.)
+FIXTURE_DIR="${FIXTURE_DIR:-$REPO_DIR/test/fixtures/bpftrace${_lab_sub:+-$LAB_KERNEL}}"
 
 # The probe that runs in the guest.
 PROBE="${PROBE:-$REPO_DIR/probes/cfgscope.bt}"
