@@ -57,10 +57,15 @@ if compgen -G "$LAB_CACHE/modules/*.ko" >/dev/null; then
 else
     # No setup-host.sh: GUEST_MODULES and their dependencies, read from the .modinfo `depends=`
     # of the (70 MB) non-debug package of the same release, unpacked in a scratch folder.
-    kdeb="$(ls "$LAB_CACHE/deb/linux-image-${krel}"_*.deb 2>/dev/null | head -n1 || true)"
+    # The lab's own release: its pinned package (6.12: the -unsigned one; the archive has no signed
+    # linux-image-6.12.118+deb12-amd64 at all, `apt-cache madison` lists nothing for it).
+    kimg="linux-image-$krel"
+    [[ -n "$ver" ]] && kimg="$KERNEL_PACKAGE"
+    kdeb="$(ls "$LAB_CACHE/deb/${kimg}"_*.deb 2>/dev/null | head -n1 || true)"
     if [[ -z "$kdeb" ]]; then
-        (cd "$LAB_CACHE/deb" && apt-get download "linux-image-$krel$ver")
-        kdeb="$(ls "$LAB_CACHE/deb/linux-image-${krel}"_*.deb | head -n1)"
+        [[ -z "$ver" ]] || lab_require_pins "$kimg$ver"
+        (cd "$LAB_CACHE/deb" && apt-get download "$kimg$ver")
+        kdeb="$(ls "$LAB_CACHE/deb/${kimg}"_*.deb | head -n1)"
     fi
     ktmp="$dbg/.kernel"
     rm -rf "$ktmp"
