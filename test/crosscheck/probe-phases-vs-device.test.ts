@@ -8,10 +8,11 @@ import type { AccessRecord } from '../../src/model/records.js';
 import { fixture, readRecords } from '../support/read-records.js';
 
 type Counts = Map<string, { r: number; w: number }>;
+// Both files name every access's target (0 with unknown target on import): bus/devfn/off are set.
 const bdf = (a: AccessRecord): string =>
-  `${a.bus.toString(16).padStart(2, '0')}:${(a.devfn >> 3).toString(16).padStart(2, '0')}.${a.devfn & 7}`;
+  `${a.bus!.toString(16).padStart(2, '0')}:${(a.devfn! >> 3).toString(16).padStart(2, '0')}.${a.devfn! & 7}`;
 const marker = (a: AccessRecord): number | null =>
-  a.op === 'r' && a.bus === 0 && a.devfn === 0xfb && a.size === 1 && a.off >= 0xf0 && a.off <= 0xf9 ? a.off - 0xf0 : null;
+  a.op === 'r' && a.bus === 0 && a.devfn === 0xfb && a.size === 1 && a.off! >= 0xf0 && a.off! <= 0xf9 ? a.off! - 0xf0 : null;
 
 /** `phase device` -> reads/writes, for the accesses between marker `from` and the next marker. */
 function perPhase(acc: AccessRecord[]): Counts {
