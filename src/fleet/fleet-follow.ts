@@ -105,7 +105,8 @@ export async function followFindings(o: FollowOptions): Promise<void> {
         if (connected) o.onState('live', null);
       } catch (e) {
         if (o.signal.aborted) break;
-        o.onState('stalled', `reading ${o.target.display}: ${errorText(e)}; trying again`);
+        // While the connection is down its own reason stands (a pull's timeout says less).
+        if (connected) o.onState('stalled', `reading ${o.target.display}: ${errorText(e)}; trying again`);
         consumer = null;
         await sleep(retryMs, o.signal);
       }
