@@ -69,7 +69,7 @@ async function streamId(file: string, policy: unknown, devices: readonly string[
 }
 
 export function serveCommand(program: Command, io: CliIo, _result: CliResult): void {
-  addPublishOptions(program.command('serve'))
+  addPublishOptions(program.command('serve'), 'with --publish or --from')
     .description('replay a capture, or show a fleet live (--from), to websocket clients and the browser page (docs/protocol.md)')
     .argument('[capture]', 'capture file or raw trace (not with --from)')
     .option('-p, --policy <file|builtin>', 'policy file or builtin; repeat to compose, in order (none: accesses only)', repeatable)
