@@ -77,6 +77,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   serve: [
     { args: `serve --policy luo-default --preserve 0000:02:00.0 ${BOOT}`, says: 'the boot at recorded speed to the page at http://127.0.0.1:7878/', exit: 0, untilStopped: true },
     { args: `serve --fast --listen 127.0.0.1:7879 ${KEXEC}`, says: 'as fast as it reads, on another port', exit: 0, untilStopped: true },
+    { args: 'serve --from nats://127.0.0.1:4222', says: 'the fleet view, live: what every machine that published found (see fleet)', exit: 0, untilStopped: true, needs: 'nats' },
   ],
   fleet: [
     { args: 'fleet --server nats://127.0.0.1:4222', says: 'violations across every machine that published, per kernel, device, register and call site', exit: 0, needs: 'nats' },

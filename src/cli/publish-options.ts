@@ -25,7 +25,8 @@ export interface PublishFlags extends TlsFlags {
 const parseSpoolMax = numberIn({ code: 'FLEET_BAD_SPOOL_MAX', min: 0.01, max: 1_048_576, what: 'MiB' });
 const parseWait = numberIn({ code: 'FLEET_BAD_WAIT', min: 0, max: 86_400, what: 'seconds' });
 
-export function addPublishOptions(cmd: Command): Command {
+/** `tlsFor`: which options the TLS files serve on this command (`serve`: --publish or --from). */
+export function addPublishOptions(cmd: Command, tlsFor = 'with --publish'): Command {
   return cmd
     .option('--publish <nats-url>', 'also send the run\'s records and findings to a NATS JetStream server (nats://host:port; docs/fleet.md)')
     .option('--machine <name>', 'with --publish: this machine\'s name in the fleet (default: the host name)')
@@ -33,9 +34,9 @@ export function addPublishOptions(cmd: Command): Command {
     .option('--spool <file>', 'with --publish: where messages wait until the server has them (default ~/.cache/cfgscope/spool-<server>)')
     .option('--spool-max <MiB>', 'with --publish: the spool\'s size limit (default 512)', parseSpoolMax)
     .option('--publish-wait <seconds>', 'with --publish: how long to wait at the end for a server that makes no progress (default 10)', parseWait)
-    .option('--nats-ca <file>', 'with --publish: CA certificate for TLS (or CFGSCOPE_NATS_CA)')
-    .option('--nats-cert <file>', 'with --publish: client certificate for TLS (or CFGSCOPE_NATS_CERT)')
-    .option('--nats-key <file>', 'with --publish: client key for TLS (or CFGSCOPE_NATS_KEY)');
+    .option('--nats-ca <file>', `${tlsFor}: CA certificate for TLS (or CFGSCOPE_NATS_CA)`)
+    .option('--nats-cert <file>', `${tlsFor}: client certificate for TLS (or CFGSCOPE_NATS_CERT)`)
+    .option('--nats-key <file>', `${tlsFor}: client key for TLS (or CFGSCOPE_NATS_KEY)`);
 }
 
 const envNumber = (env: NodeJS.ProcessEnv, name: string, parse: (v: string) => number): number | undefined =>

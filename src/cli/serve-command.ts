@@ -23,6 +23,9 @@ import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { publishCapture } from './publish-capture.js';
 import { addPublishOptions, openPublisher, type PublishFlags } from './publish-options.js';
+import { parseSince } from './fleet-command.js';
+import { refuseCaptureOptions, serveFleet } from './serve-fleet.js';
+import { UsageError } from '../model/errors.js';
 
 interface ServeOptions extends InputFormatOptions, PublishFlags {
   policy?: string[];
@@ -36,6 +39,10 @@ interface ServeOptions extends InputFormatOptions, PublishFlags {
   allowOrigin?: string[];
   maxClients?: number;
   boot?: BootSelector;
+  from?: string;
+  since?: number;
+  kernelRelease?: string;
+  durable?: string;
 }
 
 function parseSpeed(opts: ServeOptions): number {
@@ -62,9 +69,9 @@ async function streamId(file: string, policy: unknown, devices: readonly string[
 }
 
 export function serveCommand(program: Command, io: CliIo, _result: CliResult): void {
-  addPublishOptions(program.command('serve'))
-    .description('replay a capture to websocket clients and the browser page (docs/protocol.md)')
-    .argument('<capture>', 'capture file or raw trace')
+  addPublishOptions(program.command('serve'), 'with --publish or --from')
+    .description('replay a capture, or show a fleet live (--from), to websocket clients and the browser page (docs/protocol.md)')
+    .argument('[capture]', 'capture file or raw trace (not with --from)')
     .option('-p, --policy <file|builtin>', 'policy file or builtin; repeat to compose, in order (none: accesses only)', repeatable)
     .option('--preserve <bdf>', 'mark this device preserved, in addition to the policy\'s own selectors (repeatable)', parseBdfArg)
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
@@ -78,11 +85,27 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('--allow-origin <origin>', 'also accept websocket and page requests from this web origin, e.g. http://localhost:3000 (repeatable; docs/security.md)', repeatable)
     .option('--max-clients <N>', 'websocket clients served at once, 1 to 100000; more get 503 (default 64)', parseMaxClients)
     .option('--boot <N|handover>', BOOT_HELP, parseBootArg)
-    .action(async (file: string, opts: ServeOptions) => {
-      const speed = parseSpeed(opts);
+    .option('--from <nats-url>', 'instead of a capture: the fleet view, live, from the NATS JetStream server(s) machines publish to (nats://host:port; docs/fleet.md)')
+    .option('--since <when>', 'with --from: only findings made since then: 30m, 2h, 7d, or a date', (v) => parseSince(v))
+    .option('--kernel-release <release>', 'with --from: only this kernel release (uname -r of the traced kernel)')
+    .option('--durable <name>', 'with --from: name of the durable consumer it reads with (default: cfgscope-serve- and a random suffix)')
+    .action(async (file: string | undefined, opts: ServeOptions) => {
       const listen = opts.listen !== undefined ? parseListen(opts.listen) : DEFAULT_LISTEN;
       const token = opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null;
       const allowedOrigins = (opts.allowOrigin ?? []).map(parseAllowedOrigin);
+      const onInternalError = (e: unknown): void => io.stderr(`cfgscope serve: internal error (one request or client refused, still serving): ${internalMessage(e)}\n`);
+      if (opts.from !== undefined) {
+        refuseCaptureOptions(opts as Record<string, unknown>, file);
+        await serveFleet({
+          ...opts, from: opts.from, listen, token, allowedOrigins, onInternalError,
+          ...(opts.heartbeat !== undefined ? { heartbeatMs: opts.heartbeat } : {}),
+        }, io);
+        return;
+      }
+      if (file === undefined) throw new UsageError('SERVE_NOTHING', 'say what to serve: a capture file, or --from nats://host:port for the fleet view');
+      const fleetOnly = (['since', 'kernelRelease', 'durable'] as const).filter((k) => opts[k] !== undefined);
+      if (fleetOnly.length > 0) throw new UsageError('SERVE_FROM_CONFLICT', `--${fleetOnly[0] === 'kernelRelease' ? 'kernel-release' : fleetOnly[0]} is for the fleet view (--from nats://...)`);
+      const speed = parseSpeed(opts);
       const policy = await policyForRun(opts.policy ?? [], opts.preserve ?? [], io, 'nothing was served');
       const format = await resolveFormat(file, fileSourceOptions(opts));
       const devices = opts.devices ?? [];
@@ -106,7 +129,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
         ...(opts.heartbeat !== undefined ? { heartbeatMs: opts.heartbeat } : {}),
         allowedOrigins,
         ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}),
-        onInternalError: (e) => io.stderr(`cfgscope serve: internal error (one request or client refused, still serving): ${internalMessage(e)}\n`),
+        onInternalError,
       });
       io.stderr(`cfgscope serve: listening on ${server.url}/ (websocket ${server.url.replace(/^http/, 'ws')}/ws)${token !== null ? ', token required' : ''}\n`);
       void server.ended.then(() => {

@@ -17,8 +17,38 @@ export interface ReadOptions {
   keep?: boolean;
 }
 
-export async function readFindings(c: FleetConnection, opts: ReadOptions, onMessage: (json: unknown, storedMs: number) => void): Promise<void> {
+/** Where a read starts: a stream sequence, a time, or (null) the stream's start. */
+export type ReadStart = { seq: number } | { since: number } | null;
+
+/** (Re)makes the durable consumer on the findings, starting at `start`; the one of a previous
+ *  read under that name is replaced. Used by `fleet` and by `serve --from` (fleet-follow.ts). */
+export async function openConsumer(c: FleetConnection, durable: string, start: ReadStart): Promise<Consumer> {
   const { AckPolicy, DeliverPolicy } = await import('@nats-io/jetstream');
+  await c.jsm.consumers.delete(STREAM_NAME, durable).catch(() => undefined);
+  // Right after a node died the cluster may still be electing leaders: asked again for 30 s.
+  await retryTransient(30_000, () => c.jsm.consumers.add(STREAM_NAME, {
+    durable_name: durable,
+    ack_policy: AckPolicy.None,
+    filter_subject: FINDINGS_FILTER,
+    ...(start === null ? { deliver_policy: DeliverPolicy.All }
+      : 'seq' in start ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.seq }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(start.since).toISOString() }),
+    // Left behind by a reader that was killed: the server removes it after 10 idle minutes.
+    inactive_threshold: 600 * 1_000_000_000,
+  }));
+  return c.js.consumers.get(STREAM_NAME, durable);
+}
+
+/** A message's JSON, null when it is not JSON (counted as unreadable by the tally). */
+export function messageJson(m: { json<T>(): T }): unknown {
+  try {
+    return m.json();
+  } catch {
+    return null;
+  }
+}
+
+export async function readFindings(c: FleetConnection, opts: ReadOptions, onMessage: (json: unknown, storedMs: number) => void): Promise<void> {
   try {
     await retryTransient(30_000, () => c.jsm.streams.info(STREAM_NAME));
   } catch (e) {
@@ -31,23 +61,7 @@ export async function readFindings(c: FleetConnection, opts: ReadOptions, onMess
   // and messages already sent to this client but not received are never sent again (no acks);
   // so the consumer is made again from `next` instead (what an ordered consumer does).
   let next: number | null = null;
-  const open = async (): Promise<Consumer> => {
-    await c.jsm.consumers.delete(STREAM_NAME, opts.durable).catch(() => undefined);
-    // Right after a node died the cluster may still be electing leaders: asked again for 30 s.
-    await retryTransient(30_000, () => c.jsm.consumers.add(STREAM_NAME, {
-      durable_name: opts.durable,
-      ack_policy: AckPolicy.None,
-      filter_subject: FINDINGS_FILTER,
-      ...(next !== null
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }
-        : opts.since !== undefined
-          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(opts.since).toISOString() }
-          : { deliver_policy: DeliverPolicy.All }),
-      // Left behind by a query that was killed: the server removes it after 10 idle minutes.
-      inactive_threshold: 600 * 1_000_000_000,
-    }));
-    return c.js.consumers.get(STREAM_NAME, opts.durable);
-  };
+  const open = (): Promise<Consumer> => openConsumer(c, opts.durable, next !== null ? { seq: next } : opts.since !== undefined ? { since: opts.since } : null);
   try {
     let consumer = await open();
     let pending = (await retryTransient(30_000, () => consumer.info())).num_pending;
@@ -58,13 +72,7 @@ export async function readFindings(c: FleetConnection, opts: ReadOptions, onMess
         const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5000 });
         for await (const m of batch) {
           if (next !== null && m.seq < next) continue; // sent again after a re-made consumer
-          let json: unknown = null;
-          try {
-            json = m.json();
-          } catch {
-            json = null; // counted as unreadable by the tally
-          }
-          onMessage(json, Math.floor(m.info.timestampNanos / 1_000_000));
+          onMessage(messageJson(m), Math.floor(m.info.timestampNanos / 1_000_000));
           next = m.seq + 1;
           got++;
         }

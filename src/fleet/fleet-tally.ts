@@ -39,7 +39,9 @@ export class FleetTally {
 
   constructor(private readonly filter: TallyFilter = {}) {}
 
-  add(env: Envelope<FleetFinding> | null): void {
+  /** Tallies one message; `touched`, when given, gets every row the message changed (the live
+   *  view of `serve --from` sends those, not the whole table). */
+  add(env: Envelope<FleetFinding> | null, touched?: Set<FleetRow>): void {
     this.messages++;
     if (!env || env.v !== 1 || env.kind !== 'finding' || !Array.isArray(env.r)) {
       this.unreadable++;
@@ -70,7 +72,15 @@ export class FleetTally {
       row.runs.add(`${env.machine}/${env.run}`);
       if (env.at < row.first) row.first = env.at;
       if (env.at > row.last) row.last = env.at;
+      touched?.add(row);
     }
+  }
+
+  /** Violations over every row. */
+  violations(): number {
+    let n = 0;
+    for (const r of this.rows.values()) n += r.violations;
+    return n;
   }
 
   /** Rows by kernel, then most violations first, then by name (a stable order for diffs). */
@@ -81,4 +91,19 @@ export class FleetTally {
       || a.register.localeCompare(b.register)
       || a.callSite.localeCompare(b.callSite));
   }
+}
+
+/** A row as JSON: `fleet --json`'s `row` lines and the fleet view's rows on the websocket
+ *  (docs/fleet.md, docs/protocol.md) are this one shape. */
+export function rowJson(r: FleetRow): Record<string, unknown> {
+  return {
+    kernel: r.kernel, identity: r.identity, register: r.register, callSite: r.callSite,
+    violations: r.violations, rules: [...r.rules].sort(), machines: [...r.machines].sort(), runs: r.runs.size,
+    firstSeen: new Date(r.first).toISOString(), lastSeen: new Date(r.last).toISOString(),
+  };
+}
+
+/** The tally's counts (`fleet --json`'s `totals` line without its type). */
+export function totalsJson(t: FleetTally): Record<string, number> {
+  return { messages: t.messages, findings: t.findings, violations: t.violations(), notViolations: t.notViolations, filtered: t.filtered, unreadable: t.unreadable };
 }

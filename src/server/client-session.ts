@@ -122,7 +122,10 @@ export class ClientSession {
     this.cursor = from - 1;
     this.mode = 'catching-up';
     this.sendControl({ type: 'subscribed', from, filter });
-    this.catchUp(gen, this.aborter.signal).catch((e: unknown) => {
+    // A stream with a state (a fleet view) starts a client from scratch with that state, not with
+    // every update since the start.
+    const snapshotFirst = from <= 1 || from < this.stream.recentFirst();
+    this.catchUp(gen, this.aborter.signal, snapshotFirst).catch((e: unknown) => {
       if (gen === this.generation) this.onFailure(e);
     });
   }
@@ -152,7 +155,8 @@ export class ClientSession {
   }
 
   /** History from cursor + 1 to the stream's head, then live. Never drops: waits for the client. */
-  private async catchUp(gen: number, signal: AbortSignal): Promise<void> {
+  private async catchUp(gen: number, signal: AbortSignal, snapshotFirst: boolean): Promise<void> {
+    if (snapshotFirst && !(await this.sendSnapshot(gen))) return;
     while (gen === this.generation) {
       const next = this.cursor + 1;
       if (next > this.stream.head()) {
@@ -168,6 +172,11 @@ export class ClientSession {
         continue;
       }
       const reread = this.stream.reread(next, signal);
+      if (reread === null && this.stream.snapshot() !== null) {
+        // Fell behind the ring while reading the last snapshot: the state again, then on.
+        if (!(await this.sendSnapshot(gen))) return;
+        continue;
+      }
       if (reread === null) {
         // Nothing to re-read (a live stream without its file): say what is gone, go on from memory.
         this.expired(next);
@@ -183,6 +192,23 @@ export class ClientSession {
       // The re-read had nothing at `next` (a growing file not written that far yet): give up on it.
       if (this.cursor + 1 === next) this.expired(next);
     }
+  }
+
+  /**
+   * The stream's state (when it has one) as of its head: the cursor moves there, and each part
+   * waits for room (never dropped, as history). False when a new subscribe or close took over.
+   */
+  private async sendSnapshot(gen: number): Promise<boolean> {
+    const head = this.stream.head();
+    const parts = this.stream.snapshot();
+    if (parts === null) return true;
+    this.cursor = head;
+    for (const p of parts) {
+      await this.out.waitForRoom();
+      if (gen !== this.generation) return false;
+      this.sendControl(p);
+    }
+    return true;
   }
 
   /** Events from `from` up to the oldest in memory cannot be had: a gap, then on from memory. */

@@ -14,6 +14,9 @@
 //                                        the same events again from seq `from` (a re-read of the
 //                                        capture file through the same pipeline); without it, a
 //                                        resume older than the ring gets a `gap` (reason expired)
+//     snapshot?: () => object[]           the state the events update (a fleet view), as control
+//                                        messages sent instead of history on a subscribe from 1
+//                                        or from before the ring
 //     meta:    StreamMeta                 `hello.stream`: id, kind, file, format, speed, policy
 //     listen?: { host, port }             default 127.0.0.1:7878; port 0 picks one
 //     token?:  string | null              required unless `listen.host` is loopback
@@ -80,7 +83,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
   const version = packageVersion();
 
   const errors = new InternalErrors(o.onInternalError);
-  const stream = new ServedStream(o.ringSize ?? 10_000, permits, o.history);
+  const stream = new ServedStream(o.ringSize ?? 10_000, permits, o.history, o.snapshot);
   const hello = (): Record<string, unknown> => ({
     type: 'hello', protocol: PROTOCOL_VERSION, server: { name: 'cfgscope', version },
     stream: { ...o.meta, header: stream.header },

@@ -10,17 +10,22 @@ import type { ServedEvent } from './wire-message.js';
 export interface StreamMeta {
   /** Same id = same events with the same seq (a client may resume across server restarts). */
   id: string;
-  kind: 'replay' | 'live';
+  kind: 'replay' | 'live' | 'fleet';
   file?: string | null;
   format?: string | null;
   /** Replay speed factor; 0 = as fast as possible. */
   speed?: number | null;
   policy: { sources: string[]; rules: number; preserved: unknown[] } | null;
+  /** A fleet view (`serve --from`): the NATS server(s) read, without credentials, and the filter. */
+  fleet?: { server: string; since: string | null; kernelRelease: string | null };
 }
 
 export interface ServeOptions {
   source: Observable<ServedEvent | readonly ServedEvent[]>;
   history?: (from: number) => AsyncIterable<ServedEvent>;
+  /** The state the events update, as control messages: sent on `subscribe` from 1 or from
+   *  before the ring, instead of history (a fleet view; docs/protocol.md). */
+  snapshot?: () => Record<string, unknown>[];
   meta: StreamMeta;
   listen?: ListenAddress;
   token?: string | null;

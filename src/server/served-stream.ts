@@ -19,7 +19,9 @@ export class ServedStream implements StreamView {
 
   constructor(ringSize: number, private readonly permits: RereadPermits,
     /** The same events again from seq `from` (serveEvents' `history`). */
-    private readonly history: ((from: number) => AsyncIterable<ServedEvent>) | undefined) {
+    private readonly history: ((from: number) => AsyncIterable<ServedEvent>) | undefined,
+    /** The stream's state now (serveEvents' `snapshot`), for streams whose events update a state. */
+    private readonly state?: () => Record<string, unknown>[]) {
     this.ring = new EventRing(ringSize);
   }
 
@@ -46,6 +48,10 @@ export class ServedStream implements StreamView {
     this.last += wired.length;
     for (const w of wired) this.ring.push(w);
     return wired;
+  }
+
+  snapshot(): Record<string, unknown>[] | null {
+    return this.state ? this.state() : null;
   }
 
   reread(from: number, signal: AbortSignal): AsyncIterable<WireEvent> | null {

@@ -16,6 +16,11 @@ export interface StreamView {
    * Waits for a re-read permit first (reread-permits.ts); ends at once when `signal` aborts.
    */
   reread(from: number, signal: AbortSignal): AsyncIterable<WireEvent> | null;
+  /**
+   * The stream's state as a few control messages (a fleet view's rows), reflecting every event up
+   * to head(); null when the stream has none (a capture's events are history, not state).
+   */
+  snapshot(): Record<string, unknown>[] | null;
 }
 
 /** What one client may hold in the server's memory (serveEvents' options; docs/security.md). */

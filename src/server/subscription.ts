@@ -18,7 +18,7 @@ export interface Subscribe {
 }
 
 /** What `violationsOnly` keeps besides violations: the stream's context. */
-const CONTEXT: ReadonlySet<EventType> = new Set(['header', 'phase', 'lost', 'totals', 'end', 'error']);
+const CONTEXT: ReadonlySet<EventType> = new Set(['header', 'phase', 'lost', 'totals', 'end', 'error', 'fleet-rows', 'fleet-state']);
 
 export class BadField extends Error {}
 

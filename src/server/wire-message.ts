@@ -8,8 +8,26 @@ import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { Severity } from '../policy/policy-types.js';
 import type { AccessJson } from './access-json.js';
 
-/** What a served stream carries: every pipeline event, accesses included, and what the policy said. */
-export type ServedEvent = AccessEvent | CheckEvent | StreamFailure;
+/** What a served stream carries: every pipeline event, accesses included, and what the policy
+ *  said; or, for `serve --from nats://` (fleet-view.ts), the fleet's rows and its feed's state. */
+export type ServedEvent = AccessEvent | CheckEvent | StreamFailure | FleetRowsEvent | FleetStateEvent;
+
+/** Fleet rows that changed since the last batch, each whole (`fleet --json`'s row shape), and the
+ *  tally's counts after them. */
+export interface FleetRowsEvent {
+  kind: 'fleet-rows';
+  rows: Record<string, unknown>[];
+  totals: Record<string, number>;
+}
+
+/** The fleet feed's state: `connecting`, `waiting-for-stream`, `live` or `stalled` (docs/protocol.md). */
+export interface FleetStateEvent {
+  kind: 'fleet-state';
+  state: string;
+  reason: string | null;
+  /** Wall-clock milliseconds since when the feed is in this state. */
+  since: number;
+}
 
 /** The source failed (bad input, a dying tracer): the last event of the stream. */
 export interface StreamFailure {
@@ -20,7 +38,7 @@ export interface StreamFailure {
 
 export const EVENT_TYPES = [
   'header', 'device', 'phase', 'access', 'finding', 'target', 'unattributed',
-  'lost', 'skipped', 'source-count', 'totals', 'end', 'error',
+  'lost', 'skipped', 'source-count', 'totals', 'end', 'error', 'fleet-rows', 'fleet-state',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -98,6 +116,8 @@ function body(e: ServedEvent): Body {
     case 'skipped': { const { t: _t, ...rest } = e.record; return rest; }
     case 'source-count': { const { t: _t, ...rest } = e.record; return rest; }
     case 'error': return { code: e.code, message: e.message };
+    case 'fleet-rows': return { rows: e.rows, totals: e.totals };
+    case 'fleet-state': return { state: e.state, reason: e.reason, since: new Date(e.since).toISOString() };
   }
 }
 

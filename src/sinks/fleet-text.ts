@@ -1,7 +1,7 @@
 // `cfgscope fleet` as text (for a mailing-list reply: at most 72 columns but for long names) and
 // as NDJSON (one row per kernel, device, register and call site, then totals).
 
-import type { FleetRow, FleetTally } from '../fleet/fleet-tally.js';
+import { rowJson, totalsJson, type FleetRow, type FleetTally } from '../fleet/fleet-tally.js';
 
 const MAX_NAMES = 6;
 
@@ -51,12 +51,8 @@ export function fleetText(server: string, t: FleetTally, rows: FleetRow[]): stri
   return `${lines.join('\n')}\n`;
 }
 
-export function fleetNdjson(t: FleetTally, rows: FleetRow[]): string {
-  const out = rows.map((r) => JSON.stringify({
-    type: 'row', kernel: r.kernel, identity: r.identity, register: r.register, callSite: r.callSite,
-    violations: r.violations, rules: [...r.rules].sort(), machines: [...r.machines].sort(), runs: r.runs.size,
-    firstSeen: new Date(r.first).toISOString(), lastSeen: new Date(r.last).toISOString(),
-  }));
-  out.push(JSON.stringify({ type: 'totals', messages: t.messages, findings: t.findings, violations: rows.reduce((n, r) => n + r.violations, 0), notViolations: t.notViolations, filtered: t.filtered, unreadable: t.unreadable }));
+export function fleetNdjson(t: FleetTally, rows: readonly FleetRow[]): string {
+  const out = rows.map((r) => JSON.stringify({ type: 'row', ...rowJson(r) }));
+  out.push(JSON.stringify({ type: 'totals', ...totalsJson(t) }));
   return `${out.join('\n')}\n`;
 }

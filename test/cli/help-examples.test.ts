@@ -106,6 +106,8 @@ describe('--help examples', () => {
       return;
     }
     if (e.untilStopped) {
+      if (e.needs === 'nats' && nats === null) ctx.skip(`no ${NATS_SERVER} (test/install-deps.sh installs nats-server)`);
+      if (e.needs === 'nats') args.forEach((a, i) => { args[i] = a.replace('nats://127.0.0.1:4222', nats!.urls); });
       // A fixed port may be taken on a test machine: the example's own or the default, made free.
       const listen = args.indexOf('--listen');
       if (listen >= 0) args[listen + 1] = '127.0.0.1:0';

@@ -59,6 +59,8 @@ export class LiveConnection {
         break;
       case 'heartbeat': case 'pong': this.cursor.cursor(m.seq); break;
       case 'gap': this.onGap(m); break;
+      // The fleet's state as of m.seq (docs/protocol.md, "The fleet view"), then events after it.
+      case 'fleet-snapshot': this.store.fleet.snapshot(m); this.cursor.cursor(m.seq); break;
       default:
         if (typeof m.seq === 'number' && this.cursor.accept(m.seq)) this.store.apply(m);
         if (m.type === 'end' || m.type === 'error') this.onStatus({ state: 'open', detail: 'stream ended' });

@@ -6,6 +6,7 @@ import { el } from './format.js';
 import { LiveStore } from './store.js';
 import { renderDevices } from './views/devices-view.js';
 import { FindingsTable } from './views/findings-table.js';
+import { FleetTable } from './views/fleet-table.js';
 import { renderConnection, renderMeta, renderWarnings } from './views/status-view.js';
 import { renderTimeline } from './views/timeline.js';
 
@@ -47,12 +48,18 @@ function start() {
     onWarning: (w) => { warnings.push(w); schedule(); },
   });
 
+  const fleet = new FleetTable($('fleet'));
   const render = () => {
     pending = false;
     const filters = readFilters(form);
     renderConnection($('connection'), status);
     renderMeta($('capture-meta'), store, connection.cursor);
     renderWarnings($('warnings'), store, warnings);
+    // A fleet server (serve --from nats://) serves the fleet table only.
+    const isFleet = store.stream?.kind === 'fleet';
+    document.body.classList.toggle('fleet-mode', isFleet);
+    $('fleet').hidden = !isFleet;
+    if (isFleet) { fleet.render(store.fleet, status); return; }
     syncDeviceOptions(form.elements.namedItem('device'), store);
     table.render(store, filters);
     renderDevices($('devices'), store, filters);

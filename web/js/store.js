@@ -4,6 +4,7 @@
 
 import { AccessHistogram } from './access-histogram.js';
 import { BootLanes } from './boot-lanes.js';
+import { FleetStore } from './fleet-store.js';
 
 export const SEVERITIES = ['info', 'warning', 'error', 'critical'];
 const NO_DEVICE = '(unknown device)';
@@ -34,6 +35,8 @@ export class LiveStore {
     this.totals = null;
     this.end = null;
     this.error = null;
+    /** The fleet view's rows and feed, when the server is a fleet server (./fleet-store.js). */
+    this.fleet = new FleetStore();
     this.notify();
   }
 
@@ -89,6 +92,7 @@ export class LiveStore {
       case 'totals': this.totals = m; break;
       case 'end': this.end = m; break;
       case 'error': this.error = m; break;
+      case 'fleet-rows': case 'fleet-state': this.fleet.apply(m); break;
       default: break;
     }
   }

@@ -12,6 +12,12 @@ export function renderConnection(pill, status) {
 export function renderMeta(section, store, cursor) {
   const s = store.stream;
   if (!s) { section.replaceChildren(); return; }
+  if (s.kind === 'fleet') {
+    const f = s.fleet ?? {};
+    const parts = [`fleet view of ${f.server ?? '?'}`, f.since ? `findings since ${f.since}` : 'all findings in the stream', f.kernelRelease ? `kernel ${f.kernelRelease} only` : null, `seq ${cursor.floor}`];
+    section.replaceChildren(...parts.filter(Boolean).map((t) => el('span', null, t)));
+    return;
+  }
   const parts = [
     `${s.kind} ${s.file ?? ''}`.trim(),
     s.header?.kernel?.release ? `kernel ${s.header.kernel.release}` : null,
