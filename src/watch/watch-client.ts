@@ -5,7 +5,7 @@
 // cfgscope server. Close codes: docs/protocol.md.
 
 import WebSocket from 'ws';
-import { CfgscopeError } from '../model/errors.js';
+import { CfgscopeError, UsageError } from '../model/errors.js';
 import { CLOSE_BAD_FIELD, FATAL_CLOSES as FATAL } from '../server/close-codes.js';
 import { SeqCursor } from './seq-cursor.js';
 import type { GapMessage, HelloMessage, ServerMessage } from './watch-messages.js';
@@ -147,6 +147,11 @@ export class WatchClient {
   }
 
   private onHello(m: HelloMessage): void {
+    // A fleet server (serve --from) sends tallied rows, not a capture's events: nothing here
+    // would show them; said at once instead of skipping every message it sends.
+    if (m.stream.kind === 'fleet') {
+      return this.fail(new UsageError('WATCH_FLEET_SERVER', `${this.opts.url}: a fleet server (serve --from): open its page, or ask the stream with \`cfgscope fleet --server nats://...\``));
+    }
     const newStream = this.streamId !== null && m.stream.id !== this.streamId;
     if (newStream) this.cursor = new SeqCursor();
     this.streamId = m.stream.id;

@@ -164,6 +164,13 @@ describe('serve --from nats:// (the fleet view, live)', () => {
     await page.close();
   }, 300_000);
 
+  it('watch pointed at the fleet server says what it is and exits 64, instead of skipping its messages', async () => {
+    const r = await runBin(['watch', `${http.replace(/^http/, 'ws')}/ws`, '--until-end']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('WATCH_FLEET_SERVER');
+    expect(r.stderr).not.toMatch(/skipped a server message/);
+  }, 60_000);
+
   it('refuses a capture and --from together, capture options with --from, and nothing to serve (exit 64)', async () => {
     const both = await runBin(['serve', '--from', nats.urls, FLEET_CAPTURES[0]!]);
     expect(both.code).toBe(64);
