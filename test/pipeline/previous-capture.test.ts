@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { TestClient } from '../server/test-client.js';
 import { splitCapture } from './split-capture.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -112,6 +113,37 @@ describe('--previous-capture on the 6.12 kexec run with the handover (kernel sid
     expect(found.filter((f) => f.oldFrom !== undefined)).toEqual([]);
     expect(found.find((f) => f.device.bdf === '0000:00:05.0' && f.line === 32841)).toMatchObject({ old: null, change: 'unknown-old' });
     expect(stderr).toContain(`old values from the old kernel's capture ${old}: 5 devices`);
+  }, 60_000);
+
+  it('serve: a real client gets the findings with their carried old values (oldFrom)', async () => {
+    const { old, next } = splitCapture(whole, mkdtempSync(join(dir, 'f-')));
+    const child = spawn(process.execPath, [`${root}bin/cfgscope.js`, 'serve', next, ...STRICT, '--previous-capture', old, '--listen', '127.0.0.1:0', '--fast'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exit = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /listening on (http:\/\/[^/\s]+)\//.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      void exit.then(() => reject(new Error(`serve exited: ${stderr}`)));
+    });
+    try {
+      const c = new TestClient(`${url.replace('http', 'ws')}/ws`);
+      await c.next((m) => m.type === 'hello');
+      c.send({ type: 'subscribe' });
+      await c.next((m) => m.type === 'end');
+      const served = c.events().filter((m) => m.type === 'finding') as unknown as (F & { seq: number })[];
+      const { found } = await check(next, ...STRICT, '--previous-capture', old);
+      expect(served.map(({ seq: _s, type: _t, ...f }) => [f.line, f.register, f.old, f.oldFrom ?? null]))
+        .toEqual(found.map((f) => [f.line, f.register, f.old, f.oldFrom ?? null]));
+      expect(served.filter((f) => f.oldFrom !== undefined).length).toBe(6);
+      expect(stderr).toContain(`old values from the old kernel's capture ${old}: 6 devices`);
+      await c.close();
+    } finally {
+      child.kill('SIGTERM');
+      await exit;
+    }
   }, 60_000);
 
   it('a read of other ids at the address drops what was carried there', async () => {
