@@ -84,6 +84,8 @@ describe('--previous-capture on the 6.12 kexec run with the handover (kernel sid
     const md = runCli('report', next, ...STRICT, '--previous-capture', old).stdout;
     expect(md).toMatch(/old value unknown for 0 of \d+, from the old kernel's capture for [1-9]\d*\./);
     expect(md).toMatch(/\| `BRIDGE_CONTROL` \| [^|]*\| 0x0002\?? -> 0x0002 \(protected bits kept; old value from the old kernel's capture kernel1\.capture\.ndjson, serial\.log:\d+\)/);
+    // The root port's ids and class as the old kernel read them (kernel 2 reads none of them first).
+    expect(md).toMatch(/\| 0000:00:05\.0 \| 1b36:000c \| preserved \| +\| 0x060400 \|/);
     const email = runCli('report', next, ...STRICT, '--previous-capture', old, '--format', 'email').stdout;
     expect(email.replace(/\s+/g, ' ')).toMatch(/old value from the old kernel's capture kernel1\.capture\.ndjson, serial\.log:\d+/);
     for (const l of email.split('\n')) expect(l.length).toBeLessThanOrEqual(72);
