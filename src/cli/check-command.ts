@@ -23,6 +23,7 @@ import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
 import { addBootOption } from './boot-option.js';
+import { addPreviousCaptureOption, reportCarried, withPrevious } from './previous-capture-option.js';
 import type { BootSelector } from '../model/boot-selection.js';
 import { selectBoot } from '../pipeline/select-boot.js';
 import { addPublishOptions, finishPublishing, openPublisher, type PublishFlags } from './publish-options.js';
@@ -38,6 +39,7 @@ interface CheckOptions extends SymbolOptions, InputFormatOptions, PublishFlags {
   expected?: boolean;
   preserve?: string[];
   boot?: BootSelector;
+  previousCapture?: string;
 }
 
 
@@ -54,12 +56,14 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
     .addOption(inputFormatOption())
     .addOption(retiredFormatOption('check', '--json for NDJSON'));
   addBootOption(cmd);
+  addPreviousCaptureOption(cmd);
   addPublishOptions(addSymbolOptions(cmd))
     .action(async (file: string, opts: CheckOptions) => {
       const publisher = openPublisher(opts);
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'nothing was checked');
       const sym = await openSymbolizer(opts, [file], io, opts.inputFormat);
       const inventory = await inventoryFrom(opts.devices ?? []);
+      const previous = await withPrevious(inventory, opts.previousCapture);
       const format = await resolveFormat(file, fileSourceOptions(opts));
       const out = SyncWriter.toFd(1);
       const write = (t: string): void => out.write(t);
@@ -93,6 +97,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
         await finishPublishing(publisher, io, failed ? 0 : undefined);
       }
       if (sym) reportUnresolved(sym, io);
+      reportCarried('check', previous, io);
       skipped.report(file, io);
       warnIfIncomplete('check', file, format, trailer, io);
       if (failing > 0) {

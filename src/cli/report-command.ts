@@ -22,6 +22,7 @@ import { repeatable } from './repeatable.js';
 import { SkipTally } from './skipped-report.js';
 import { warnIfIncomplete } from './capture-state.js';
 import { addBootOption } from './boot-option.js';
+import { addPreviousCaptureOption, carriedText, reportCarried, withPrevious } from './previous-capture-option.js';
 import type { BootSelector } from '../model/boot-selection.js';
 import { addSymbolOptions, openSymbolizer, reportUnresolved, type SymbolOptions } from './symbol-options.js';
 
@@ -35,6 +36,7 @@ interface ReportOptions extends SymbolOptions, InputFormatOptions {
   output?: string;
   devices?: string[];
   boot?: BootSelector;
+  previousCapture?: string;
 }
 
 
@@ -54,13 +56,15 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
     .option('-d, --devices <source>', 'device identity from a device-side trace, a capture or sysfs[:path] (repeatable)', repeatable)
     .addOption(inputFormatOption());
   addBootOption(cmd);
+  addPreviousCaptureOption(cmd);
   addSymbolOptions(cmd)
     .action(async (file: string, opts: ReportOptions) => {
       // Before anything is read: a report written over its capture or policy would destroy it.
-      if (opts.output) refuseOutputIsInput(opts.output, [file, ...opts.policy, ...(opts.devices ?? []), opts.vmlinux]);
+      if (opts.output) refuseOutputIsInput(opts.output, [file, ...opts.policy, ...(opts.devices ?? []), opts.vmlinux, opts.previousCapture]);
       const policy = await policyForRun(opts.policy, opts.preserve ?? [], io, 'no report was made');
       const sym = await openSymbolizer(opts, [file], io, opts.inputFormat);
       const inventory = await inventoryFrom(opts.devices ?? []);
+      const previous = await withPrevious(inventory, opts.previousCapture);
       const skipped = new SkipTally();
       let trailer: EndEvent['trailer'] = 'missing';
       const model = await buildReport(file, policy, {
@@ -70,6 +74,7 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
           if (e.kind === 'end') trailer = e.trailer;
         },
       });
+      if (previous) model.previous = { text: carriedText(previous), notices: previous.notices.map((n) => `${n.code}: ${n.message}`) };
       if (sym) {
         try {
           await symbolizeReport(model, sym);
@@ -83,6 +88,7 @@ export function reportCommand(program: Command, io: CliIo, _result: CliResult): 
       if (opts.output) writeWholeFile(opts.output, text);
       else io.stdout(text);
       if (skipped.total > 0) io.stderr(`cfgscope report: ${skipped.total} input line(s) skipped; the report covers the rest\n`);
+      reportCarried('report', previous, io);
       skipped.report(file, io);
       warnIfIncomplete('report', file, await resolveFormat(file, opts.inputFormat ? { format: opts.inputFormat } : {}), trailer, io);
     });

@@ -3,6 +3,9 @@
 // in web/ (docs/protocol.md), at recorded speed, N times faster, or as fast as it reads; keeps
 // serving after the end so late clients can read it all. Ctrl-C or SIGTERM close it cleanly (exit 0).
 
+import { Inventory } from '../identity/inventory.js';
+import { carryPrevious } from '../pipeline/previous-capture.js';
+import { PREVIOUS_CAPTURE_HELP, reportCarried } from './previous-capture-option.js';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -43,6 +46,7 @@ interface ServeOptions extends InputFormatOptions, PublishFlags {
   since?: number;
   kernelRelease?: string;
   durable?: string;
+  previousCapture?: string;
 }
 
 function parseSpeed(opts: ServeOptions): number {
@@ -85,6 +89,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
     .option('--allow-origin <origin>', 'also accept websocket and page requests from this web origin, e.g. http://localhost:3000 (repeatable; docs/security.md)', repeatable)
     .option('--max-clients <N>', 'websocket clients served at once, 1 to 100000; more get 503 (default 64)', parseMaxClients)
     .option('--boot <N|handover>', BOOT_HELP, parseBootArg)
+    .option('--previous-capture <capture>', PREVIOUS_CAPTURE_HELP)
     .option('--from <nats-url>', 'instead of a capture: the fleet view, live, from the NATS JetStream server(s) machines publish to (nats://host:port; docs/fleet.md)')
     .option('--since <when>', 'with --from: only findings made since then: 30m, 2h, 7d, or a date', (v) => parseSince(v))
     .option('--kernel-release <release>', 'with --from: only this kernel release (uname -r of the traced kernel)')
@@ -109,7 +114,9 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
       const policy = await policyForRun(opts.policy ?? [], opts.preserve ?? [], io, 'nothing was served');
       const format = await resolveFormat(file, fileSourceOptions(opts));
       const devices = opts.devices ?? [];
-      const stream: CaptureStreamOptions = { file, format, policy, devices, ...(opts.boot ? { boot: opts.boot } : {}) };
+      const stream: CaptureStreamOptions = { file, format, policy, devices, ...(opts.boot ? { boot: opts.boot } : {}), ...(opts.previousCapture ? { previous: opts.previousCapture } : {}) };
+      // Read once here too, so what it cannot carry is said before serving (each pass reads it again).
+      if (opts.previousCapture) reportCarried('serve', await carryPrevious(new Inventory(), opts.previousCapture), io);
       const publisher = openPublisher(opts);
       const interrupt = onInterrupt();
       // Subscribed before the "listening" line: a SIGINT/SIGTERM sent the moment serve says it
@@ -120,7 +127,7 @@ export function serveCommand(program: Command, io: CliIo, _result: CliResult): v
         source: replayCapture(stream, speed),
         history: captureHistory(stream),
         meta: {
-          id: await streamId(file, { sources: policy.sources, preserved: policy.preserved, ...(opts.boot ? { boot: opts.boot } : {}) }, devices),
+          id: await streamId(file, { sources: policy.sources, preserved: policy.preserved, ...(opts.boot ? { boot: opts.boot } : {}), ...(opts.previousCapture ? { previous: opts.previousCapture } : {}) }, devices),
           kind: 'replay', file, format: format.kind, speed,
           policy: { sources: policy.sources, rules: policy.rules.length, preserved: policy.preserved },
         },

@@ -30,7 +30,7 @@ export interface ServeFleetOptions extends TlsFlags {
 }
 
 /** Options that say what capture to serve and how: meaningless with --from, refused. */
-export const CAPTURE_ONLY = ['policy', 'preserve', 'devices', 'speed', 'fast', 'boot', 'publish', 'inputFormat'] as const;
+export const CAPTURE_ONLY = ['policy', 'preserve', 'devices', 'speed', 'fast', 'boot', 'publish', 'inputFormat', 'previousCapture'] as const;
 
 export function refuseCaptureOptions(opts: Record<string, unknown>, file: string | undefined): void {
   if (file !== undefined) throw new UsageError('SERVE_FROM_CONFLICT', `serve either replays a capture (${file}) or shows a fleet (--from), not both`);

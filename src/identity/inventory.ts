@@ -3,7 +3,7 @@
 // One inventory per pipeline run: replay and live never share one.
 
 import { bdfFromKey, bdfKey, parseBdf } from '../model/bdf.js';
-import type { DeviceContext } from '../model/events.js';
+import type { DeviceContext, OldOrigin } from '../model/events.js';
 import type { DeviceRecord } from '../model/records.js';
 import { ShadowConfig } from '../model/shadow-config.js';
 import { compileLayout, type CompiledLayout } from '../registers/layout.js';
@@ -133,7 +133,20 @@ export class LayoutCache {
 const MAX_LAYOUTS = 4096;
 const entries = (caps: DeviceRecord['caps']): string => (caps ?? []).map((c) => `${c.id}@${c.off}`).join(',');
 
+/** What the devices of a run carry over from the previous kernel's capture
+ *  (`--previous-capture`, pipeline/previous-capture.ts): where a carried old value was seen, and
+ *  what happens when this capture says the device at that address is another one. */
+export interface CarriedState {
+  originOf(dev: DeviceState, off: number, size: number): OldOrigin;
+  /** A device record of this capture names the device (before it is given). */
+  named(dev: DeviceState, rec: DeviceRecord): void;
+  /** A read of the vendor or device id that carried bytes also hold (`was`: their value). */
+  idRead(dev: DeviceState, off: number, size: number, was: number, now: number, line: number | null): void;
+}
+
 export class Inventory {
+  /** Set when the devices start from the previous kernel's last known state. */
+  carried: CarriedState | null = null;
   private readonly devices = new Map<number, DeviceState>();
   private readonly shared: Shared = { layouts: new LayoutCache(), changes: new DeviceChanges<DeviceState>() };
   /** all()'s answer, kept while no device is added (devices are never removed). */
@@ -155,6 +168,7 @@ export class Inventory {
     const b = parseBdf(rec.bdf);
     if (!b) return null;
     const s = this.state(b.seg, b.bus, b.devfn);
+    if (this.carried !== null) this.carried.named(s, rec);
     s.give(rec);
     return s;
   }

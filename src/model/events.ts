@@ -74,12 +74,23 @@ export interface AccessEvent {
   /** Value of the accessed bytes just before this access, or null when cfgscope cannot know it. */
   old: number | null;
   oldFrom: ByteSource;
+  /** Where an old value from the previous kernel's capture was seen there (`oldFrom` Carried). */
+  oldOrigin?: OldOrigin;
   /** The old value was known before an unattributed write (target unknown) that may have changed it. */
   oldStale: boolean;
   /** First frame outside the config accessors: the code that asked for this access. */
   callSite: string | null;
   stack: readonly string[] | null;
   phase: PhaseRef;
+}
+
+/** An old value this capture never saw, taken from the previous kernel's last known state
+ *  (`--previous-capture`): that capture, and its access that last set one of the value's bytes
+ *  (`line` in its raw source `source`), or null when its device snapshot gave them. */
+export interface OldOrigin {
+  capture: string;
+  source: string | null;
+  line: number | null;
 }
 
 export interface PhaseEvent { kind: 'phase'; phase: PhaseRef; record: PhaseRecord | BootRecord }

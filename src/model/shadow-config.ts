@@ -16,12 +16,16 @@ const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 const EMPTY = new Uint16Array(0);
 
-/** How a byte came to be known. */
+/** How a byte came to be known. Ordered oldest first: a range's source is its oldest byte's
+ *  (lookOld, sourceOf), so a value one byte of which came from the previous kernel's capture
+ *  says so. */
 export const enum ByteSource {
   Unknown = 0,
-  Snapshot = 1,
-  Read = 2,
-  Written = 3,
+  /** The previous kernel's last known state (`--previous-capture`), not seen by this capture. */
+  Carried = 1,
+  Snapshot = 2,
+  Read = 3,
+  Written = 4,
 }
 
 /** What an access finds before it: the pipeline's per-access question, answered in one pass. */
@@ -208,6 +212,19 @@ export class ShadowConfig {
       if ((c < 0 || this.epochs === null ? 0 : this.epochs[c]!) < epoch) return true;
     }
     return false;
+  }
+
+  /** Every known byte, by offset (`--previous-capture` carries them over; not per access). */
+  forEachKnown(fn: (off: number, value: number, from: ByteSource) => void): void {
+    if (this.pages === 0) return;
+    for (let page = 0; page < CONFIG_SIZE >>> PAGE_SHIFT; page++) {
+      const slot = this.store[page]!;
+      if (slot === 0) continue;
+      for (let i = 0; i < PAGE; i++) {
+        const c = this.store[(slot << PAGE_SHIFT) | i]!;
+        if (c >= 256) fn((page << PAGE_SHIFT) | i, c & 0xff, (c >>> 8) as ByteSource);
+      }
+    }
   }
 
   /** Byte at `off` or undefined when unknown: the view the capability walker takes. */

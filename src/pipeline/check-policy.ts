@@ -17,6 +17,10 @@ export interface CheckTotals {
   protectedWrites: number;
   /** Writes to protected devices that kept every protected bit (the precise policy's passes). */
   sameValue: number;
+  /** Writes to protected devices whose old value is unknown (`?`), and those whose old value is
+   *  the previous kernel's (`--previous-capture`): the report's "old value unknown for N of M". */
+  oldUnknown: number;
+  oldCarried: number;
   violations: number;
   expected: number;
   unattributed: number;
@@ -34,7 +38,7 @@ export interface DeviceModel {
 
 /** Per run: counts the judge's findings and checks target rules at phase ends. */
 export class CheckRun {
-  readonly totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
+  readonly totals: CheckTotals = { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, oldUnknown: 0, oldCarried: 0, violations: 0, expected: 0, unattributed: 0 };
   private phase = 'boot';
 
   constructor(private readonly policy: CompiledPolicy, private readonly model: DeviceModel) {}
@@ -45,6 +49,8 @@ export class CheckRun {
     if (e.device !== null && protectedWrite(e, this.policy)) {
       t.protectedWrites++;
       if (found.length === 0) t.sameValue++;
+      if (e.old === null) t.oldUnknown++;
+      else if (e.oldOrigin !== undefined) t.oldCarried++;
     }
     for (const f of found) {
       if (f.kind === 'unattributed') t.unattributed++;

@@ -7,7 +7,7 @@
 // them); they only make no event.
 
 import { Inventory, type DeviceState } from '../identity/inventory.js';
-import type { AccessEvent, EndEvent, PhaseRef, PipelineEvent, Role } from '../model/events.js';
+import type { AccessEvent, EndEvent, OldOrigin, PhaseRef, PipelineEvent, Role } from '../model/events.js';
 import { countRecord, emptyCounts, type AccessRecord, type CaptureRecord, type DeviceRecord } from '../model/records.js';
 import { ByteSource, type OldValue } from '../model/shadow-config.js';
 import { StackTable } from '../model/stack-table.js';
@@ -71,6 +71,11 @@ export class Enricher {
     this.filter = opts.filter ?? ALL_ACCESSES;
     this.writes = new DeviceWrites(this.inventory);
     this.phase = firstPhase(opts.firstPhase ?? 'boot'); // boot: kernel 1's first phase
+  }
+
+  /** Unattributed writes (and untraced boots) so far: a byte known before the last one is stale. */
+  get epochNow(): number {
+    return this.epoch;
   }
 
   /** A device's role now (what target rules are checked with). */
@@ -162,6 +167,8 @@ export class Enricher {
     const old = before.value;
     const oldFrom = before.from;
     const oldStale = before.stale;
+    // Where a carried old value was seen (--previous-capture), before this access changes its bytes.
+    const oldOrigin = oldFrom === ByteSource.Carried ? this.inventory.carried!.originOf(dev, off, a.size) : undefined;
     let busNumbers = false;
     if (a.op === 'w') {
       this.knownWrites++;
@@ -174,6 +181,9 @@ export class Enricher {
       // before it, it changes them for what follows.
       busNumbers = this.roles !== null && touchesBusNumbers(off, a.size) && mayBeBridge(dev.identity());
     } else if (a.val !== null) {
+      // The previous kernel's ids at this address, read again: the same device, or not (then
+      // what was carried is dropped). Only with --previous-capture.
+      if (oldFrom === ByteSource.Carried && off < 4) this.inventory.carried!.idRead(dev, off, a.size, old!, a.val, a.line ?? null);
       // Identity and layout only change when a read brings bytes never seen before.
       const fresh = before.fresh && this.writes.firstSight(dev, off, a.size);
       dev.shadow.set(off, a.size, a.val, ByteSource.Read, this.epoch);
@@ -200,15 +210,15 @@ export class Enricher {
       this.index++;
       return null;
     }
-    return this.event(a, dev, dev.identity(), role, loc, old, oldFrom, oldStale);
+    return this.event(a, dev, dev.identity(), role, loc, old, oldFrom, oldStale, oldOrigin);
   }
 
-  private event(a: AccessRecord, dev: DeviceState | null, id: DeviceRecord | null, role: Role, loc: AccessEvent['loc'], old: number | null, oldFrom: ByteSource, oldStale: boolean): AccessEvent {
+  private event(a: AccessRecord, dev: DeviceState | null, id: DeviceRecord | null, role: Role, loc: AccessEvent['loc'], old: number | null, oldFrom: ByteSource, oldStale: boolean, oldOrigin?: OldOrigin): AccessEvent {
     const frames = a.stack !== null ? this.stacks.get(a.stack) ?? null : null;
     return {
       kind: 'access', index: this.index++, access: a, device: dev, id, role, loc,
       bdf: dev === null ? null : dev.bdf, register: loc === null ? null : loc.name, mnemonic: loc === null ? null : loc.mnemonic ?? null,
-      old, oldFrom, oldStale, callSite: a.stack !== null ? this.siteOf(a.stack, frames) : null, stack: frames, phase: this.phase,
+      old, oldFrom, oldOrigin, oldStale, callSite: a.stack !== null ? this.siteOf(a.stack, frames) : null, stack: frames, phase: this.phase,
     };
   }
 

@@ -2,7 +2,7 @@
 // has something to say about. Findings are records: replay and live emit the same ones.
 
 import { KERNEL_1, type BootRef } from '../model/boots.js';
-import type { AccessEvent } from '../model/events.js';
+import type { AccessEvent, OldOrigin } from '../model/events.js';
 import type { Severity, RuleKind } from './policy-types.js';
 
 /** How a write relates to the bits a rule protects. */
@@ -38,6 +38,8 @@ export interface WriteContext {
   deviceOnly?: true;
   // boot: which kernel (or handover) of the capture made the write (src/model/boots.ts).
   boot: BootRef;
+  /** The old value is the previous kernel's, from its capture (`--previous-capture`): where. */
+  oldFrom?: OldOrigin;
 }
 
 /** Where and by whom an access was made, as findings carry it. */
@@ -57,6 +59,7 @@ export function withWriteContext<T extends object>(o: T, e: AccessEvent): T & Wr
   c.index = e.index;
   c.line = e.access.line ?? null;
   if (e.access.layer === 'device') c.deviceOnly = true;
+  if (e.oldOrigin !== undefined) c.oldFrom = e.oldOrigin;
   return c;
 }
 

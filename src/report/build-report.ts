@@ -37,6 +37,9 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
   const rules = policy.rules.map((r) => ({ id: r.id, kind: r.kind, severity: r.severity, why: r.why, source: r.source, register: r.register.text }));
   const builder = new ReportBuilder(opts.name ?? file, { sources: policy.sources, rules: policy.rules.length, preserved: describeSelectors(policy) }, rules);
   const boots = new BootTally();
+  // The old kernel's devices (--previous-capture) are known before the stream: their class and
+  // driver as that capture knew them, until this capture names them itself.
+  if (inventory.carried !== null) for (const s of inventory.all()) if (s.given) builder.handle({ kind: 'device', device: s.identity() });
   // boot: the access events too (accesses: true), for the per-boot write counts; the report
   // itself reads the verdicts only.
   const events = recordsFromFile(file, format).pipe(reportEvents(policy, inventory, true), tap((e) => {

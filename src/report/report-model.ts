@@ -12,6 +12,7 @@ import type { FrameLine } from '../symbols/source-text.js';
 import type { UnexplainedWrite } from './unexplained-writes.js';
 import { bootName, type BootRef } from '../model/boots.js';
 import type { BootSummary } from './boot-summary.js';
+import type { OldOrigin } from '../model/events.js';
 
 export type ReportVerdict = 'violation' | 'expected' | 'unexplained';
 
@@ -47,6 +48,8 @@ export interface ReportItem {
   line: number | null;
   /** The boot the writes were made in: one kernel's writes never stand for another's. */
   boot: BootRef;
+  /** The old value came from the previous kernel's capture (`--previous-capture`): where. */
+  oldFrom: OldOrigin | null;
 }
 
 export interface CallSiteGroup {
@@ -82,6 +85,8 @@ export interface ReportModel {
   totals: CheckTotals & { unexplained: number; unexplainedSame: number };
   /** Per boot of a kexec capture, what each protected device saw (empty for one kernel). */
   boots: BootSummary[];
+  /** `--previous-capture`: what the old kernel's capture gave (one line) and what it could not. */
+  previous?: { text: string; notices: string[] };
 }
 
 const hexv = (v: number | null): string => (v === null ? '?' : v.toString(16));
@@ -140,7 +145,7 @@ export class ReportBuilder {
   }
 
   build(): ReportModel {
-    const totals = this.totals ?? { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, violations: 0, expected: 0, unattributed: 0 };
+    const totals = this.totals ?? { kind: 'check-totals', writes: 0, protectedWrites: 0, sameValue: 0, oldUnknown: 0, oldCarried: 0, violations: 0, expected: 0, unattributed: 0 };
     return {
       capture: this.capture, input: this.input, policy: this.policy,
       devices: [...this.devices.values()].sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0)),
@@ -175,7 +180,7 @@ export class ReportBuilder {
     const raw = site.raw;
     if (raw && !group.raw.some((r) => r.first === raw.first && r.frames.join('\n') === raw.frames.join('\n'))) group.raw.push(raw);
     const change: Change = e.change;
-    const key = [siteKey, e.boot.kernel, e.boot.handover ?? '', e.device.bdf, verdict, rule?.id ?? '', e.register, e.fields.join(','), hexv(e.old), e.oldStale, hexv(e.new), change].join('|');
+    const key = [siteKey, e.boot.kernel, e.boot.handover ?? '', e.device.bdf, verdict, rule?.id ?? '', e.register, e.fields.join(','), hexv(e.old), e.oldStale, e.oldFrom ? 'carried' : '', hexv(e.new), change].join('|');
     const item = this.items.get(key);
     if (item) {
       item.count++;
@@ -185,6 +190,7 @@ export class ReportBuilder {
     const fresh: ReportItem = {
       verdict, device: this.devices.get(e.device.bdf)!, register: e.register, fields: e.fields, old: e.old, new: e.new,
       oldStale: e.oldStale, change, width: e.width, count: 1, phases: [e.phase], rule, overrides, line: e.line, boot: e.boot,
+      oldFrom: e.oldFrom ?? null,
     };
     this.items.set(key, fresh);
     group.items.push(fresh);

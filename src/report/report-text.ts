@@ -2,6 +2,7 @@
 // a change, a device and a verdict read, so the formats never disagree on the facts.
 
 import { untracedHandoverNote } from '../model/boots.js';
+import type { OldOrigin } from '../model/events.js';
 import type { BootDeviceCounts, BootSummary } from './boot-summary.js';
 import type { CallSiteGroup, ReportDevice, ReportItem, ReportModel } from './report-model.js';
 
@@ -19,8 +20,22 @@ export const deviceText = (d: ReportDevice): string => `${d.bdf} [${idsText(d)}]
 export const valuesText = (i: Pick<ReportItem, 'old' | 'new' | 'oldStale' | 'width'>, space = ' '): string =>
   `${hex(i.old, i.width)}${i.oldStale ? '?' : ''}${space}->${space}${hex(i.new, i.width)}`;
 
-/** What the values mean, when it is not "the protected bits changed". */
+/** `old value from the old kernel's capture k1.ndjson, serial.log:17871`: an old value this
+ *  capture never saw, carried from the previous kernel's (`--previous-capture`). */
+export function oldFromText(o: OldOrigin): string {
+  const at = o.line === null ? 'its device snapshot' : `${o.source ?? 'input'}:${o.line}`;
+  return `old value from the old kernel's capture ${o.capture.split('/').pop()}, ${at}`;
+}
+
+/** What the values mean, when it is not "the protected bits changed"; where the old value came
+ *  from when the previous kernel's capture gave it. */
 export function changeNote(i: ReportItem): string | null {
+  const carried = i.oldFrom ? oldFromText(i.oldFrom) : null;
+  const note = changeMeaning(i);
+  return note && carried ? `${note}; ${carried}` : note ?? carried;
+}
+
+function changeMeaning(i: ReportItem): string | null {
   if (i.change === 'unknown-old') return 'old value unknown: may have changed';
   if (i.change === 'changed' && i.oldStale && i.boot.handoverUntraced) return untracedHandoverNote(i.boot);
   if (i.change === 'same') return 'protected bits kept';
@@ -54,7 +69,8 @@ export function reasonsOf(items: readonly ReportItem[]): { ids: string[]; why: s
 export function summaryText(m: ReportModel): string {
   const t = m.totals;
   return `${t.violations} violations, ${t.expected} expected writes, ${t.unexplained} unexplained writes; `
-    + `${t.protectedWrites} of ${t.writes} known writes${t.boot ? ' in the whole capture' : ''} hit protected devices.`;
+    + `${t.protectedWrites} of ${t.writes} known writes${t.boot ? ' in the whole capture' : ''} hit protected devices; `
+    + `old value unknown for ${t.oldUnknown} of ${t.protectedWrites}${t.oldCarried > 0 ? `, from the old kernel's capture for ${t.oldCarried}` : ''}.`;
 }
 
 export const policyText = (m: ReportModel): string => `${m.policy.sources.join(' + ')} (${m.policy.rules} rules)`;

@@ -5,6 +5,7 @@
 
 import { defer, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { inventoryFrom } from '../identity/device-records.js';
+import { carryPrevious } from '../pipeline/previous-capture.js';
 import { isCfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
 import type { InputFormat } from '../parsers/parser.js';
@@ -23,6 +24,8 @@ export interface CaptureStreamOptions {
   policy: Policy;
   /** `--devices` sources: read again for every pass, so passes share no state. */
   devices: readonly string[];
+  /** `--previous-capture`: the old kernel's capture, read again for every pass as well. */
+  previous?: string;
   /**
    * The file is a capture still being written by a live run (its history): a pass ends at the
    * file's last complete line without ending the pipeline, so it never emits the end-of-stream
@@ -47,6 +50,7 @@ function failure(e: unknown): ServedEvent {
  */
 export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<ServedEvent[]> {
   const inventory = await inventoryFrom(o.devices);
+  if (o.previous !== undefined) await carryPrevious(inventory, o.previous);
   const input = new Subject<CaptureRecord>();
   let out: ServedEvent[] = [];
   let failed: ServedEvent | null = null;

@@ -11,6 +11,7 @@ import { printable } from '../model/escape-text.js';
 import { sameBoot, untracedHandoverNote } from '../model/boots.js';
 import { selectorName } from '../model/boot-selection.js';
 import { describeDevice, type DeviceNamer } from './device-line.js';
+import { oldFromText } from '../report/report-text.js';
 
 interface Group { first: Finding; count: number; phases: Set<string> }
 
@@ -38,7 +39,7 @@ class SiteGroups {
     for (const g of same) {
       const x = g.first;
       // boot: one kernel's writes never stand for another's (each cites its own line)
-      if (x.verdict === f.verdict && x.change === f.change && x.oldStale === f.oldStale && sameBoot(x.boot, f.boot)) {
+      if (x.verdict === f.verdict && x.change === f.change && x.oldStale === f.oldStale && (x.oldFrom === undefined) === (f.oldFrom === undefined) && sameBoot(x.boot, f.boot)) {
         g.count++;
         g.phases.add(f.phase);
         return;
@@ -158,5 +159,6 @@ export class CheckTextSink {
     this.emit(`    ${verdict} ${f.rule.severity.padEnd(8)} ${f.rule.id}${over}: ${f.register}${fields}  ${change}${count}`);
     this.emit(`      (${[...g.phases].join('; ')}${first})`);
     if (f.oldStale && f.change === 'changed' && f.boot.handoverUntraced) this.emit(`      (${untracedHandoverNote(f.boot)})`);
+    if (f.oldFrom !== undefined) this.emit(`      (${oldFromText(f.oldFrom)})`);
   }
 }

@@ -31,6 +31,7 @@ export function renderEmail(model: ReportModel): string {
   para(`policy: ${policyText(m)}`, '', '  ');
   para(`preserved: ${preservedText(m)}`, '', '  ');
   para(summaryText(m));
+  if (m.previous) for (const t of [m.previous.text, ...m.previous.notices]) para(t, '', '  ');
   if (m.boots.length > 0) {
     // A kexec capture: what each boot did to each protected device, before the details.
     lines.push('', 'Boots:');

@@ -29,6 +29,7 @@ export function renderMarkdown(model: ReportModel): string {
   const m = printableModel(model);
   let out = '# Config-space writes to protected devices: justification notes\n\n';
   out += `- capture: ${code(m.capture)}\n- policy: ${md(policyText(m))}\n- preserved: ${md(preservedText(m))}\n- ${summaryText(m)}\n`;
+  if (m.previous) for (const t of [m.previous.text, ...m.previous.notices]) out += `- ${md(t)}\n`;
 
   if (m.boots.length > 0) {
     // A kexec capture: what each boot did to each protected device, before the details.

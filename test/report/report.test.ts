@@ -56,7 +56,7 @@ describe('report formats on the real capture', async () => {
     expect(email.stdout).toContain('  0000:02:00.0 BASE_ADDRESS_0: 0xfe000004 -> 0xffffffff, once, boot\n    VIOLATION of bar-0 (preserve, error)\n');
     // The same facts as the Markdown report.
     expect(email.stdout).toContain('42 violations, 14 expected writes, 17 unexplained writes; 94 of 445');
-    expect(md.stdout).toContain('42 violations, 14 expected writes, 17 unexplained writes; 94 of 445 known writes hit protected devices.');
+    expect(md.stdout).toContain('42 violations, 14 expected writes, 17 unexplained writes; 94 of 445 known writes hit protected devices; old value unknown for 12 of 94.');
   });
 
   it('junit: well-formed, one test case per (protected device, rule) plus unexplained writes', () => {
