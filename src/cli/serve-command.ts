@@ -3,7 +3,6 @@
 // in web/ (docs/protocol.md), at recorded speed, N times faster, or as fast as it reads; keeps
 // serving after the end so late clients can read it all. Ctrl-C or SIGTERM close it cleanly (exit 0).
 
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -19,6 +18,7 @@ import type { CliIo, CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { BOOT_HELP, parseBootArg } from './boot-option.js';
 import type { BootSelector } from '../model/boot-selection.js';
+import { nodeCrypto } from '../model/node-crypto.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { publishCapture } from './publish-capture.js';
@@ -58,7 +58,7 @@ function internalMessage(e: unknown): string {
 /** Same file (path, size, mtime), same policy and devices: same events, same seq. */
 async function streamId(file: string, policy: unknown, devices: readonly string[]): Promise<string> {
   const st = await stat(file);
-  return createHash('sha256').update(JSON.stringify([resolve(file), st.size, st.mtimeMs, policy, devices])).digest('hex').slice(0, 16);
+  return nodeCrypto().createHash('sha256').update(JSON.stringify([resolve(file), st.size, st.mtimeMs, policy, devices])).digest('hex').slice(0, 16);
 }
 
 export function serveCommand(program: Command, io: CliIo, _result: CliResult): void {
