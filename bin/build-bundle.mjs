@@ -7,9 +7,22 @@
 // code finds from import.meta.url (probes/, web/, replays/) are the same in both.
 
 import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
+
+// rxjs's package exports pick its CommonJS build for node: one index that evaluates all of rxjs
+// (~300 modules' worth, about 0.05 s of every command's start-up). Its ES module build is the same
+// code, marked free of side effects, so the bundle keeps only the operators cfgscope uses.
+const rxjsDir = dirname(createRequire(`${root}package.json`).resolve('rxjs/package.json'));
+const rxjsEsm = {
+  name: 'rxjs-esm',
+  setup(b) {
+    b.onResolve({ filter: /^rxjs$/ }, () => ({ path: join(rxjsDir, 'dist/esm/index.js') }));
+  },
+};
 
 await build({
   entryPoints: [`${root}dist/cli/main.js`],
@@ -23,5 +36,6 @@ await build({
   external: ['bufferutil', 'utf-8-validate', '@nats-io/*'],
   // CommonJS packages inside an ES module bundle still call require() for node's built-ins.
   banner: { js: "import { createRequire as cfgscopeRequire } from 'node:module'; const require = cfgscopeRequire(import.meta.url);" },
+  plugins: [rxjsEsm],
   logLevel: 'warning',
 });

@@ -3,7 +3,6 @@
 // written is the history a client resumes from: it holds exactly the records the live pipeline was
 // fed, so its re-read gives every event the same seq.
 
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Subject } from 'rxjs';
@@ -13,6 +12,7 @@ import { captureHistory } from '../server/capture-stream.js';
 import type { ListenAddress } from '../server/listen-address.js';
 import { serveEvents, type ServeHandle } from '../server/serve-events.js';
 import type { ServedEvent } from '../server/wire-message.js';
+import { nodeCrypto } from '../model/node-crypto.js';
 
 /** After the capture ends, how long clients get to receive its last events before the server closes. */
 const DRAIN_MS = 5000;
@@ -38,7 +38,7 @@ export interface LiveServeOptions {
 
 export async function serveLiveCapture(o: LiveServeOptions): Promise<LiveServer> {
   const events = new Subject<ServedEvent>();
-  const id = createHash('sha256').update(JSON.stringify([resolve(o.output), Date.now(), process.pid])).digest('hex').slice(0, 16);
+  const id = nodeCrypto().createHash('sha256').update(JSON.stringify([resolve(o.output), Date.now(), process.pid])).digest('hex').slice(0, 16);
   const server: ServeHandle = await serveEvents({
     source: events.asObservable(),
     history: captureHistory({ file: o.output, format: captureFormat, policy: o.policy, devices: [], growing: true }),

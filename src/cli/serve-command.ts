@@ -6,7 +6,6 @@
 import { Inventory } from '../identity/inventory.js';
 import { carryPrevious } from '../pipeline/previous-capture.js';
 import { PREVIOUS_CAPTURE_HELP, reportCarried } from './previous-capture-option.js';
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -22,6 +21,7 @@ import type { CliIo, CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { BOOT_HELP, parseBootArg } from './boot-option.js';
 import type { BootSelector } from '../model/boot-selection.js';
+import { nodeCrypto } from '../model/node-crypto.js';
 import { parseBdfArg, policyForRun } from './policy-options.js';
 import { repeatable } from './repeatable.js';
 import { publishCapture } from './publish-capture.js';
@@ -69,7 +69,7 @@ function internalMessage(e: unknown): string {
 /** Same file (path, size, mtime), same policy and devices: same events, same seq. */
 async function streamId(file: string, policy: unknown, devices: readonly string[]): Promise<string> {
   const st = await stat(file);
-  return createHash('sha256').update(JSON.stringify([resolve(file), st.size, st.mtimeMs, policy, devices])).digest('hex').slice(0, 16);
+  return nodeCrypto().createHash('sha256').update(JSON.stringify([resolve(file), st.size, st.mtimeMs, policy, devices])).digest('hex').slice(0, 16);
 }
 
 export function serveCommand(program: Command, io: CliIo, _result: CliResult): void {

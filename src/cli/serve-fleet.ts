@@ -3,7 +3,7 @@
 // consumer that keeps going (src/fleet/fleet-follow.ts) and counted by `fleet`'s own tally
 // (src/server/fleet-view.ts); the server, its page and its security are serve's, unchanged.
 
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../model/node-crypto.js';
 import { firstValueFrom } from 'rxjs';
 import { followFindings } from '../fleet/fleet-follow.js';
 import { checkToken } from '../fleet/fleet-subjects.js';
@@ -45,7 +45,7 @@ export async function serveFleet(o: ServeFleetOptions, io: CliIo): Promise<void>
   const target = natsTarget(o.from, '--from', o);
   // A consumer of its own by default: two servers (or a server and `fleet`) must not replace
   // each other's consumer.
-  const durable = checkToken(o.durable ?? `cfgscope-serve-${randomBytes(4).toString('hex')}`, '--durable');
+  const durable = checkToken(o.durable ?? `cfgscope-serve-${nodeCrypto().randomBytes(4).toString('hex')}`, '--durable');
   const view = new FleetView({ ...(o.since !== undefined ? { since: o.since } : {}), ...(o.kernelRelease !== undefined ? { kernel: o.kernelRelease } : {}) });
   const interrupt = onInterrupt();
   const stopped = firstValueFrom(interrupt.signal$);
@@ -55,7 +55,7 @@ export async function serveFleet(o: ServeFleetOptions, io: CliIo): Promise<void>
     meta: {
       // Each server counts from scratch: its rows and seq are its own (a page that reconnects to
       // another server starts again from its snapshot).
-      id: randomBytes(8).toString('hex'), kind: 'fleet', policy: null,
+      id: nodeCrypto().randomBytes(8).toString('hex'), kind: 'fleet', policy: null,
       fleet: { server: target.display, since: o.since !== undefined ? new Date(o.since).toISOString() : null, kernelRelease: o.kernelRelease ?? null },
     },
     listen: o.listen,

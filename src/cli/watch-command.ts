@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { openPciIds } from '../identity/pci-ids.js';
 import { PlainOutput } from '../watch/plain-output.js';
 import { TtyView } from '../watch/tty-view.js';
-import { WatchClient } from '../watch/watch-client.js';
+import type { WatchClient } from '../watch/watch-client.js';
 import { WatchState } from '../watch/watch-state.js';
 import { watchUrl } from '../watch/watch-url.js';
 import { onInterrupt } from './interrupt.js';
@@ -69,7 +69,9 @@ export function watchCommand(program: Command, io: CliIo, _result: CliResult): v
       const tty = process.stdout.isTTY ? new TtyView(process.stdout, state, url, names) : null;
       const plain = tty ? null : new PlainOutput(io.stdout, violationsOnly, names);
       const invalid = new InvalidTally();
-      const client: WatchClient = new WatchClient(
+      // ws is loaded by the command that needs it, not at every command's start-up.
+      const { WatchClient: Client } = await import('../watch/watch-client.js');
+      const client: WatchClient = new Client(
         { url, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, violationsOnly, bdf: opts.device ?? null },
         {
           hello(m, resumeFrom, newStream) {

@@ -65,12 +65,20 @@ export class DeviceWrites {
   /** Whether a reset leaves a byte known: read-only as a whole, by the cached attributes. */
   private readonly keepOf = (l: CompiledLayout, off: number): boolean => this.attributesFor(l.name(off, 1), l.headerKind).ro === 0xff;
 
+  /** The device of the previous write and its floors: writes come in runs on one device, and a
+   *  WeakMap lookup per write cost more than the write itself on the plain ones. */
+  private lastDev: DeviceState | null = null;
+  private lastFloors: Map<number, BarFacts> | null = null;
+
   private floorsOf(d: DeviceState): Map<number, BarFacts> {
+    if (d === this.lastDev) return this.lastFloors!;
     let m = this.barFloors.get(d);
     if (!m) {
       m = new Map();
       this.barFloors.set(d, m);
     }
+    this.lastDev = d;
+    this.lastFloors = m;
     return m;
   }
 

@@ -1,8 +1,8 @@
 // The token rules of docs/protocol.md: `?token=`, `Authorization: Bearer`, or the cookie set when
 // the page was opened with a good `?token=`. Compared in constant time.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { nodeCrypto } from '../model/node-crypto.js';
 
 export const TOKEN_COOKIE = 'cfgscope_token';
 
@@ -27,10 +27,10 @@ function presented(req: IncomingMessage, url: URL): string[] {
 }
 
 /** Hashing first makes the comparison length-independent as well. */
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+const digest = (s: string): Buffer => nodeCrypto().createHash('sha256').update(s).digest();
 
 export function tokenMatches(expected: string, given: string): boolean {
-  return timingSafeEqual(digest(expected), digest(given));
+  return nodeCrypto().timingSafeEqual(digest(expected), digest(given));
 }
 
 /** True when no token is required, or one of the presented tokens is the right one. */

@@ -39,7 +39,6 @@
 //
 // Everything lives in the returned server: two servers in one process share nothing.
 
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +51,6 @@ import { parseAllowedOrigin } from './peer-check.js';
 import { RereadPermits } from './reread-permits.js';
 import { ServedStream } from './served-stream.js';
 import type { ServeHandle, ServeOptions } from './serve-types.js';
-import { WebsocketClients } from './websocket-clients.js';
 import type { ServedEvent } from './wire-message.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -90,6 +88,10 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
     first: stream.first(), next: stream.head() + 1, ended: stream.ended, heartbeatMs,
     limits: { maxPayload, bufferBytes, ring: stream.ring.capacity, maxClients, maxRereads: permits.max },
   });
+  // Loaded here, not at start-up: node:http, ws and its tls/crypto imports cost every other
+  // command (a small `check`) ~0.02-0.05 s of CPU before its first record.
+  const { createServer } = await import('node:http');
+  const { WebsocketClients } = await import('./websocket-clients.js');
   const clients = new WebsocketClients(stream, {
     token, maxPayload, limits: { bufferBytes, dropBytes: bufferBytes + DROP_SLACK }, hello,
     onTokenRefused: () => { handlers.refused.token++; },

@@ -8,10 +8,10 @@
 //   same inode through a hard link) is refused before anything is read.
 // Errors name the path and say why, with a code (docs/errors.md), instead of a raw errno.
 
-import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CfgscopeError, UsageError } from '../model/errors.js';
+import { nodeCrypto } from '../model/node-crypto.js';
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 
@@ -119,7 +119,7 @@ export class OutputFile {
     checkTarget(path, t);
     // Devices and pipes (`-o /dev/stdout`, `-o /dev/null`) cannot be replaced: written in place.
     if (t.existing && !t.existing.isFile()) return OutputFile.direct(path, t.path, 'w');
-    const temp = join(dirname(t.path), `.${basename(t.path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const temp = join(dirname(t.path), `.${basename(t.path)}.tmp-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`);
     let fd: number;
     try {
       fd = openSync(temp, 'wx', 0o666);

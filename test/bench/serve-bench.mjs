@@ -150,7 +150,7 @@ export const describeServeRun = (r) => `serve ${r.feedPerS}/s to ${r.clients}: $
 
 /**
  * Run directly (`node test/bench/serve-bench.mjs [--quick] [--runs N]`, after `npm run build`): the
- * serve rows alone, printed (results.json is `npm run bench`'s to write), then the live path's
+ * serve rows alone, printed (results-latest.json is `npm run bench`'s to write), then the live path's
  * stdout-vs-websocket latency (live-serve-latency.mjs). `--runs N` repeats each row and prints all.
  */
 async function main() {
