@@ -27,11 +27,16 @@ set -euo pipefail
 # The kernel matrix: without LAB_KERNEL, the lab runs once per kernel of LAB_KERNELS (default
 # "6.1 6.12"), each in its own run of this script with its own cache, output folder, scenarios
 # (scenarios.txt's first column) and committed captures to compare with; exit 1 when one failed.
+# LAB_BUDGET is the whole matrix's: each kernel gets what the kernels before it left (CI's 90
+# minutes hold npm test and every kernel's lab, not one budget per kernel).
 if [[ -z "${LAB_KERNEL:-}" ]]; then
     matrix_rc=0
+    matrix_budget="${LAB_BUDGET:-2700}"
+    matrix_start=$(date +%s)
     for k in ${LAB_KERNELS:-6.1 6.12}; do
-        printf '[lab] === kernel %s ===\n' "$k" >&2
-        LAB_KERNEL="$k" LAB_FRESH="${LAB_FRESH:+$LAB_FRESH/$k}" bash "${BASH_SOURCE[0]}" "$@" || matrix_rc=1
+        left=$((matrix_budget - ($(date +%s) - matrix_start)))
+        printf '[lab] === kernel %s (%d s of the budget left) ===\n' "$k" "$left" >&2
+        LAB_BUDGET="$((left > 0 ? left : 0))" LAB_KERNEL="$k" LAB_FRESH="${LAB_FRESH:+$LAB_FRESH/$k}" bash "${BASH_SOURCE[0]}" "$@" || matrix_rc=1
     done
     exit $matrix_rc
 fi
