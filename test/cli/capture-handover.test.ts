@@ -3,7 +3,7 @@
 // (test/support/handover-fixture.ts), the live part the lab's recorded bpftrace output
 // (test/support/recorded-bpftrace.mjs), the kernel log the second kernel's real dmesg.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,14 +60,27 @@ describe('capture --arm-handover', () => {
 describe('capture in the kernel after the kexec: the previous boot\'s buffer first', () => {
   const dmesg = join(tmp(), 'dmesg.txt');
   writeFileSync(dmesg, section('DMESG stage=2'));
-  const run = (...extra: string[]) => {
+  /** capture with the recorded bpftrace; SIGINT (Ctrl-C) once bpftrace's part has begun: the
+   *  recorded tracer then prints its END output and maps, as bpftrace does, and the capture closes. */
+  const run = async (...extra: string[]): Promise<{ status: number | null; stderr: string; out: string }> => {
     const out = join(tmp(), 'k2.ndjson');
-    const r = cli('capture', '-o', out, '--no-preflight', '--tracefs', handoverTracefs(), '--kernel-log', dmesg, '--bpftrace', recorded, '--probe', probeOutput, ...extra);
-    return { ...r, out };
+    const child = spawn(process.execPath, [bin, 'capture', '-o', out, '--no-preflight', '--tracefs', handoverTracefs(), '--kernel-log', dmesg,
+      '--bpftrace', recorded, '--probe', probeOutput, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    for (let i = 0; i < 1200; i++) {
+      let text = '';
+      try { text = readFileSync(out, 'utf8'); } catch { text = ''; }
+      if (text.includes('"label":"bpftrace attached"')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    return { status: await exited, stderr, out };
   };
 
-  it('reads it as the handover into kernel 2 (kernel side, each write with its stack), then kernel 2: its boot record, the live part', () => {
-    const r = run();
+  it('reads it as the handover into kernel 2 (kernel side, each write with its stack), then kernel 2: its boot record, the live part', async () => {
+    const r = await run();
     expect(r.status).toBe(0);
     const recs = records(r.out);
     expect(recs[0]).toMatchObject({ t: 'header', source: { kind: 'bpftrace' } });
@@ -85,29 +98,29 @@ describe('capture in the kernel after the kexec: the previous boot\'s buffer fir
     expect(r.stderr).toContain('0 lines skipped');
     // the live part is kernel 2's: bpftrace's records come after kernel 2's boot record
     expect(recs.findIndex((x) => x.t === 'phase' && x.label === 'bpftrace attached')).toBeGreaterThan(k2);
-  });
+  }, 120_000);
 
-  it('report --boot handover --preserve names pci_clear_master from the kernel side; check exits 1', () => {
-    const r = run();
+  it('report --boot handover --preserve names pci_clear_master from the kernel side; check exits 1', async () => {
+    const r = await run();
     const rep = cli('report', r.out, '--boot', 'handover', '--policy', 'luo-default', '--preserve', '0000:03:00.0');
     expect(rep.status).toBe(0);
     expect(rep.stdout).toMatch(/### `pci_clear_master` <- `device_shutdown`/);
     expect(rep.stdout).toMatch(/\| \*\*VIOLATION\*\* \| 0000:03:00\.0 \(preserved\) \| `COMMAND` \| MASTER 1->0 \|/);
     const chk = cli('check', r.out, '--boot', 'handover', '--policy', 'luo-default', '--preserve', '0000:03:00.0');
     expect(chk.status).toBe(1);
-  });
+  }, 120_000);
 
-  it('--no-handover-trace skips it; without the kernel log saying so it is not read; --handover-trace forces it', () => {
-    const skip = run('--no-handover-trace');
+  it('--no-handover-trace skips it; without the kernel log saying so it is not read; --handover-trace forces it', async () => {
+    const skip = await run('--no-handover-trace');
     expect(skip.status).toBe(0);
     expect(records(skip.out).some((x) => x.t === 'boot')).toBe(false);
     expect(skip.stderr).toContain('handover not read (--no-handover-trace)');
     const quiet = join(tmp(), 'dmesg1.txt');
     writeFileSync(quiet, section('DMESG stage=1'));
-    const notSaid = run('--kernel-log', quiet);
+    const notSaid = await run('--kernel-log', quiet);
     expect(records(notSaid.out).some((x) => x.t === 'boot')).toBe(false);
     expect(notSaid.stderr).toContain('does not say boot_map\'s buffer is from the previous boot');
-    const forced = run('--kernel-log', quiet, '--handover-trace');
+    const forced = await run('--kernel-log', quiet, '--handover-trace');
     expect(records(forced.out).filter((x) => x.t === 'boot').map((x) => x.t === 'boot' && x.segment)).toEqual(['handover', 'kernel']);
-  });
+  }, 120_000);
 });
