@@ -4,11 +4,11 @@
 // (test/support/recorded-bpftrace.mjs), the kernel log the second kernel's real dmesg.
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaptureRecord } from '../../src/model/records.js';
-import { handoverTracefs, section } from '../support/handover-fixture.js';
+import { armableTracefs, handoverTracefs, section } from '../support/handover-fixture.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = `${root}bin/cfgscope.js`;
@@ -18,18 +18,9 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'cfgscope-ho-'));
 const records = (f: string): CaptureRecord[] => readFileSync(f, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as CaptureRecord);
 
-function armable(): string {
-  const t = handoverTracefs();
-  const dir = join(t, 'instances', 'boot_map');
-  mkdirSync(join(dir, 'options'));
-  mkdirSync(join(dir, 'events', 'pci', 'wd'), { recursive: true });
-  for (const [f, v] of [['tracing_on', '0'], ['trace_clock', '[local] global'], ['options/stacktrace', '0'], ['events/pci/enable', '0'], ['trace_marker', '']]) writeFileSync(join(dir, f!), v!);
-  return t;
-}
-
 describe('capture --arm-handover', () => {
   it('arms, says what it did and the next step, exit 0', () => {
-    const t = armable();
+    const t = armableTracefs();
     const r = cli('capture', '--arm-handover', '--tracefs', t, '--marker', 'PHASE[5] kexec -e');
     expect(r.status).toBe(0);
     expect(r.stderr).toContain(`armed ${t}/instances/boot_map: tracing_on 1, trace cleared, trace_clock global, options/stacktrace 1, events/pci/enable 1 (1 events: wd)`);
@@ -39,13 +30,13 @@ describe('capture --arm-handover', () => {
   });
 
   it('--instance names another instance', () => {
-    const r = cli('capture', '--arm-handover', '--tracefs', armable(), '--instance', 'other');
+    const r = cli('capture', '--arm-handover', '--tracefs', armableTracefs(), '--instance', 'other');
     expect(r.status).toBe(65);
     expect(r.stderr).toMatch(/HANDOVER_NO_INSTANCE: no trace instance other in .*cfgscope boot-args --handover/);
   });
 
   it('refuses what an arm does not take (usage, 64), a missing -o without it (64), a --tracefs that is not one (65), an instance without the pci events (65)', () => {
-    let r = cli('capture', '--arm-handover', '--tracefs', armable(), '-o', join(tmp(), 'x.ndjson'), '--preserve', '0000:03:00.0');
+    let r = cli('capture', '--arm-handover', '--tracefs', armableTracefs(), '-o', join(tmp(), 'x.ndjson'), '--preserve', '0000:03:00.0');
     expect([r.status, r.stderr]).toEqual([64, expect.stringContaining('HANDOVER_ARM_OPTIONS: --arm-handover arms the trace instance and exits; it takes no --output, --preserve')]);
     r = cli('capture', '--preserve', '0000:03:00.0');
     expect([r.status, r.stderr]).toEqual([64, expect.stringContaining('CAPTURE_NO_OUTPUT')]);

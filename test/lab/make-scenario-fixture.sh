@@ -42,6 +42,8 @@ if [[ $scenario == kexec-handover ]]; then
         ((size < 2 * 1024 * 1024)) || die "$f is $size bytes (limit 2 MB)"
         cp "$src/share/out/$f" "$g/"
     done
+    # both captures closed whole: bpftrace ran END after the SIGINT
+    for k in 1 2; do grep -q 'trailer complete: true' "$g/kernel$k.stderr" || die "kernel$k.capture.ndjson is incomplete: $(tail -n 1 "$g/kernel$k.stderr")"; done
     cs=(node "$REPO_DIR/bin/cfgscope.js")
     "${cs[@]}" report "$g/kernel2.capture.ndjson" --boot handover --policy luo-default --preserve 0000:03:00.0 -o "$g/handover-report.md" \
         || die "cfgscope report --boot handover failed"

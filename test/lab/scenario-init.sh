@@ -247,10 +247,12 @@ wait_for() { # wait_for FILE PATTERN SECONDS
 }
 # capture_start NAME: `cfgscope capture -o /tmp/NAME.capture.ndjson --preserve 03:00.0` in the
 # background until bpftrace is attached; capture_stop: SIGINT (Ctrl-C), its exit awaited.
+# --stop-wait 120: bpftrace 0.17 under TCG on a loaded host once needed more than the default 30 s
+# to run END after SIGINT (the capture was then closed incomplete).
 capture_start() {
     CAPNAME=$1
     say "cfgscope capture -o /tmp/$CAPNAME.capture.ndjson --preserve $VNET"
-    chroot $NR $CFG capture -o /tmp/$CAPNAME.capture.ndjson --preserve $VNET \
+    chroot $NR $CFG capture -o /tmp/$CAPNAME.capture.ndjson --preserve $VNET --stop-wait 120 \
         >$NR/tmp/$CAPNAME.stdout 2>$NR/tmp/$CAPNAME.stderr &
     CAPPID=$!
     wait_for $NR/tmp/$CAPNAME.stdout 'bpftrace attached' 300 || { cat $NR/tmp/$CAPNAME.stderr; fail "capture $CAPNAME did not start"; }

@@ -21,3 +21,13 @@ export function handoverTracefs(): string {
   return t;
 }
 
+
+/** handoverTracefs() with what --arm-handover writes to: the instance's switches and one pci event. */
+export function armableTracefs(): string {
+  const t = handoverTracefs();
+  const dir = join(t, 'instances', 'boot_map');
+  mkdirSync(join(dir, 'options'));
+  mkdirSync(join(dir, 'events', 'pci', 'wd'), { recursive: true });
+  for (const [f, v] of [['tracing_on', '0'], ['trace_clock', '[local] global'], ['options/stacktrace', '0'], ['events/pci/enable', '0'], ['trace_marker', '']] as const) writeFileSync(join(dir, f), v);
+  return t;
+}
