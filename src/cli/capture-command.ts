@@ -3,6 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
+import { UsageError } from '../model/errors.js';
 import { parseBdf } from '../model/bdf.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { CaptureRecord } from '../model/records.js';
@@ -14,6 +15,7 @@ import { probeBootTrace } from '../sources/boot-trace.js';
 import { preflight } from '../sources/capture-preflight.js';
 import { parseListen } from '../server/listen-address.js';
 import type { ServedEvent } from '../server/wire-message.js';
+import { addHandoverOptions, findTracefs, handoverToRead, runArmHandover, type HandoverFlags } from './capture-handover.js';
 import { runCapture } from './capture-run.js';
 import { serveLiveCapture } from './capture-serve.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './cli-types.js';
@@ -24,8 +26,8 @@ import { addPublishOptions, finishPublishing, openPublisher, type PublishFlags }
 
 export const BUNDLED_PROBE = fileURLToPath(new URL('../../probes/cfgscope.bt', import.meta.url));
 
-interface CaptureOptions extends PublishFlags {
-  output: string;
+interface CaptureOptions extends PublishFlags, HandoverFlags {
+  output?: string;
   policy?: string[];
   preserve?: string[];
   failOn: Severity;
@@ -69,9 +71,9 @@ function parseCaptureOutput(v: string): string {
 }
 
 export function captureCommand(program: Command, io: CliIo, result: CliResult): void {
-  addPublishOptions(program.command('capture'))
+  addHandoverOptions(addPublishOptions(program.command('capture')))
     .description('trace this machine\'s PCI config accesses live with bpftrace (root), write a capture and report violations as they happen')
-    .requiredOption('-o, --output <capture>', 'capture file to write as events arrive (NDJSON; pack it afterwards with import -o x.cfgcap)', parseCaptureOutput)
+    .option('-o, --output <capture>', 'capture file to write as events arrive (NDJSON; pack it afterwards with import -o x.cfgcap); required unless --arm-handover', parseCaptureOutput)
     .option('-p, --policy <file|builtin>', 'judge writes live against this policy (repeatable; luo-default when only --preserve is given)', repeatable)
     .option('--preserve <bdf>', 'mark this device preserved (repeatable)', parseBdfArg)
     .option('--fail-on <severity>', 'exit 1 when a violation at or above this severity was seen', parseSeverity, 'error')
@@ -88,9 +90,12 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
     .option('--allow-origin <origin>', '--serve: also accept this web origin (repeatable; docs/security.md)', repeatable)
     .option('--max-clients <N>', '--serve: websocket clients served at once, 1 to 100000 (default 64)', parseMaxClients)
     .option('--stop-wait <seconds>', 'after Ctrl-C/SIGTERM, how long to wait for bpftrace\'s END output before killing it', parseSeconds, 30)
-    .action(async (opts: CaptureOptions) => {
+    .action(async (opts: CaptureOptions, cmd: Command) => {
+      if (opts.armHandover) return runArmHandover(opts, cmd, io);
+      if (opts.output === undefined) throw new UsageError('CAPTURE_NO_OUTPUT', 'capture needs -o <capture>, the file it writes (or --arm-handover, which writes none)');
+      const output = opts.output;
       // The capture is written to its own name as events arrive, so it must not be a file the run reads.
-      refuseOutputIsInput(opts.output, [opts.probe, opts.bpftrace, ...(opts.policy ?? [])]);
+      refuseOutputIsInput(output, [opts.probe, opts.bpftrace, ...(opts.policy ?? [])]);
       const args = probeArgs(opts.writesOnly ?? false, opts.device);
       const policySpecs = opts.policy ?? (opts.preserve ? ['luo-default'] : []);
       // Served streams always go through the policy stage (an empty policy judges nothing), as `serve` does.
@@ -100,11 +105,15 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
       const pre = opts.preflight ? preflight({ bpftrace: opts.bpftrace }) : null;
       say(`${pre ? `bpftrace ${pre.bpftraceVersion}, tracefs at ${pre.tracefs}` : 'preflight skipped (--no-preflight)'}, `
         + `running ${opts.bpftrace} ${opts.probe}${args.length ? ` ${args.join(' ')}` : ''}`);
-      const boot = opts.bootTrace && pre ? probeBootTrace(pre.tracefs) : { present: false, reason: 'boot trace not read' };
+      // --tracefs names it (also with --no-preflight: a saved tracefs, tests); else the preflight found it.
+      const tracefs = opts.tracefs !== undefined ? findTracefs(opts.tracefs) : pre?.tracefs ?? null;
+      const handover = handoverToRead(opts, tracefs);
+      say(handover.reason);
+      const boot = opts.bootTrace && tracefs ? probeBootTrace(tracefs) : { present: false, reason: 'boot trace not read' };
       say(boot.reason);
       const server = listen && policy
         ? await serveLiveCapture({
-          listen, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, output: opts.output, policy, ringSize: opts.serveRing ?? 10_000,
+          listen, token: opts.token ?? process.env['CFGSCOPE_TOKEN'] ?? null, output: output, policy, ringSize: opts.serveRing ?? 10_000,
           allowedOrigins: opts.allowOrigin ?? [], ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}),
           onInternalError: (e) => say(`serve: internal error (one request or client refused, still serving): ${e instanceof Error ? e.message : String(e)}`.replace(/[\x00-\x1f\x7f]+/g, ' ')),
         })
@@ -124,18 +133,18 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
       try {
         r = await runCapture({
           bpftrace: { command: opts.bpftrace, args: [opts.probe, ...args], label: 'bpftrace:stdout' },
-          output: opts.output, bootTrace: boot.present && pre ? pre.tracefs : null, policy, keepAccesses: server !== null,
+          output, bootTrace: boot.present ? tracefs : null, handover: handover.dir, policy, keepAccesses: server !== null,
           stopWaitMs: opts.stopWait * 1000, onEvent, say,
           ...(publisher ? { onRecord: (rec: CaptureRecord) => publisher.record(rec) } : {}),
         });
-        if (server && !r.complete) server.push({ kind: 'error', code: 'CAPTURE_TRACER_DIED', message: `bpftrace ended without its END output; ${opts.output} is incomplete` });
+        if (server && !r.complete) server.push({ kind: 'error', code: 'CAPTURE_TRACER_DIED', message: `bpftrace ended without its END output; ${output} is incomplete` });
       } finally {
         // Clients get the last events (end, totals, or the error) before the server closes.
         if (server) await server.finish();
         await finishPublishing(publisher, io);
       }
       const c = r.counts;
-      say(`${opts.output}: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes), ${c.stacks} stacks, ${c.phases} phases, `
+      say(`${output}: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes), ${c.stacks} stacks, ${c.phases} phases, `
         + `${c.lostEvents} lost events, ${c.nestedMerged} nested hits, ${c.skipped} lines skipped; trailer complete: ${r.complete}`);
       // Events (accesses and nested hits) bpftrace printed, and how fast they went through: under
       // a flood this is cfgscope's own rate, the number to compare with bpftrace's lost events.
@@ -150,7 +159,7 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
         const x = r.exit;
         const how = !x ? 'did not start' : x.killed ? `did not end within ${opts.stopWait} s of SIGINT and was killed`
           : `exited (${x.signal ? `signal ${x.signal}` : `code ${x.code}`}) ${x.sawEnd ? '' : 'before printing its END output'}`;
-        say(`CAPTURE_TRACER_DIED: bpftrace ${how}; ${opts.output} is closed with an incomplete trailer (cfgscope check reads it)`);
+        say(`CAPTURE_TRACER_DIED: bpftrace ${how}; ${output} is closed with an incomplete trailer (cfgscope check reads it)`);
         result.code = EXIT_DATA;
         return;
       }

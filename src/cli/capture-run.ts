@@ -20,12 +20,16 @@ import { CaptureWriter } from '../sinks/capture-writer.js';
 import { SyncWriter } from '../sinks/sync-writer.js';
 import { BpftraceProcess, type BpftraceExit, type BpftraceRun } from '../sources/bpftrace-process.js';
 import { bootTraceRecords } from '../sources/boot-trace.js';
+import { handoverRecords } from '../sources/handover-trace.js';
 
 export interface CaptureRunOptions {
   bpftrace: BpftraceRun;
   output: string;
   /** tracefs holding a cfgscope boot trace to read first, or null. */
   bootTrace: string | null;
+  /** The persistent instance holding the previous boot's shutdown, read before the boot trace
+   *  as the handover into kernel 2 (src/sources/handover-trace.ts), or null. */
+  handover?: string | null;
   policy: Policy | null;
   /** Keep every access in the event stream, each before what the policy said of it (--serve). */
   keepAccesses?: boolean;
@@ -52,9 +56,11 @@ export interface CaptureRunResult {
   tracerMs: number;
 }
 
-/** The live capture's own header: the host and kernel it ran on, bpftrace's clock (CLOCK_MONOTONIC). */
-function liveHeader(label: string): HeaderRecord {
-  return { t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, source: { kind: 'bpftrace', file: label }, kernel: { release: release() }, host: hostname(), clock: 'mono' };
+/** The live capture's own header: the host and kernel it ran on, bpftrace's clock (CLOCK_MONOTONIC).
+ *  With a handover the header is kernel 1's, the old kernel, whose release nothing here says: the
+ *  running kernel's is on kernel 2's boot record. */
+function liveHeader(label: string, handover: boolean): HeaderRecord {
+  return { t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, source: { kind: 'bpftrace', file: label }, ...(handover ? {} : { kernel: { release: release() } }), host: hostname(), clock: 'mono' };
 }
 
 export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunResult> {
@@ -73,11 +79,26 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
   let tracerRecords = 0;
   let firstAt = 0;
   let lastAt = 0;
+  // What the handover held, said once it is read: writes are what a Live Update reviewer looks for.
+  const ho = { reads: 0, writes: 0, withStack: 0, phases: 0, skipped: 0 };
+  const countHandover = (r: CaptureRecord): void => {
+    if (r.t === 'access') {
+      if (r.op === 'w') ho.writes++; else ho.reads++;
+      if (r.stack !== null) ho.withStack++;
+    } else if (r.t === 'phase') ho.phases++;
+    else if (r.t === 'skipped') ho.skipped++;
+  };
+  const handoverSummary = (): string => `handover read: ${ho.reads + ho.writes} accesses (${ho.reads} reads, ${ho.writes} writes), `
+    + `${ho.withStack} with a stack, ${ho.phases} phase markers, ${ho.skipped} lines skipped`;
 
   const bpftraceCtx: ParseContext = { file: opts.bpftrace.label, stacks };
   const boot$: Observable<CaptureRecord> = opts.bootTrace
     ? concat(bootTraceRecords(opts.bootTrace, { file: `${opts.bootTrace}/trace`, stacks }),
       of<CaptureRecord>({ t: 'phase', ts: null, label: 'boot trace read; bpftrace starting', index: null }))
+    : EMPTY;
+  const handover$: Observable<CaptureRecord> = opts.handover
+    ? concat(handoverRecords(opts.handover, { file: `${opts.handover}/trace`, stacks }).pipe(tap((r) => countHandover(r))),
+      defer(() => { opts.say(handoverSummary()); return EMPTY; }))
     : EMPTY;
   const live$ = defer(() => { fromTracer = true; return tracer.records(bpftraceCtx); });
 
@@ -118,7 +139,7 @@ export async function runCapture(opts: CaptureRunOptions): Promise<CaptureRunRes
     return written;
   };
 
-  const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label)), boot$, live$, trailer$).pipe(filter(onRecord));
+  const records$ = concat(of<CaptureRecord>(liveHeader(opts.bpftrace.label, Boolean(opts.handover))), handover$, boot$, live$, trailer$).pipe(filter(onRecord));
   const inventory = new Inventory();
   const events$: Observable<PipelineEvent | CheckEvent> = !opts.policy ? records$.pipe(enrichAccesses({ inventory }))
     : records$.pipe(enrichAndJudge(opts.policy, { inventory, accesses: opts.keepAccesses === true }));

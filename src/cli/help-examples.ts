@@ -15,7 +15,7 @@ export interface HelpExample {
   /** What it needs beyond the package (said in the help; the test runs it with a stand-in):
    *  root and bpftrace (capture), this machine's kernel BTF (boot-args), a running `serve` (watch),
    *  a NATS JetStream server (--publish, fleet). */
-  needs?: 'root' | 'kernel-btf' | 'server' | 'nats';
+  needs?: 'root' | 'kernel-btf' | 'server' | 'nats' | 'handover';
   /** Runs until Ctrl-C (serve), which ends it with the exit status above. */
   untilStopped?: boolean;
 }
@@ -73,6 +73,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
   capture: [
     { args: 'capture -o live.ndjson', says: 'trace this machine', exit: 0, needs: 'root', untilStopped: true },
     { args: 'capture -o live.ndjson --preserve 0000:02:00.0 --writes-only', says: 'writes only, violations printed as they happen (luo-default)', exit: 0, needs: 'root', untilStopped: true },
+    { args: 'capture --arm-handover', says: 'just before kexec -e: record the old kernel\'s shutdown for the next kernel\'s capture (README, Live Update procedure)', exit: 0, needs: 'handover' },
   ],
   serve: [
     { args: `serve --policy luo-default --preserve 0000:02:00.0 ${BOOT}`, says: 'the boot at recorded speed to the page at http://127.0.0.1:7878/', exit: 0, untilStopped: true },
@@ -94,6 +95,7 @@ const NEEDS: Record<NonNullable<HelpExample['needs']>, string> = {
   'kernel-btf': 'the running kernel\'s /sys/kernel/btf/vmlinux',
   server: 'a running cfgscope serve: see serve --help',
   nats: 'a NATS JetStream server (nats-server -js): see docs/fleet.md',
+  handover: 'root and a Linux 6.12+ kernel booted with boot-args --handover',
 };
 
 /** The command's path from the program: `policy lint`; '' for the program. */
@@ -106,7 +108,7 @@ export function commandPath(cmd: Command): string {
 export function renderExamples(examples: readonly HelpExample[]): string {
   const lines = examples.flatMap((e) => {
     const notes = [e.untilStopped ? 'until Ctrl-C' : '', e.exit !== 0 ? `exit ${e.exit}` : '', e.needs ? `needs ${NEEDS[e.needs]}` : ''].filter(Boolean);
-    return [`  # ${e.says}${notes.length ? ` (${notes.join('; ')})` : ''}`, `  $ ${e.needs === 'root' ? 'sudo ' : ''}cfgscope ${e.args}`];
+    return [`  # ${e.says}${notes.length ? ` (${notes.join('; ')})` : ''}`, `  $ ${e.needs === 'root' || e.needs === 'handover' ? 'sudo ' : ''}cfgscope ${e.args}`];
   });
   return `\nExamples (from the package's folder; replays/ holds real captures):\n${lines.join('\n')}\n`;
 }

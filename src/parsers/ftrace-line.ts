@@ -32,16 +32,20 @@ export interface KprobeBody {
 
 // kretprobe bodies read `(caller+0x1a/0x40 <- func)`: the probed function is after the arrow, the
 // caller (where it returned to, ` [module]` when in one) before it. Entry sites print as `+0x0`,
-// or `+0x4` on kernels built with IBT (6.12: the probe sits after the endbr64 landing pad).
-const KPROBE_RE = /^([\w.-]+): \(([\w.]+)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[[\w-]+\])?(?: <- ([\w.]+))?\)(.*)$/;
+// or `+0x4` on kernels built with IBT (6.12: the probe sits after the endbr64 landing pad). When
+// another kretprobe is on the same function (bpftrace's, while `cfgscope capture` runs) the return
+// address is the kretprobe trampoline and the caller prints as `[unknown/kretprobe'd]`: the
+// probed function is still named, and the stack that follows has the callers.
+const KPROBE_RE = /^([\w.-]+): \((?:([\w.]+)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[[\w-]+\])?|(\[unknown\/kretprobe'd\]))(?: <- ([\w.]+))?\)(.*)$/;
 const ARG_RE = /(\w+)=("[^"]*"|\S+)/g;
 
 export function parseKprobeBody(body: string): KprobeBody | null {
   const m = KPROBE_RE.exec(body);
-  if (!m) return null;
+  // the trampoline stands for a caller only: without `<- func` nothing names the probed function
+  if (!m || (m[3] !== undefined && m[4] === undefined)) return null;
   const args = new Map<string, string>();
-  for (const a of m[4]!.matchAll(ARG_RE)) args.set(a[1]!, a[2]!);
-  return { event: m[1]!, fn: m[3] ?? m[2]!, args, returnProbe: m[3] !== undefined };
+  for (const a of m[5]!.matchAll(ARG_RE)) args.set(a[1]!, a[2]!);
+  return { event: m[1]!, fn: m[4] ?? m[2]!, args, returnProbe: m[4] !== undefined };
 }
 
 /**

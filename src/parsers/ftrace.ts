@@ -33,7 +33,7 @@ const CMDLINE = /(?:^|\] )(?:Kernel )?[Cc]ommand line: (.*)$/;
 const TRACE_CLOCK = /\btrace_clock=(\S+)/;
 /** The kernel's word that a persistent trace instance holds the previous boot's events
  *  (kernel/trace/ring_buffer.c, 6.12+). */
-const PREVIOUS_BOOT = /Ring buffer meta \[\d+\] is from previous boot!/;
+export const PREVIOUS_BOOT = /Ring buffer meta \[\d+\] is from previous boot!/;
 const PHASE_INDEX = /PHASE\[(\d+)\]/;
 /** `tracing_mark_write: `, with the sym-offset trace option `tracing_mark_write+0xdd/0x240: `. */
 const MARKER = /^tracing_mark_write(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?: /;

@@ -13,6 +13,7 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { commandPath, HELP_EXAMPLES, type HelpExample } from '../../src/cli/help-examples.js';
 import { runCli } from './run-cli.js';
+import { armableTracefs } from '../support/handover-fixture.js';
 import { kill, startServe, type ServeProcess } from '../support/serve-process.js';
 import { NATS_SERVER, startSingle, type NatsSetup } from '../support/nats-servers.mjs';
 
@@ -103,6 +104,12 @@ describe('--help examples', () => {
       expect(r.stderr).toContain('trailer complete: true');
       // The stand-in's recording is not this machine: found or not, never an error.
       expect([0, 1]).toContain(r.code);
+      return;
+    }
+    if (e.needs === 'handover') {
+      // A folder laid out as a 6.12 tracefs with the persistent instance (this host has none).
+      const r = spawnSync(process.execPath, [bin, ...args, '--tracefs', armableTracefs()], { encoding: 'utf8', timeout: 120_000 });
+      expect([r.status, r.stderr]).toEqual([e.exit, expect.stringContaining('armed ')]);
       return;
     }
     if (e.untilStopped) {

@@ -48,6 +48,29 @@ if [[ $scenario == sriov ]]; then
           -device "nvme,bus=rp2,serial=cfgscope-nvme0,subsys=subsys0,max_ioqpairs=4,msix_qsize=5,sriov_max_vfs=1,sriov_vq_flexible=2,sriov_vi_flexible=1")
 fi
 
+# kexec-handover: cfgscope runs in the guest (scenario-init.sh): the host's /usr read-only (node,
+# bpftrace) and a writable share holding what `npm run build` made of cfgscope (the launcher, the
+# bundle, the probe, package.json) and the host's ld.so.cache; the guest copies its captures to
+# its out/ folder. Two virtio-9p devices on the root bus (00:06.0, 00:07.0), in both kernels.
+share=()
+if [[ $scenario == kexec-handover ]]; then
+    sh="$out/share"
+    rm -rf "$sh"
+    mkdir -p "$sh/app/bin" "$sh/app/dist/bundle" "$sh/app/probes" "$sh/etc" "$sh/out"
+    [[ -f "$REPO_DIR/dist/bundle/cfgscope.mjs" ]] || die "build first (npm run build)"
+    cp "$REPO_DIR/bin/cfgscope.js" "$sh/app/bin/"
+    cp "$REPO_DIR/dist/bundle/cfgscope.mjs" "$sh/app/dist/bundle/"
+    cp "$REPO_DIR/probes/cfgscope.bt" "$sh/app/probes/"
+    cp "$REPO_DIR/package.json" "$sh/app/"
+    cp /etc/ld.so.cache "$sh/etc/"
+    share=(
+        -fsdev local,id=hostusr,path=/usr,security_model=none,readonly=on
+        -device virtio-9p-pci,fsdev=hostusr,mount_tag=hostusr,bus=pcie.0,addr=0x6
+        -fsdev local,id=lab,path="$sh",security_model=none
+        -device virtio-9p-pci,fsdev=lab,mount_tag=lab,bus=pcie.0,addr=0x7
+    )
+fi
+
 qemu=(
     "${LAB_MACHINE[@]}"
     -kernel "$LAB_CACHE/vmlinuz"
@@ -57,6 +80,7 @@ qemu=(
     -device e1000e,bus=rp1,romfile=
     "${nvme[@]}"
     -device virtio-net-pci,bus=rp3,romfile=
+    "${share[@]}"
     -trace enable=pci_cfg_read -trace enable=pci_cfg_write -trace enable=fw_cfg_select
     -D "$out/qemu-trace.log"
 )

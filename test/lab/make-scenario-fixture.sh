@@ -29,6 +29,29 @@ done
 
 mkdir -p "$dest"
 cp "$src/serial.log" "$src/qemu-trace.log" "$dest/"
+# kexec-handover: what cfgscope wrote in the guest (each kernel's capture, its stdout/stderr, the
+# arm's and boot-args' output), then the procedure's last step on the host: report and check of
+# kernel 2's capture, the handover alone, with the preserved device (README, "Live Update procedure").
+if [[ $scenario == kexec-handover ]]; then
+    g="$dest/guest"
+    rm -rf "$g"
+    mkdir -p "$g"
+    for f in kernel1.capture.ndjson kernel2.capture.ndjson kernel1.stderr kernel2.stderr kernel1.stdout kernel2.stdout arm-handover.stderr boot-args.txt boot-args.stderr; do
+        [[ -s "$src/share/out/$f" ]] || die "the guest wrote no $f (serial.log says why)"
+        size=$(stat -c %s "$src/share/out/$f")
+        ((size < 2 * 1024 * 1024)) || die "$f is $size bytes (limit 2 MB)"
+        cp "$src/share/out/$f" "$g/"
+    done
+    # both captures closed whole: bpftrace ran END after the SIGINT
+    for k in 1 2; do grep -q 'trailer complete: true' "$g/kernel$k.stderr" || die "kernel$k.capture.ndjson is incomplete: $(tail -n 1 "$g/kernel$k.stderr")"; done
+    cs=(node "$REPO_DIR/bin/cfgscope.js")
+    "${cs[@]}" report "$g/kernel2.capture.ndjson" --boot handover --policy luo-default --preserve 0000:03:00.0 -o "$g/handover-report.md" \
+        || die "cfgscope report --boot handover failed"
+    rc=0
+    "${cs[@]}" check "$g/kernel2.capture.ndjson" --boot handover --policy luo-default --preserve 0000:03:00.0 >"$g/handover-check.txt" || rc=$?
+    # exit 1: violations found (pci_clear_master on the preserved device); anything else is a failure
+    [[ $rc -eq 1 ]] || die "cfgscope check --boot handover exited $rc (1 expected: violations)"
+fi
 {
     echo "scenario: $scenario"
     echo "made: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n) (host kernel $(uname -r))"
@@ -57,6 +80,11 @@ cp "$src/serial.log" "$src/qemu-trace.log" "$dest/"
             "$(grep -cE ': (wb|ww|wd|uwb|uww|uwd|raww): \(' "$tmp/trace") kprobe write events;" \
             "$(grep -cE ': (rb|rw|rd|urb|urw|urd): \(' "$tmp/trace") kprobe read events;" \
             "$(grep -c 'cfgscope-module ' "$tmp/trace") module address markers"
+    fi
+    if [[ $scenario == kexec-handover ]]; then
+        for k in 1 2; do echo "guest kernel$k.capture.ndjson: $(grep -m1 'ndjson: [0-9]* accesses (' "$dest/guest/kernel$k.stderr" | sed 's/^cfgscope capture: //')"; done
+        grep -E '^cfgscope capture: handover' "$dest/guest/kernel2.stderr" | sed 's/^cfgscope capture: /guest kernel2 capture: /'
+        echo "host: cfgscope check --boot handover: $(tail -n 1 "$dest/guest/handover-check.txt")"
     fi
     echo "qemu-trace.log: $(wc -l <"$src/qemu-trace.log") lines, $(grep -c 'pci_cfg_write' "$src/qemu-trace.log") pci_cfg_write," \
         "$(grep -c 'pci_cfg_read' "$src/qemu-trace.log") pci_cfg_read, phase marker reads: $(grep -cE 'pci_cfg_read ICH9-SMB 00:1f.3 @0xf[0-9a-f] ' "$src/qemu-trace.log")"

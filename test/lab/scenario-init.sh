@@ -8,8 +8,9 @@
 #           base initramfs and the same command line + `lab.stage=2`, and `kexec -e` with the
 #           drivers still bound. Stage 2 (the second kernel; /init sees lab.stage=2 in
 #           /proc/cmdline): driver phases again, trace dump, poweroff.
-#   kexec-handover  kexec, with the first kernel's shutdown recorded in 6.12's persistent ring
-#           buffer and printed by the second kernel (arm_handover, dump_handover below).
+#   kexec-handover  kexec, with cfgscope itself in the guest (capture in each kernel, capture
+#           --arm-handover before kexec -e): the first kernel's shutdown recorded in 6.12's
+#           persistent ring buffer and read by the second kernel's capture (see below).
 #   resets  driver phases, then FLR, PM reset and secondary bus reset through sysfs, each in
 #           its own phase, trace dump, poweroff.
 #   sriov   driver phases, then `echo 1 > sriov_numvfs` on the nvme PF, trace dump, poweroff.
@@ -194,11 +195,6 @@ scenario_kexec_stage1() {
     # between this read and the second kernel's first accesses is the old kernel's shutdown
     # (driver .shutdown, pci_device_shutdown -> pci_clear_master).
     echo 1 >$T/tracing_on
-    if [ "$SCENARIO" = kexec-handover ]; then
-        arm_handover
-        # the phase marker in the handover instance too: its anchor read follows it in both
-        echo "PHASE[5] kexec -e (stage $STAGE)" >$H/trace_marker
-    fi
     phase 5 kexec -e
     sync
     LD_LIBRARY_PATH=/lib/x86_64-linux-gnu /sbin/kexec -e
@@ -206,29 +202,98 @@ scenario_kexec_stage1() {
 }
 
 # kexec-handover (6.12): the kexec scenario with the first kernel's shutdown traced from the kernel
-# side, through 6.12's persistent ring buffer. The command line of both kernels carries a fixed
-# memory region and a trace instance mapped onto it (boot-scenario.sh:
-# `memmap=16M$0x30000000 trace_instance=boot_map^traceoff@0x30000000:16M`; `reserve_mem=` does not
-# survive kexec). Stage 1 arms the instance just before `kexec -e`: the boot-time kprobe events of
-# the `pci` group enabled in it, with stacks, and the module load addresses written into it (the
-# second kernel prints the old kernel's module frames as bare addresses). Stage 2's kernel creates
-# the same events from the same command line, in the same order, so their ids decode; its /init
-# prints the instance's trace (the previous boot's) between `=====BEGIN HANDOVER=====` markers
-# before anything else.
+# side, through 6.12's persistent ring buffer, by cfgscope itself: every command of the README's
+# "Live Update procedure" runs here as a user runs it. The command line of both kernels carries
+# `cfgscope boot-args --handover` (boot-scenario.sh: the kprobe events, a fixed memory region and
+# the trace instance boot_map mapped onto it). node and bpftrace come from the host's /usr (9p,
+# read-only, mount tag hostusr), cfgscope (bin/, the bundle, the probe) from a writable 9p share
+# (mount tag lab) where the captures are copied; both are mounted on a tmpfs root and cfgscope
+# runs chrooted into it, as in live-init.sh.
+#   stage 1: `cfgscope boot-args --handover` (must be on /proc/cmdline already), `cfgscope capture`
+#            during the driver phases (kernel 1's capture: its last state), stopped with SIGINT;
+#            `kexec -l`; `cfgscope capture --arm-handover` (the instance armed: events, stacks,
+#            module addresses, the PHASE[5] marker); `kexec -e`.
+#   stage 2: `cfgscope capture` during the driver phases: it reads the previous boot's buffer first
+#            (the kernel log says "Ring buffer meta [N] is from previous boot!") as the handover.
+# The console also gets the instance's trace (dump_handover, the lab's own copy for the serial-log
+# import and crosscheck) and each kernel's global trace (dump_trace), as in the kexec scenario.
 H=$T/instances/boot_map
-arm_handover() {
-    [ -d $H ] || fail "no trace instance boot_map: memmap=/trace_instance= missing from the command line?"
-    echo 0 >$H/tracing_on
-    echo >$H/trace
-    echo global >$H/trace_clock 2>/dev/null || say "handover: trace_clock global refused: $(cat $H/trace_clock)"
-    echo 1 >$H/options/stacktrace
-    echo 1 >$H/events/pci/enable || fail "enable the pci events in instances/boot_map"
-    echo 1 >$H/tracing_on
-    # (markers are dropped while the instance is off: after tracing_on)
-    while read -r name size refs deps state addr rest; do
-        echo "cfgscope-module $name $addr $size" >$H/trace_marker
-    done </proc/modules
-    say "handover armed: instances/boot_map events/pci/enable=$(cat $H/events/pci/enable) options/stacktrace=$(cat $H/options/stacktrace) trace_clock=$(cat $H/trace_clock) buffer_size_kb=$(cat $H/buffer_size_kb)"
+NR=/newroot
+CFG="/usr/bin/env -i PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/tmp node /lab/app/bin/cfgscope.js"
+handover_env() {
+    load 9pnet_virtio
+    load 9p
+    mkdir -p $NR
+    mount -t tmpfs -o size=256m tmpfs $NR
+    mkdir -p $NR/usr $NR/proc $NR/sys $NR/dev $NR/tmp $NR/etc $NR/lab
+    mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 hostusr $NR/usr || fail "mount 9p hostusr"
+    mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 lab $NR/lab || fail "mount 9p lab"
+    for d in bin lib lib64 sbin; do ln -s usr/$d $NR/$d; done
+    mount -t proc proc $NR/proc
+    mount -t sysfs sysfs $NR/sys
+    mount -t tracefs tracefs $NR/sys/kernel/tracing
+    mount -t devtmpfs devtmpfs $NR/dev
+    cp $NR/lab/etc/ld.so.cache $NR/etc/
+    echo "root:x:0:0:root:/tmp:/bin/sh" >$NR/etc/passwd
+    say "chroot ready: node $(chroot $NR node --version), $(chroot $NR bpftrace --version)"
+}
+cfgscope() { chroot $NR $CFG "$@"; }
+wait_for() { # wait_for FILE PATTERN SECONDS
+    i=0
+    until grep -q "$2" "$1" 2>/dev/null; do
+        [ $i -ge $(($3 * 2)) ] && return 1
+        sleep 0.5; i=$((i + 1))
+    done
+}
+# capture_start NAME: `cfgscope capture -o /tmp/NAME.capture.ndjson --preserve 03:00.0` in the
+# background until bpftrace is attached; capture_stop: SIGINT (Ctrl-C), its exit awaited.
+# --stop-wait 120: bpftrace 0.17 under TCG on a loaded host once needed more than the default 30 s
+# to run END after SIGINT (the capture was then closed incomplete).
+capture_start() {
+    CAPNAME=$1
+    say "cfgscope capture -o /tmp/$CAPNAME.capture.ndjson --preserve $VNET"
+    chroot $NR $CFG capture -o /tmp/$CAPNAME.capture.ndjson --preserve $VNET --stop-wait 120 \
+        >$NR/tmp/$CAPNAME.stdout 2>$NR/tmp/$CAPNAME.stderr &
+    CAPPID=$!
+    wait_for $NR/tmp/$CAPNAME.stdout 'bpftrace attached' 300 || { cat $NR/tmp/$CAPNAME.stderr; fail "capture $CAPNAME did not start"; }
+    say "capture $CAPNAME running (pid $CAPPID): $(grep -E 'handover|boot trace' $NR/tmp/$CAPNAME.stderr | tr '\n' '|')"
+}
+capture_stop() {
+    kill -INT $CAPPID
+    rc=0; wait $CAPPID || rc=$?
+    say "capture $CAPNAME exited $rc: $(tail -n 4 $NR/tmp/$CAPNAME.stderr | tr '\n' '|')"
+    cp $NR/tmp/$CAPNAME.capture.ndjson $NR/tmp/$CAPNAME.stdout $NR/tmp/$CAPNAME.stderr $NR/lab/out/ || fail "copy $CAPNAME to the lab share"
+}
+scenario_handover_stage1() {
+    handover_env
+    list_devices
+    phase 0 boot-complete
+    # The README's first step prints the fragment; here it is on the command line already.
+    frag=$(cfgscope boot-args --handover 2>$NR/lab/out/boot-args.stderr) || fail "cfgscope boot-args --handover"
+    echo "$frag" >$NR/lab/out/boot-args.txt
+    case " $(cat /proc/cmdline) " in *" $frag "*) say "boot-args --handover: its fragment is on /proc/cmdline" ;;
+        *) fail "boot-args --handover printed a fragment that is not on /proc/cmdline" ;; esac
+    capture_start kernel1
+    driver_phases 1
+    list_devices
+    phase 4 dump
+    capture_stop
+    dump_trace
+    cfg_snapshot "left by stage 1, before kexec -e"
+    cmd="$(cat /proc/cmdline) lab.stage=2"
+    say "kexec -l /boot/vmlinuz --initrd=/boot/initrd-base.cpio.gz (sha256 $(sha256sum /boot/initrd-base.cpio.gz | cut -d' ' -f1))"
+    LD_LIBRARY_PATH=/lib/x86_64-linux-gnu /sbin/kexec -l /boot/vmlinuz \
+        --initrd=/boot/initrd-base.cpio.gz --command-line="$cmd" || fail "kexec -l"
+    echo 1 >$T/tracing_on
+    # The phase marker goes into the instance last, and the anchor read of `phase 5` follows it
+    # there too, so the handover's phase lines up with QEMU's log.
+    cfgscope capture --arm-handover --marker "PHASE[5] kexec -e (stage $STAGE)" 2>$NR/lab/out/arm-handover.stderr \
+        || { cat $NR/lab/out/arm-handover.stderr; fail "cfgscope capture --arm-handover"; }
+    say "$(tr '\n' '|' <$NR/lab/out/arm-handover.stderr)"
+    sync
+    phase 5 kexec -e
+    LD_LIBRARY_PATH=/lib/x86_64-linux-gnu /sbin/kexec -e
+    fail "kexec -e returned"
 }
 dump_handover() {
     [ -d $H ] || fail "no trace instance boot_map in the second kernel"
@@ -236,6 +301,21 @@ dump_handover() {
     echo "=====BEGIN HANDOVER stage=$STAGE====="
     cat $H/trace
     echo "=====END HANDOVER stage=$STAGE====="
+}
+scenario_handover_stage2() {
+    handover_env
+    dump_handover
+    capture_start kernel2
+    list_devices
+    phase 6 boot-complete
+    driver_phases 7
+    list_devices
+    phase 10 dump
+    capture_stop
+    dump_trace
+    cfg_snapshot "stage 2, after its drivers"
+    sync
+    finish
 }
 
 scenario_kexec_stage2() {
@@ -347,9 +427,10 @@ scenario_basic() {
 
 virtio_pci_early_unbind
 case "$SCENARIO/$STAGE" in
-    kexec/1 | kexec-handover/1) scenario_kexec_stage1 ;;
+    kexec/1) scenario_kexec_stage1 ;;
     kexec/2) scenario_kexec_stage2 ;;
-    kexec-handover/2) dump_handover; scenario_kexec_stage2 ;;
+    kexec-handover/1) scenario_handover_stage1 ;;
+    kexec-handover/2) scenario_handover_stage2 ;;
     resets/*) scenario_resets ;;
     sriov/*) scenario_sriov ;;
     e1000e-on/* | e1000e-off/*) scenario_e1000e ;;

@@ -92,3 +92,26 @@ describe('kprobe bodies', () => {
       .toMatchObject({ event: 'rw', fn: 'pci_bus_read_config_word', returnProbe: true });
   });
 });
+
+// While `cfgscope capture` runs, bpftrace's kretprobes sit on the same read accessors as the boot
+// fragment's return probes, and ftrace prints the caller as the kretprobe trampoline (the lab's
+// kexec-handover run captures in both kernels: test/fixtures/lab-6.12-kexec-handover).
+describe('return probes sharing their function with another kretprobe (lab-6.12-kexec-handover)', async () => {
+  const serial = fixture('lab-6.12-kexec-handover/serial.log');
+  const raw = readFileSync(serial, 'utf8').replace(/\r/g, '').split('\n');
+  const shared = raw.map((l, i) => [l, i + 1] as const).filter(([l]) => l.includes("([unknown/kretprobe'd] <- pci_"));
+  const records: CaptureRecord[] = await readRecords(serial);
+
+  it('names the probed function after the arrow; the caller is unknown', () => {
+    expect(parseKprobeBody("rw: ([unknown/kretprobe'd] <- pci_bus_read_config_word) bus=1 devfn=0x0 where=0xf0 val=0x0 ret=0"))
+      .toEqual({ event: 'rw', fn: 'pci_bus_read_config_word', args: new Map([['bus', '1'], ['devfn', '0x0'], ['where', '0xf0'], ['val', '0x0'], ['ret', '0']]), returnProbe: true });
+    expect(parseKprobeBody("rw: ([unknown/kretprobe'd]) bus=1")).toBeNull();
+  });
+
+  it('reads each such event of the run as an access with its stack, skipping no line', () => {
+    expect(shared.length).toBeGreaterThan(0);
+    expect(records.filter((r) => r.t === 'skipped')).toEqual([]);
+    const byLine = new Map(records.flatMap((r) => (r.t === 'access' ? [[r.line, r] as const] : [])));
+    for (const [, no] of shared) expect(byLine.get(no)).toMatchObject({ op: 'r', known: true, stack: expect.any(Number) });
+  });
+});
