@@ -21,6 +21,7 @@ import { serveLiveCapture } from './capture-serve.js';
 import { EXIT_DATA, type CliIo, type CliResult } from './cli-types.js';
 import { numberIn, parseMaxClients } from './numeric-option.js';
 import { parseBdfArg, parseSeverity, policyForRun } from './policy-options.js';
+import { renamedOption, renamedValue } from './renamed-option.js';
 import { repeatable } from './repeatable.js';
 import { addPublishOptions, finishPublishing, openPublisher, type PublishFlags } from './publish-options.js';
 
@@ -39,6 +40,8 @@ interface CaptureOptions extends PublishFlags, HandoverFlags {
   bootTrace: boolean;
   preflight: boolean;
   stopWait: number;
+  listen?: string;
+  /** The old spelling of --listen (renamed-option.ts). */
   serve?: string;
   token?: string;
   serveRing?: number;
@@ -84,11 +87,12 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
     .option('--probe <file>', 'probe script (output format: docs/bpftrace-output.md)', BUNDLED_PROBE)
     .option('--no-boot-trace', 'do not read the boot-time ftrace buffer first, even when boot-args set it up')
     .option('--no-preflight', 'skip the root and kernel checks: for a --bpftrace that replays recorded probe output (tests, demos on hosts without kprobes)')
-    .option('--serve <host:port>', 'also stream events and violations live to websocket clients and the web page (docs/protocol.md); non-loopback needs --token')
-    .option('--token <T>', 'token --serve clients must present (default: $CFGSCOPE_TOKEN)')
-    .option('--serve-ring <events>', 'recent events --serve keeps in memory for resuming clients (older ones are re-read from the capture file)', parseCount, 10_000)
-    .option('--allow-origin <origin>', '--serve: also accept this web origin (repeatable; docs/security.md)', repeatable)
-    .option('--max-clients <N>', '--serve: websocket clients served at once, 1 to 100000 (default 64)', parseMaxClients)
+    .option('--listen <host:port>', 'also stream events and violations live to websocket clients and the web page there, as serve --listen does (docs/protocol.md); non-loopback needs --token')
+    .addOption(renamedOption('capture', '--serve <host:port>', '--listen'))
+    .option('--token <T>', 'token --listen clients must present (default: $CFGSCOPE_TOKEN)')
+    .option('--serve-ring <events>', 'recent events --listen keeps in memory for resuming clients (older ones are re-read from the capture file)', parseCount, 10_000)
+    .option('--allow-origin <origin>', '--listen: also accept this web origin (repeatable; docs/security.md)', repeatable)
+    .option('--max-clients <N>', '--listen: websocket clients served at once, 1 to 100000 (default 64)', parseMaxClients)
     .option('--stop-wait <seconds>', 'after Ctrl-C/SIGTERM, how long to wait for bpftrace\'s END output before killing it', parseSeconds, 30)
     .action(async (opts: CaptureOptions, cmd: Command) => {
       if (opts.armHandover) return runArmHandover(opts, cmd, io);
@@ -99,9 +103,10 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
       const args = probeArgs(opts.writesOnly ?? false, opts.device);
       const policySpecs = opts.policy ?? (opts.preserve ? ['luo-default'] : []);
       // Served streams always go through the policy stage (an empty policy judges nothing), as `serve` does.
-      const policy = policySpecs.length > 0 || opts.serve ? await policyForRun(policySpecs, opts.preserve ?? [], io, 'nothing was captured') : null;
-      const listen = opts.serve !== undefined ? parseListen(opts.serve) : null;
       const say = (line: string): void => io.stderr(`cfgscope capture: ${line}\n`);
+      const address = renamedValue('capture', { '--serve': opts.serve }, '--listen', opts.listen, say);
+      const policy = policySpecs.length > 0 || address !== undefined ? await policyForRun(policySpecs, opts.preserve ?? [], io, 'nothing was captured') : null;
+      const listen = address !== undefined ? parseListen(address) : null;
       const pre = opts.preflight ? preflight({ bpftrace: opts.bpftrace }) : null;
       say(`${pre ? `bpftrace ${pre.bpftraceVersion}, tracefs at ${pre.tracefs}` : 'preflight skipped (--no-preflight)'}, `
         + `running ${opts.bpftrace} ${opts.probe}${args.length ? ` ${args.join(' ')}` : ''}`);

@@ -31,11 +31,11 @@ export interface CaptureRunOptions {
    *  as the handover into kernel 2 (src/sources/handover-trace.ts), or null. */
   handover?: string | null;
   policy: Policy | null;
-  /** Keep every access in the event stream, each before what the policy said of it (--serve). */
+  /** Keep every access in the event stream, each before what the policy said of it (--listen). */
   keepAccesses?: boolean;
   /** How long to wait for bpftrace's END output after SIGINT before killing it. */
   stopWaitMs: number;
-  /** Every pipeline event (after the policy stage when there is one): live output, --serve. */
+  /** Every pipeline event (after the policy stage when there is one): live output, --listen. */
   onEvent: (e: PipelineEvent | CheckEvent) => void;
   /** Progress and warnings for the user (stderr). */
   say: (line: string) => void;

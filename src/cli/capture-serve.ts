@@ -1,4 +1,4 @@
-// `capture --serve host:port`: the live capture's events served to websocket clients and the web
+// `capture --listen host:port`: the live capture's events served to websocket clients and the web
 // page by the same server as `cfgscope serve` (src/server, docs/protocol.md). The capture file being
 // written is the history a client resumes from: it holds exactly the records the live pipeline was
 // fed, so its re-read gives every event the same seq.

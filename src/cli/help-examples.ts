@@ -74,6 +74,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly HelpExample[]>> = {
     { args: 'capture -o live.ndjson', says: 'trace this machine', exit: 0, needs: 'root', untilStopped: true },
     { args: 'capture -o live.ndjson --preserve 0000:02:00.0 --writes-only', says: 'writes only, violations printed as they happen (luo-default)', exit: 0, needs: 'root', untilStopped: true },
     { args: 'capture --arm-handover', says: 'just before kexec -e: record the old kernel\'s shutdown for the next kernel\'s capture (README, Live Update procedure)', exit: 0, needs: 'handover' },
+    { args: 'capture -o live.ndjson --preserve 0000:02:00.0 --listen 127.0.0.1:7878', says: 'also stream it live to watch and the page, as serve --listen does', exit: 0, needs: 'root', untilStopped: true },
   ],
   serve: [
     { args: `serve --policy luo-default --preserve 0000:02:00.0 ${BOOT}`, says: 'the boot at recorded speed to the page at http://127.0.0.1:7878/', exit: 0, untilStopped: true },

@@ -24,5 +24,5 @@ export function numberIn(r: NumericRange): (v: string) => number {
   };
 }
 
-/** `--max-clients` of serve and capture --serve (docs/security.md, Limits): one meaning, one parser. */
+/** `--max-clients` of serve and capture --listen (docs/security.md, Limits): one meaning, one parser. */
 export const parseMaxClients = numberIn({ code: 'SERVE_BAD_MAX_CLIENTS', min: 1, max: 100_000, what: 'a whole number of clients', integer: true });

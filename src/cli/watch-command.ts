@@ -1,5 +1,5 @@
 // `cfgscope watch ws://host:port [--token T] [--violations-only] [--device bdf] [--until-end]`:
-// follows a `cfgscope serve` or `capture --serve` stream. A live view on a terminal, plain lines
+// follows a `cfgscope serve` or `capture --listen` stream. A live view on a terminal, plain lines
 // otherwise; survives server restarts (reconnects, resumes from the last seq it saw). Exits 65 with
 // a code when the URL or the token is refused, 0 on Ctrl-C or (with --until-end) at the stream's end.
 

@@ -1,10 +1,9 @@
 // Struct member offsets from BTF, the kernel's own type information (Documentation/bpf/btf.rst):
 // the probes' fetch arguments (`+216(%di)` = pci_bus.number) differ per kernel build, so they are
-// read from the kernel they will run on, never hard-coded. Reads raw BTF (/sys/kernel/btf/vmlinux)
-// or the .BTF section of a vmlinux ELF file.
+// read from the kernel they will run on, never hard-coded. Reads raw BTF: /sys/kernel/btf/vmlinux,
+// or a vmlinux's .BTF section (sources/kernel-btf-file.ts finds it).
 
 import { CfgscopeError } from '../model/errors.js';
-import { elfSection } from './elf-section.js';
 
 const BTF_MAGIC = 0xeb9f;
 const KIND_STRUCT = 4;
@@ -28,9 +27,8 @@ export interface BtfStructs {
   hasStruct(name: string): boolean;
 }
 
-/** Parses raw BTF, or finds the .BTF section of an ELF file first. */
-export function readBtf(buf: Buffer, file: string): BtfStructs {
-  const raw = buf.readUInt16LE(0) === BTF_MAGIC ? buf : elfSection(buf, '.BTF', file);
+/** Parses raw BTF. */
+export function readBtf(raw: Buffer, file: string): BtfStructs {
   if (raw.readUInt16LE(0) !== BTF_MAGIC) throw new CfgscopeError('BTF_BAD_MAGIC', 'no BTF here (not raw BTF, and the .BTF section has no BTF magic)', { file });
   const hdrLen = raw.readUInt32LE(4);
   const typeOff = hdrLen + raw.readUInt32LE(8);

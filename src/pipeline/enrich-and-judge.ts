@@ -8,7 +8,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { Inventory } from '../identity/inventory.js';
 import type { AccessEvent, PipelineEvent } from '../model/events.js';
 import type { CaptureRecord } from '../model/records.js';
-import { ALL_ACCESSES, compilePolicy, type CompiledPolicy } from '../policy/compiled-policy.js';
+import { ALL_ACCESSES, compilePolicy, type AccessFilter, type CompiledPolicy } from '../policy/compiled-policy.js';
 import { judge } from '../policy/judge.js';
 import type { Policy } from '../policy/policy-types.js';
 import { CheckRun, type CheckEvent } from './check-policy.js';
@@ -20,11 +20,17 @@ export type ExtraVerdict<T> = (e: AccessEvent, p: CompiledPolicy) => T | null;
 export interface JudgeOptions<T> extends Pick<EnrichOptions, 'inventory' | 'firstPhase'> {
   /** Keep every access event, each before what the policy said about it (a live view). */
   accesses?: boolean;
+  /** Judge (and hand to `extra`) every write, also one to a device no rule protects at that
+   *  moment: a bridge is known to be above a preserved device only once its bus range was read,
+   *  and the report counts every write of each protected device. */
+  everyWrite?: boolean;
   /** Makes the further verdict function of one run (it may keep caches of its own). */
   extra?: () => ExtraVerdict<T>;
 }
 
 export type JudgedEvent = AccessEvent | CheckEvent;
+
+const EVERY_WRITE: AccessFilter = Object.freeze({ reads: false, otherWrites: true });
 
 /** What the policy says (findings, targets, totals) and the enricher's other events; with
  *  `accesses`, the access events too. */
@@ -63,7 +69,7 @@ export function enrichAndJudge<T = never>(policy: Policy, opts: JudgeOptions<T> 
     };
     const enricher = new Enricher({
       inventory, firstPhase: opts.firstPhase, preserved: policy.preserved,
-      filter: keep ? ALL_ACCESSES : compiled.filter,
+      filter: keep ? ALL_ACCESSES : opts.everyWrite === true ? EVERY_WRITE : compiled.filter,
     }, onEvent);
     run = new CheckRun(compiled, { devices: () => inventory.all(), roleOf: (d) => enricher.roleOf(d) });
     return source.subscribe({

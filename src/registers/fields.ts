@@ -22,15 +22,9 @@ export type FieldLookup = (key: string, reg: RegisterDef) => FieldRegister | und
 
 const namedFields: FieldLookup = (key) => BY_KEY.get(key);
 
-/** A field placed in the access value: `mask` is in the access's bit positions. */
-export interface PlacedField {
-  readonly name: string;
-  readonly mask: number;
-  readonly kind: FieldKind;
-  readonly access: BitAccess;
-  readonly rw1c: boolean;
-  readonly values?: readonly string[];
-}
+/** A field placed in the access value: a FieldDef whose `mask` is in the access's bit positions
+ *  (and whose name may carry its register's prefix), not its register's. */
+export type PlacedField = FieldDef;
 
 /** The fields an access of `size` bytes covers, resolved once and reusable for many values. */
 export interface FieldView {

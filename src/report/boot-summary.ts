@@ -1,11 +1,12 @@
 // The per-boot summary a kexec report opens with: for each boot of the capture (kernel 1, the
 // handover, kernel 2...), per protected device, how many writes it made and how many of them
 // were violations, expected and unexplained. A single-boot capture has no summary (the report's
-// summary line says it all). Counted while the report's one pass runs: writes from the enriched
-// access events, verdicts from the report's events; one counter set per (boot, device).
+// summary line says it all). Counted while the report's one pass runs: writes as the judge is
+// handed them (report-events.ts onWrite), verdicts from the report's events; one counter set per
+// (boot, device).
 
 import { bootName, bootOrder, KERNEL_1, sameBoot, type BootRecord, type BootRef } from '../model/boots.js';
-import type { PipelineEvent } from '../model/events.js';
+import type { AccessEvent } from '../model/events.js';
 import type { ReportEvent } from './report-events.js';
 
 export interface BootDeviceCounts {
@@ -34,17 +35,19 @@ export class BootTally {
   private current = this.boots[0]!;
   private header: { release: string | null; clock: string | null } = { release: null, clock: null };
 
-  /** The enriched events, before the policy stage: the boot boundaries and every write. */
-  onPipeline(e: PipelineEvent): void {
+  /** A write, in stream order with the report's events. */
+  onWrite(e: AccessEvent): void {
+    if (e.bdf !== null) this.at(this.current, e.bdf).writes++;
+  }
+
+  /** The report's events: the boot boundaries, and each verdict counted for the boot the write
+   *  was made in. */
+  onReport(e: ReportEvent): void {
     if (e.kind === 'header') this.header = { release: e.header.kernel?.release ?? null, clock: e.header.clock };
     else if (e.kind === 'phase' && e.phase.boot && !sameBoot(e.phase.boot, this.current.boot)) {
       const boot = e.phase.boot;
       this.current = this.boots.find((t) => sameBoot(t.boot, boot)) ?? this.push(boot, e.record.t === 'boot' ? e.record : null);
-    } else if (e.kind === 'access' && e.access.op === 'w' && e.bdf !== null) this.at(this.current, e.bdf).writes++;
-  }
-
-  /** The report's events: each verdict counted for the boot the write was made in. */
-  onReport(e: ReportEvent): void {
+    }
     if (e.kind !== 'finding' && e.kind !== 'unexplained') return;
     if (e.kind === 'unexplained' && e.change === 'same') return;
     const t = this.boots.find((x) => sameBoot(x.boot, e.boot)) ?? this.current;

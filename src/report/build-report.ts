@@ -1,7 +1,7 @@
 // One capture + one composed policy -> the report model: the same pipeline as `check`
 // (recordsFromFile -> enrichAndJudge), plus the writes the policy is silent about.
 
-import { filter, lastValueFrom, tap } from 'rxjs';
+import { lastValueFrom, tap } from 'rxjs';
 import { Inventory } from '../identity/inventory.js';
 import { RoleMap } from '../policy/device-roles.js';
 import { ruleApplies } from '../policy/evaluate-write.js';
@@ -40,12 +40,8 @@ export async function buildReport(file: string, policy: Policy, opts: BuildRepor
   // The old kernel's devices (--previous-capture) are known before the stream: their class and
   // driver as that capture knew them, until this capture names them itself.
   if (inventory.carried !== null) for (const s of inventory.all()) if (s.given) builder.handle({ kind: 'device', device: s.identity() });
-  // boot: the access events too (accesses: true), for the per-boot write counts; the report
-  // itself reads the verdicts only.
-  const events = recordsFromFile(file, format).pipe(reportEvents(policy, inventory, true), tap((e) => {
-    if (e.kind === 'access' || e.kind === 'phase' || e.kind === 'header') boots.onPipeline(e);
-    else boots.onReport(e);
-  }), filter((e): e is ReportEvent => e.kind !== 'access'), selectBoot(opts.boot, file), tap((e) => {
+  // Every write is counted for its boot as the judge is handed it (no access events).
+  const events = recordsFromFile(file, format).pipe(reportEvents(policy, inventory, (e) => boots.onWrite(e)), tap((e) => boots.onReport(e)), selectBoot(opts.boot, file), tap((e) => {
     opts.onEvent?.(e);
     builder.handle(e);
   }));

@@ -26,7 +26,7 @@ export class CaptureWriter {
 
   /**
    * Writes one record; false when it is not part of the capture: an input's own trailer (this
-   * writer computes a new one) or a second header. A live reader of the capture (`capture --serve`)
+   * writer computes a new one) or a second header. A live reader of the capture (`capture --listen`)
    * feeds on exactly the records written, so a re-read of the file gives the same stream.
    */
   write(r: CaptureRecord): boolean {

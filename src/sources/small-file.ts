@@ -26,16 +26,7 @@ export function withRegularFile<T>(file: string, use: (f: OpenFile) => T): T {
     if (!st.isFile()) throw new CfgscopeError('INPUT_NOT_A_FILE', `not a regular file (${kindOf(st)}): only a file can be read here`, { file });
     return use({
       file, size: st.size,
-      read(offset, length) {
-        const buf = Buffer.alloc(length);
-        let got = 0;
-        while (got < length) {
-          const n = readSync(fd, buf, got, length - got, offset + got);
-          if (n === 0) break;
-          got += n;
-        }
-        return buf.subarray(0, got);
-      },
+      read: (offset, length) => readAt(fd, offset, length),
     });
   } catch (e) {
     if (e instanceof CfgscopeError) throw e;
@@ -43,6 +34,18 @@ export function withRegularFile<T>(file: string, use: (f: OpenFile) => T): T {
   } finally {
     closeSync(fd);
   }
+}
+
+/** `length` bytes of an open file at `offset`; fewer only at its end. */
+export function readAt(fd: number, offset: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
 }
 
 /** The whole of a regular file of at most `limit` bytes; INPUT_TOO_LARGE past it (also when the

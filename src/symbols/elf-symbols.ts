@@ -1,12 +1,13 @@
 // Function symbols of a 64-bit little-endian ELF file (a vmlinux or a module .ko) read with
-// positional reads: a debug vmlinux is over 600 MB, only its section headers, .symtab/.strtab and
-// a few bytes of data are needed. Also says whether DWARF is there (.debug_info + .debug_line),
-// the kernel's linux_banner (vmlinux) and a module's vermagic (.modinfo).
+// positional reads: a debug vmlinux is over 600 MB, only its section headers (elf-file.ts),
+// .symtab/.strtab and a few bytes of data are needed. Also says whether DWARF is there
+// (.debug_info + .debug_line), the kernel's linux_banner (vmlinux) and a module's vermagic
+// (.modinfo).
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { CfgscopeError } from '../model/errors.js';
-
-export interface ElfSection { name: string; type: number; addr: bigint; offset: number; size: number; link: number }
+import { readElfSections, sectionBytes, SHT_NOBITS, SHT_SYMTAB, type ElfBytes, type ElfErrors, type ElfSection } from '../sources/elf-file.js';
+import { readAt } from '../sources/small-file.js';
 
 export interface ElfFunction {
   name: string;
@@ -32,21 +33,13 @@ export interface ElfSymbols {
   moduleName: string | null;
 }
 
-const SHT_SYMTAB = 2;
-const SHT_NOBITS = 8;
 const STT_FUNC = 2;
 const STT_OBJECT = 1;
-
-function read(fd: number, offset: number, size: number): Buffer {
-  const buf = Buffer.alloc(size);
-  let done = 0;
-  while (done < size) {
-    const n = readSync(fd, buf, done, size - done, offset + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done === size ? buf : buf.subarray(0, done);
-}
+const ERRORS: ElfErrors = { notElf: 'SYMBOLS_NOT_ELF', unsupported: 'SYMBOLS_NOT_ELF', wanted: 'a vmlinux or a .ko with debug info' };
+/** A debug vmlinux's .symtab and .strtab are a few MB each; a forged size is refused, not allocated. */
+const MAX_TABLE_BYTES = 256 << 20;
+/** linux_banner is one line; .modinfo a few hundred bytes. */
+const MAX_SMALL_SECTION_BYTES = 1 << 20;
 
 const cstring = (buf: Buffer, at: number): string => buf.toString('latin1', at, Math.max(at, buf.indexOf(0, at)));
 
@@ -69,32 +62,15 @@ export function readElfSymbols(file: string): ElfSymbols {
 }
 
 function readOpen(fd: number, file: string): ElfSymbols {
-  const eh = read(fd, 0, 64);
-  if (eh.length < 64 || eh.readUInt32BE(0) !== 0x7f454c46) throw new CfgscopeError('SYMBOLS_NOT_ELF', 'not an ELF file (want a vmlinux or a .ko with debug info)', { file });
-  if (eh[4] !== 2 || eh[5] !== 1) throw new CfgscopeError('SYMBOLS_NOT_ELF', 'only 64-bit little-endian ELF (x86_64) is read', { file });
-  const relocatable = eh.readUInt16LE(0x10) === 1;
-  const shoff = Number(eh.readBigUInt64LE(0x28));
-  const shentsize = eh.readUInt16LE(0x3a);
-  const shnum = eh.readUInt16LE(0x3c);
-  const shstrndx = eh.readUInt16LE(0x3e);
-  const raw = read(fd, shoff, shnum * shentsize);
-  const headers = Array.from({ length: shnum }, (_, i) => {
-    const h = i * shentsize;
-    return {
-      nameAt: raw.readUInt32LE(h), type: raw.readUInt32LE(h + 4), addr: raw.readBigUInt64LE(h + 0x10),
-      offset: Number(raw.readBigUInt64LE(h + 0x18)), size: Number(raw.readBigUInt64LE(h + 0x20)), link: raw.readUInt32LE(h + 0x28),
-    };
-  });
-  const shstr = headers[shstrndx];
-  if (!shstr) throw new CfgscopeError('SYMBOLS_NOT_ELF', 'no section name table', { file });
-  const names = read(fd, shstr.offset, shstr.size);
-  const sections: ElfSection[] = headers.map((h) => ({ name: cstring(names, h.nameAt), type: h.type, addr: h.addr, offset: h.offset, size: h.size, link: h.link }));
+  const src: ElfBytes = { read: (offset, length) => readAt(fd, offset, length) };
+  const { relocatable, sections } = readElfSections(src, file, ERRORS);
   const byName = (n: string): ElfSection | undefined => sections.find((s) => s.name === n);
   const symtab = sections.find((s) => s.type === SHT_SYMTAB);
   if (!symtab) throw new CfgscopeError('SYMBOLS_NO_SYMTAB', 'no symbol table (.symtab): a stripped file cannot map function+offset to an address', { file });
-  const strtab = sections[symtab.link]!;
-  const syms = read(fd, symtab.offset, symtab.size);
-  const strs = read(fd, strtab.offset, strtab.size);
+  const strtab = sections[symtab.link];
+  if (!strtab) throw new CfgscopeError('SYMBOLS_NOT_ELF', `the symbol table links to section ${symtab.link} of ${sections.length}`, { file });
+  const syms = sectionBytes(src, symtab, file, ERRORS, MAX_TABLE_BYTES);
+  const strs = sectionBytes(src, strtab, file, ERRORS, MAX_TABLE_BYTES);
   const functions = new Map<string, ElfFunction[]>();
   let bannerSym: { value: bigint; size: number; shndx: number } | null = null;
   for (let at = 0; at + 24 <= syms.length; at += 24) {
@@ -119,13 +95,13 @@ function readOpen(fd: number, file: string): ElfSymbols {
   const bannerSec = bannerSym ? sections[bannerSym.shndx] : undefined;
   if (bannerSym && bannerSec && bannerSec.type !== SHT_NOBITS) {
     const at = bannerSec.offset + Number(bannerSym.value - bannerSec.addr);
-    banner = cstring(read(fd, at, Math.min(bannerSym.size || 512, 512)), 0).trim();
+    banner = cstring(readAt(fd, at, Math.min(bannerSym.size || 512, 512)), 0).trim();
   }
   let vermagic: string | null = null;
   let moduleName: string | null = null;
   const modinfo = byName('.modinfo');
   if (modinfo) {
-    for (const kv of read(fd, modinfo.offset, modinfo.size).toString('latin1').split('\0')) {
+    for (const kv of sectionBytes(src, modinfo, file, ERRORS, MAX_SMALL_SECTION_BYTES).toString('latin1').split('\0')) {
       if (kv.startsWith('vermagic=')) vermagic = kv.slice(9).trim();
       if (kv.startsWith('name=')) moduleName = kv.slice(5);
     }

@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import { CfgscopeError, UsageError } from '../model/errors.js';
 import { CLOSE_BAD_FIELD, FATAL_CLOSES as FATAL } from '../server/close-codes.js';
-import { SeqCursor } from './seq-cursor.js';
+import { SeqCursor } from '../server/seq-cursor.js';
 import type { GapMessage, HelloMessage, ServerMessage } from './watch-messages.js';
 import { checkServerMessage } from './watch-validate.js';
 

@@ -99,6 +99,9 @@ describe('--help examples', () => {
     const args = e.args.split(' ');
     if (e.needs === 'kernel-btf' && !existsSync('/sys/kernel/btf/vmlinux')) ctx.skip('this machine\'s kernel has no /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)');
     if (e.needs === 'root') {
+      // A fixed port may be taken on a test machine.
+      const listen = args.indexOf('--listen');
+      if (listen >= 0) args[listen + 1] = '127.0.0.1:0';
       // The recorded stand-in prints a real probe's output, then waits for SIGINT as bpftrace does.
       const r = await untilStopped([...args, ...STAND_IN], captureStarted(args[args.indexOf('-o') + 1]!));
       expect(r.stderr).toContain('trailer complete: true');

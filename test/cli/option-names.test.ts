@@ -18,6 +18,13 @@ describe('option names', () => {
     expect(new Set(options.map((o) => o.command)).size).toBeGreaterThanOrEqual(11);
   });
 
+  it('the address a server listens on is --listen <host:port> in every command (capture\'s --serve is its hidden old spelling)', () => {
+    const addresses = options.filter((o) => /<host:port>/.test(o.option.flags));
+    expect(new Set(addresses.filter((o) => !o.option.hidden).map((o) => o.option.long))).toEqual(new Set(['--listen']));
+    expect(addresses.filter((o) => !o.option.hidden).map((o) => o.command).sort()).toEqual(['capture', 'serve']);
+    expect(addresses.filter((o) => o.option.hidden).map((o) => `${o.command} ${o.option.long}`)).toEqual(['capture --serve']);
+  });
+
   it('an option name takes a value or not, and has the same short flag, in every command', () => {
     const byName = new Map<string, Set<string>>();
     // Hidden options are retired spellings that only refuse themselves (OPTION_RENAMED).

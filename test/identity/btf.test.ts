@@ -3,11 +3,12 @@
 // real run booted with.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBtf } from '../../src/identity/btf.js';
 import { kprobeEvents, structOffsets } from '../../src/sources/boot-args.js';
+import { readKernelBtf } from '../../src/sources/kernel-btf-file.js';
 
 const HOST_BTF = '/sys/kernel/btf/vmlinux';
 
@@ -38,12 +39,15 @@ describe('BTF struct offsets', () => {
     const elf = join(mkdtempSync(join(tmpdir(), 'cfgscope-btf-')), 'vmlinux-like');
     // A real ELF executable carrying this kernel's real BTF as its .BTF section, as a vmlinux does.
     execFileSync('objcopy', ['--add-section', `.BTF=${HOST_BTF}`, process.execPath, elf]);
-    const fromElf = structOffsets(readBtf(readFileSync(elf), elf), elf);
+    const fromElf = structOffsets(readBtf(readKernelBtf(elf), elf), elf);
     expect(fromElf).toEqual(structOffsets(readBtf(readFileSync(HOST_BTF), HOST_BTF), HOST_BTF));
   });
 
   it('refuses a file that is neither, with a code', () => {
-    expect(() => readBtf(Buffer.from('hello world, this is not a kernel at all, not even close to one......'), 'x')).toThrow(expect.objectContaining({ code: 'ELF_NOT_ELF' }));
+    const file = join(mkdtempSync(join(tmpdir(), 'cfgscope-btf-')), 'not-a-kernel');
+    writeFileSync(file, 'hello world, this is not a kernel at all, not even close to one......');
+    expect(() => readKernelBtf(file)).toThrow(expect.objectContaining({ code: 'ELF_NOT_ELF' }));
+    expect(() => readBtf(readFileSync(file), file)).toThrow(expect.objectContaining({ code: 'BTF_BAD_MAGIC' }));
   });
 });
 

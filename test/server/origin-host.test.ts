@@ -2,7 +2,7 @@
 // reached through DNS rebinding (a name of the attacker's that resolves to 127.0.0.1), is refused
 // with 403 before the websocket opens or the page is sent; the page's own origin, an
 // `--allow-origin`, and clients that send no Origin (cfgscope watch, scripts) are served. The same
-// server, so the same checks, behind `capture --serve`.
+// server, so the same checks, behind `capture --listen`.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -91,12 +91,12 @@ describe('refused options', () => {
   });
 });
 
-describe('capture --serve', () => {
+describe('capture --listen', () => {
   it('makes the same checks', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cfgscope-capserve-origin-')), 'live.ndjson');
     const child = spawn(process.execPath, [`${root}bin/cfgscope.js`, 'capture', '-o', out, '--no-preflight',
       '--bpftrace', `${root}test/support/recorded-bpftrace.mjs`, '--probe', `${root}test/fixtures/bpftrace/probe-phases.txt`,
-      '--serve', '127.0.0.1:0', '--allow-origin', 'http://localhost:3000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--listen', '127.0.0.1:0', '--allow-origin', 'http://localhost:3000'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const port = await new Promise<number>((resolve) => child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();

@@ -3,7 +3,7 @@
 // without a symbol table, made here with binutils' objcopy).
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFrame } from '../../src/symbols/frame-text.js';
@@ -63,6 +63,14 @@ describe('coded errors of --vmlinux', () => {
     const r = await report('--vmlinux', 'README.md');
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('README.md: SYMBOLS_NOT_ELF');
+  });
+
+  it('SYMBOLS_NOT_ELF: an ELF file cut before its section headers (was an internal error)', async () => {
+    const cut = join(mkdtempSync(join(tmpdir(), 'cfgscope-sym-')), 'cut');
+    writeFileSync(cut, readFileSync(process.execPath).subarray(0, 4096));
+    const r = await report('--vmlinux', cut);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(`${cut}: SYMBOLS_NOT_ELF: the section headers are past the end of the file`);
   });
 
   it('SYMBOLS_NO_SYMTAB: a stripped ELF', async () => {

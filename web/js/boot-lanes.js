@@ -1,27 +1,19 @@
 // One timeline lane per boot of a kexec capture (kernel 1, the handover, kernel 2...), each on
 // its own clock: a kexec'd kernel's timestamps start again, and the handover (the old kernel's
-// shutdown, seen by the device only) has no time at all, only its place in the stream. Names as
-// src/model/boots.ts gives them. An access without a time inside a kernel's lane (a device-side
-// write `import --attribute` placed) is drawn at the time of the access before it in that lane.
+// shutdown, seen by the device only) has no time at all, only its place in the stream. Names and
+// order are src/model/boots.ts's (./boots.js is served from it). An access without a time inside
+// a kernel's lane (a device-side write `import --attribute` placed) is drawn at the time of the
+// access before it in that lane.
 
 import { AccessHistogram } from './access-histogram.js';
+import { bootName, bootOrder } from './boots.js';
 
 /** At most this many untimed accesses wait for a kernel lane's first time; more are counted only. */
 const MAX_WAITING = 10000;
 
 export const bootKey = (b) => (b ? `${b.handover ? 'handover' : 'kernel'} ${b.kernel}` : 'kernel 1');
 
-export function bootName(b) {
-  if (!b) return 'kernel 1';
-  if (b.handover) {
-    // The same names as src/model/boots.ts bootName.
-    const seen = b.kernelSide ? "old kernel's shutdown, kernel side" : 'device side only';
-    return b.kernel === 2 ? `handover, ${seen}` : `handover to kernel ${b.kernel}, ${seen}`;
-  }
-  return b.kernel === 1 ? 'kernel 1' : `kernel ${b.kernel} (after kexec)`;
-}
-
-const order = (b) => (b ? b.kernel * 2 - (b.handover ? 1 : 0) : 2);
+const KERNEL_1 = { kernel: 1 };
 
 export class BootLanes {
   constructor() {
@@ -33,7 +25,7 @@ export class BootLanes {
     const key = bootKey(boot);
     let l = this.lanes.get(key);
     if (!l) {
-      l = { key, boot: boot ?? { kernel: 1 }, name: bootName(boot), clock: boot?.handover ? 'index' : 'ts', hist: new AccessHistogram(), lastTs: null, waiting: [], unplaced: 0 };
+      l = { key, boot: boot ?? KERNEL_1, name: bootName(boot ?? KERNEL_1), clock: boot?.handover ? 'index' : 'ts', hist: new AccessHistogram(), lastTs: null, waiting: [], unplaced: 0 };
       this.lanes.set(key, l);
     }
     return l;
@@ -66,6 +58,6 @@ export class BootLanes {
 
   /** Lanes in boot order. */
   list() {
-    return [...this.lanes.values()].sort((a, b) => order(a.boot) - order(b.boot));
+    return [...this.lanes.values()].sort((a, b) => bootOrder(a.boot) - bootOrder(b.boot));
   }
 }

@@ -1,8 +1,8 @@
 // The page's websocket: subscribes from the first event it does not have, re-requests what a
 // `gap` says it missed, and reconnects with backoff when the server goes away (a restarted server
 // replaying the same capture has the same stream id, so the page resumes instead of starting over).
-// Close codes are those of docs/protocol.md; the table is the server's (close-codes.js is served
-// from src/server/close-codes.ts).
+// Close codes are those of docs/protocol.md; the table and the seq cursor are the server's
+// (close-codes.js and seq-cursor.js are served from src/server/close-codes.ts and seq-cursor.ts).
 
 import { FATAL_CLOSES as FATAL } from './close-codes.js';
 import { SeqCursor } from './seq-cursor.js';

@@ -1,15 +1,23 @@
-// The seq cursor of the terminal client (src/watch) and of the page (web/js, plain JS) on the
-// protocol's situations: duplicates after a rewind, a gap holding the resume point until it is
-// re-sent, a filtered subscription whose events are not consecutive. Both must agree.
-import { describe, expect, it } from 'vitest';
-import { SeqCursor } from '../../src/watch/seq-cursor.js';
+// The seq cursor of the terminal client and of the page on the protocol's situations: duplicates
+// after a rewind, a gap holding the resume point until it is re-sent, a filtered subscription
+// whose events are not consecutive. The page's is the module a real `cfgscope serve` (the built
+// CLI) makes from the same class (/js/seq-cursor.js), imported alone as the page imports it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeqCursor } from '../../src/server/seq-cursor.js';
+import { importServed } from '../support/served-module.js';
+import { kill, startServe, type ServeProcess } from '../support/serve-process.js';
 
 interface Cursor { accept(seq: number): boolean; cursor(seq: number): void; gap(from: number): void; subscribed(): void; resumeFrom(): number }
 
-const webPath = '../../web/js/seq-cursor.js';
-const { SeqCursor: WebSeqCursor } = (await import(webPath)) as { SeqCursor: new () => Cursor };
+let serve: ServeProcess;
+let Served: new () => Cursor;
+beforeAll(async () => {
+  serve = await startServe(0, ['--fast']);
+  ({ SeqCursor: Served } = await importServed(serve.http, '/js/seq-cursor.js') as { SeqCursor: new () => Cursor });
+}, 30_000);
+afterAll(async () => { await kill(serve); });
 
-describe.each([['src/watch', () => new SeqCursor() as Cursor], ['web/js', () => new WebSeqCursor()]])('SeqCursor (%s)', (_name, make) => {
+describe.each([['src/server', () => new SeqCursor() as Cursor], ['served to the page', () => new Served()]])('SeqCursor (%s)', (_name, make) => {
   it('accepts each seq once, in any order', () => {
     const c = make();
     expect([1, 2, 4, 3, 2, 4, 5].map((s) => c.accept(s))).toEqual([true, true, true, true, false, false, true]);

@@ -1,7 +1,8 @@
-// Which events of the stream the client already has, so that after a reconnect, a server restart
+// Which events of the stream a client already has, so that after a reconnect, a server restart
 // or a `gap` it resumes at the right `seq` and handles each event once (docs/protocol.md: events
-// are de-duplicated by `seq`; a control message's `seq` is the client's cursor). The web page has
-// the same logic in web/js/seq-cursor.js (plain JS, no build step there).
+// are de-duplicated by `seq`; a control message's `seq` is the client's cursor). The protocol's
+// client side, kept with the server like close-codes.ts: `watch` imports it, and the page gets it
+// as /js/seq-cursor.js, made from this class (page-modules.ts), so it must use nothing outside it.
 
 export class SeqCursor {
   /** Every event with seq <= floor was handled or does not match the subscription. */
