@@ -30,8 +30,9 @@ done
 mkdir -p "$dest"
 cp "$src/serial.log" "$src/qemu-trace.log" "$dest/"
 # kexec-handover: what cfgscope wrote in the guest (each kernel's capture, its stdout/stderr, the
-# arm's and boot-args' output), then the procedure's last step on the host: report and check of
-# kernel 2's capture, the handover alone, with the preserved device (README, "Live Update procedure").
+# arm's and boot-args' output), then the procedure's last steps on the host: report and check of
+# kernel 2's capture, the handover alone, with the preserved device, and its report with kernel 1's
+# capture as --previous-capture (README, "Live Update procedure").
 if [[ $scenario == kexec-handover ]]; then
     g="$dest/guest"
     rm -rf "$g"
@@ -51,6 +52,9 @@ if [[ $scenario == kexec-handover ]]; then
     "${cs[@]}" check "$g/kernel2.capture.ndjson" --boot handover --policy luo-default --preserve 0000:03:00.0 >"$g/handover-check.txt" || rc=$?
     # exit 1: violations found (pci_clear_master on the preserved device); anything else is a failure
     [[ $rc -eq 1 ]] || die "cfgscope check --boot handover exited $rc (1 expected: violations)"
+    # README step 8: kernel 2's whole capture with kernel 1's last known state (--previous-capture)
+    "${cs[@]}" report "$g/kernel2.capture.ndjson" --policy luo-default --preserve 0000:03:00.0 --previous-capture "$g/kernel1.capture.ndjson" -o "$g/previous-report.md" \
+        || die "cfgscope report --previous-capture failed"
 fi
 {
     echo "scenario: $scenario"

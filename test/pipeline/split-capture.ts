@@ -1,7 +1,7 @@
 // Splits one kexec capture into the two captures a real machine has: the old kernel's (everything
 // before the first `boot` record) and the new kernel's (the handover and the kernel after it, with
-// the stack definitions it refers to). Each gets its own complete trailer, so neither reads as cut
-// off. `edit` may change the records of either part (a test's deliberate difference).
+// the stack definitions it refers to), or rewrites one real capture with a deliberate difference.
+// Each gets its own complete trailer, so neither reads as cut off. `edit` may change the records.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countRecord, emptyCounts, type CaptureRecord } from '../../src/model/records.js';
@@ -28,4 +28,17 @@ export function splitCapture(capture: string, dir: string, edit: { old?: Edit; n
   write(files.old, old);
   write(files.next, next);
   return files;
+}
+
+/**
+ * One real capture rewritten with a test's deliberate difference (`edit` per record, `first`
+ * records put after the header), with its trailer counted again so it still reads as complete.
+ */
+export function rewriteCapture(capture: string, file: string, change: { edit?: Edit; first?: CaptureRecord[] }): string {
+  const all = readFileSync(capture, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as CaptureRecord)
+    .filter((r) => r.t !== 'trailer' && r.t !== 'source-count');
+  const edit = change.edit ?? ((r: CaptureRecord): CaptureRecord => r);
+  const body = all.slice(1).map(edit).filter((r): r is CaptureRecord => r !== null);
+  write(file, [all[0]!, ...(change.first ?? []), ...body]);
+  return file;
 }
