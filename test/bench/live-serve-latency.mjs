@@ -1,5 +1,5 @@
 // The live path's latency (what the QEMU lab's "websocket vs the stdout relay" row measures, on
-// this machine): `cfgscope capture --serve` fed by paced-bpftrace.mjs (the lab's recorded probe
+// this machine): `cfgscope capture --listen` fed by paced-bpftrace.mjs (the lab's recorded probe
 // output, one event block at a time, PACED_MS apart), its stdout and a websocket client read by
 // this process, both stamped on arrival with one clock. Per violation (matched by input line):
 // websocket message minus stdout line. A server that holds a message until a timer or the next
@@ -26,7 +26,7 @@ export async function liveLatencyRun({ pace = 20, blocks = 1 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cfgscope-live-lat-'));
   try {
     const child = spawn(process.execPath, [CLI, 'capture', '-o', join(dir, 'live.ndjson'), '--preserve', '0000:01:00.0',
-      '--serve', '127.0.0.1:0', '--no-preflight', '--no-boot-trace', '--bpftrace', PACED, '--probe', RECORDED],
+      '--listen', '127.0.0.1:0', '--no-preflight', '--no-boot-trace', '--bpftrace', PACED, '--probe', RECORDED],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PACED_MS: String(pace), PACED_BLOCKS: String(blocks) } });
     const stdoutAt = new Map();
     const wsAt = new Map();
@@ -82,7 +82,7 @@ export async function liveLatencyRun({ pace = 20, blocks = 1 } = {}) {
   }
 }
 
-export const describeLiveRun = (r) => `live capture --serve, ${r.blocks === 1 ? 'one event block' : `${r.blocks} event blocks in one write`} every ${r.pace} ms: ${r.violations} violations on stdout, `
+export const describeLiveRun = (r) => `live capture --listen, ${r.blocks === 1 ? 'one event block' : `${r.blocks} event blocks in one write`} every ${r.pace} ms: ${r.violations} violations on stdout, `
   + `${r.matched} on the websocket (${r.events} events); websocket minus stdout: median ${r.medianMs} ms, p90 ${r.p90Ms} ms, max ${r.maxMs} ms`;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # /init of the live lab guest (run-live.sh): `cfgscope capture` itself runs in the guest, from the
 # repository shared read-only over 9p, with the host's /usr (node, bpftrace) as in guest-init.sh.
-#   1. live:  capture --preserve 0000:01:00.0 --serve 0.0.0.0:7878 (websocket, hostfwd to the host) under
+#   1. live:  capture --preserve 0000:01:00.0 --listen 0.0.0.0:7878 (websocket, hostfwd to the host) under
 #             live-relay.mjs (its stdout, stamped, on TCP :7879),
 #             waits for the host client, then 01:00.0 is rescanned and drivers are loaded while it runs; a config-read burst
 #             for the throughput number; SIGINT to cfgscope (its Ctrl-C path).
@@ -82,7 +82,7 @@ CAP="/usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/bin/cfgscope.j
 rm -f $NR/out/live.*
 chroot $NR /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp node /repo/test/lab/live-relay.mjs 7879 /tmp/init.progress /tmp/live.relay /tmp/capture.pid -- \
     /usr/bin/node /repo/bin/cfgscope.js capture -o /tmp/live.ndjson --preserve 0000:01:00.0 --stop-wait 120 \
-    --serve 0.0.0.0:7878 --token lab-token 2>$NR/out/live.stderr &
+    --listen 0.0.0.0:7878 --token lab-token 2>$NR/out/live.stderr &
 relay=$!
 RELAY=1
 wait_for $NR/tmp/live.relay 'bpftrace attached' 600 || { cat $NR/out/live.stderr; fail "capture did not start"; }
