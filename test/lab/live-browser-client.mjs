@@ -1,5 +1,5 @@
 // Host side of the live lab, browser part: Debian's headless Chromium (playwright-core) opens the
-// page `capture --serve` serves in the guest, through QEMU's hostfwd, retrying until the guest
+// page `capture --listen` serves in the guest, through QEMU's hostfwd, retrying until the guest
 // serves. Every row the page adds to its findings table (#findings tbody tr, identified by its
 // data-seq: the stream's seq of that finding) is reported the moment it is inserted, by a
 // MutationObserver calling an exposed function; Node stamps it with the host's CLOCK_MONOTONIC

@@ -50,7 +50,7 @@ for (const v of viol.slice(0, 3)) say(`  e.g. ${v.text.slice(0, 160)}`);
 // The relay's copy of each violation, by the capture's input line (what websocket findings carry).
 const relayByLine = new Map(viol.map((v) => [/input line (\d+)/.exec(v.text)?.[1], v]));
 
-// The websocket client (capture --serve): receipt times on the host clock, like the relay client's.
+// The websocket client (capture --listen): receipt times on the host clock, like the relay client's.
 const ws = stamped('ws.log').map((x) => ({ host: x.host, m: JSON.parse(x.text) }));
 const control = ['hello', 'subscribed', 'caught-up', 'gap', 'heartbeat', 'pong'];
 const isViolation = (m) => (m.type === 'finding' || m.type === 'target') && m.verdict === 'violation';
@@ -58,7 +58,7 @@ const wsViol = ws.filter((x) => isViolation(x.m));
 const seqs = ws.filter((x) => typeof x.m.seq === 'number' && !control.includes(x.m.type)).map((x) => x.m.seq);
 const holeAt = seqs.findIndex((s, i) => s !== i + 1);
 const gaps = ws.filter((x) => x.m.type === 'gap');
-say(`websocket client (capture --serve, hostfwd): ${ws.length} messages, events seq 1..${seqs.length} ${holeAt === -1 ? 'complete and in order' : 'NOT contiguous'}; `
+say(`websocket client (capture --listen, hostfwd): ${ws.length} messages, events seq 1..${seqs.length} ${holeAt === -1 ? 'complete and in order' : 'NOT contiguous'}; `
   + `${wsViol.length} violations, ${before(wsViol)} of them received before the guest said "probing done"; ${gaps.length} gaps`);
 if (holeAt !== -1) fail(`the websocket client's seq stream has a hole: message ${holeAt + 1} has seq ${seqs[holeAt]}, ${holeAt + 1} expected`);
 if (gaps.length) fail(`the websocket client was told of ${gaps.length} gap(s): ${JSON.stringify(gaps[0].m)}`);

@@ -1,4 +1,4 @@
-// Host side of the live lab, websocket part: follows `capture --serve` in the guest through QEMU's
+// Host side of the live lab, websocket part: follows `capture --listen` in the guest through QEMU's
 // hostfwd (docs/protocol.md: hello, subscribe from seq 1, events), retrying until the guest serves,
 // and logs every message with the host's CLOCK_MONOTONIC receipt time: `<host ns> <json>`.
 // Ends at the stream's `end` or `error` event. Uses the repository's `ws` package.

@@ -36,7 +36,7 @@ wsclient=$!
 node "$REPO_DIR/bin/cfgscope.js" watch "ws://127.0.0.1:$PORT" --token lab-token --violations-only --until-end \
     2>"$out/watch.stderr" > >(node "$LAB_DIR/stamp-lines.mjs" >"$out/watch.log") &
 watcher=$!
-# Headless Chromium on the page capture --serve serves: every findings row it adds, stamped on arrival.
+# Headless Chromium on the page capture --listen serves: every findings row it adds, stamped on arrival.
 node "$LAB_DIR/live-browser-client.mjs" "http://127.0.0.1:$PORT/?token=lab-token" "$out/browser.log" 2>"$out/browser.stderr" &
 browser=$!
 qemu=(
