@@ -21,7 +21,9 @@ set -euo pipefail
 # --- kexec-tools and the libraries of its binary --------------------------------------------
 # (KEXEC_PACKAGES, each name=version: lab-env.sh.) A cache holding other versions is remade.
 kx="$LAB_CACHE/kexec"
-cached="$(for d in "$kx"/deb/*.deb; do [[ -e $d ]] && dpkg-deb -W --showformat='${Package}=${Version}\n' "$d"; done | sort)"
+# (`if`, not `[[ ]] &&`: on an empty cache the glob stays literal, and a loop whose last test failed
+# returns 1, which pipefail + set -e turned into a silent exit on every fresh machine.)
+cached="$(for d in "$kx"/deb/*.deb; do if [[ -e $d ]]; then dpkg-deb -W --showformat='${Package}=${Version}\n' "$d"; fi; done | sort)"
 if [[ ! -x "$kx/root/sbin/kexec" || "$cached" != "$(printf '%s\n' "${KEXEC_PACKAGES[@]}" | sort)" ]]; then
     lab_require_pins "${KEXEC_PACKAGES[@]}"
     rm -rf "$kx/deb"

@@ -7,6 +7,9 @@ REPO_DIR="$(cd "$LAB_DIR/../.." && pwd)"
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+# A command that stops a lab script under set -e says where: without this a failed step printed
+# nothing but its exit code (CI, session 6: build-scenario-initramfs.sh on an empty cache).
+trap 'printf "[lab] ERROR: %s:%s: \"%s\" failed (exit %s)\n" "${BASH_SOURCE[0]##*/}" "$LINENO" "$BASH_COMMAND" "$?" >&2' ERR
 
 # The guest kernel: LAB_KERNEL=6.1 (the default) or 6.12. Each is pinned to the exact Debian
 # package its committed captures in replays/ were made on (their header's kernel.release), not to
