@@ -26,6 +26,8 @@ export function legacyBootUpgrader(emit: (r: CaptureRecord) => void): LegacyBoot
   let sawBoot = false;
   let held: CaptureRecord[] = [];
   const flush = (): void => {
+    // Nearly always empty: no new array per record.
+    if (held.length === 0) return;
     for (const r of held) emit(r);
     held = [];
   };
