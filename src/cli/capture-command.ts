@@ -135,6 +135,7 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
         publisher?.finding(e as CheckEvent);
       };
       let r: Awaited<ReturnType<typeof runCapture>>;
+      let captured = false;
       try {
         r = await runCapture({
           bpftrace: { command: opts.bpftrace, args: [opts.probe, ...args], label: 'bpftrace:stdout' },
@@ -143,10 +144,11 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
           ...(publisher ? { onRecord: (rec: CaptureRecord) => publisher.record(rec) } : {}),
         });
         if (server && !r.complete) server.push({ kind: 'error', code: 'CAPTURE_TRACER_DIED', message: `bpftrace ended without its END output; ${output} is incomplete` });
+        captured = true;
       } finally {
         // Clients get the last events (end, totals, or the error) before the server closes.
         if (server) await server.finish();
-        await finishPublishing(publisher, io);
+        await finishPublishing(publisher, io, undefined, captured);
       }
       const c = r.counts;
       say(`${output}: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes), ${c.stacks} stacks, ${c.phases} phases, `

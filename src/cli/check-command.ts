@@ -94,7 +94,7 @@ export function checkCommand(program: Command, io: CliIo, result: CliResult): vo
         out.flush();
         sym?.close();
         // A run that failed does not wait for the server: its messages stay in the spool.
-        await finishPublishing(publisher, io, failed ? 0 : undefined);
+        await finishPublishing(publisher, io, failed ? 0 : undefined, !failed);
       }
       if (sym) reportUnresolved(sym, io);
       reportCarried('check', previous, io);

@@ -3,7 +3,7 @@
 // violations, which machines, how many runs, first and last seen (docs/fleet.md).
 
 import { InvalidArgumentError, type Command } from 'commander';
-import { connectFleet, errorText, retryTransient } from '../fleet/fleet-connection.js';
+import { connectFleet, errorText, isAuthRefusal, retryTransient } from '../fleet/fleet-connection.js';
 import type { Envelope, FleetFinding } from '../fleet/fleet-message.js';
 import { readFindings } from '../fleet/fleet-read.js';
 import { checkToken } from '../fleet/fleet-subjects.js';
@@ -63,6 +63,7 @@ export function fleetCommand(program: Command, io: CliIo, _result: CliResult): v
         // died answers with timeouts for some seconds, and is asked again for 30 s.
         conn = await retryTransient(30_000, () => connectFleet(target, 5000, 'cfgscope fleet'));
       } catch (e) {
+        if (isAuthRefusal(e)) throw new CfgscopeError('FLEET_AUTH', `${target.display} refused the credentials (--server's user:password@ or token@, CFGSCOPE_NATS_USER/_PASSWORD/_TOKEN): ${errorText(e)}`);
         throw new CfgscopeError('FLEET_UNREACHABLE', `cannot reach ${target.display}: ${errorText(e)}`);
       }
       try {

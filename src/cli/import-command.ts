@@ -87,13 +87,13 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
       } catch (e) {
         // Nothing replaces the output: an existing file of that name is left as it was.
         writer.abandon();
-        await finishPublishing(publisher, io, 0);
+        await finishPublishing(publisher, io, 0, false);
         throw e;
       }
       if (interrupt.received) {
         const c = writer.finish(false);
         publisher?.record({ t: 'trailer', counts: c, complete: false });
-        await finishPublishing(publisher, io);
+        await finishPublishing(publisher, io, undefined, false);
         io.stderr(`cfgscope import: ${interrupt.received}: stopped after ${c.accesses} accesses; ${opts.output} is closed with an incomplete trailer\n`);
         result.code = exitCodeFor(interrupt.received);
         return;
@@ -101,7 +101,6 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
       const inputComplete = !isCapture || inputTrailer === true;
       const c = writer.finish(inputComplete);
       publisher?.record({ t: 'trailer', counts: c, complete: inputComplete });
-      await finishPublishing(publisher, io);
       if (!inputComplete) {
         io.stderr(`cfgscope import: ${input} is an INCOMPLETE capture (${inputTrailer === null ? 'no trailer: it was cut off' : 'its trailer says complete: false'}); `
           + `${opts.output} says so too (trailer complete: false)\n`);
@@ -116,6 +115,8 @@ export function importCommand(program: Command, io: CliIo, result: CliResult): v
           + `${a.anchors} traced writes matched, ${a.kernelOnly} seen by the kernel only, ${a.deviceOnly} device writes no traced call made\n`);
       }
       skipped.report(input, io);
+      // Last, so that the output's summary is said whatever the server answers (FLEET_AUTH throws).
+      await finishPublishing(publisher, io);
       if (opts.strict && skipped.total > 0) result.code = EXIT_DATA;
     });
 }

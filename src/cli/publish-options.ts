@@ -5,6 +5,7 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { CfgscopeError } from '../model/errors.js';
 import { limitsFromEnv } from '../fleet/fleet-connection.js';
 import { checkToken, defaultMachine, defaultRun } from '../fleet/fleet-subjects.js';
 import { natsTarget, type TlsFlags } from '../fleet/nats-target.js';
@@ -56,8 +57,10 @@ export function openPublisher(flags: PublishFlags, env: NodeJS.ProcessEnv = proc
   return new FleetPublisher(spool, { target, machine, run, limits: limitsFromEnv(env), waitMs: wait * 1000 });
 }
 
-/** Ends publishing and says what happened, on stderr (stdout stays the command's own output). */
-export async function finishPublishing(p: FleetPublisher | null, io: CliIo, waitMs?: number): Promise<void> {
+/** Ends publishing and says what happened, on stderr (stdout stays the command's own output).
+ *  Refused credentials end the command with FLEET_AUTH (65); a run that is already failing or
+ *  stopping for another reason passes `raise` false, and the refusal is only said. */
+export async function finishPublishing(p: FleetPublisher | null, io: CliIo, waitMs?: number, raise = true): Promise<void> {
   if (!p) return;
   const o = await p.finish(waitMs);
   const dup = o.duplicates ? ` (${o.duplicates} already there)` : '';
@@ -65,4 +68,10 @@ export async function finishPublishing(p: FleetPublisher | null, io: CliIo, wait
   if (o.pendingBytes > 0) {
     io.stderr(`cfgscope: ${o.pendingBytes} bytes of messages wait in the spool ${p.spoolPath} (server: ${o.lastError ?? 'no answer'}); the next --publish with this spool sends them\n`);
   }
+  // Wrong credentials do not heal by waiting, unlike a server that is down: the run says so
+  // with its exit status, so a fleet job that publishes nothing does not pass unnoticed.
+  if (!o.authRefused) return;
+  const refused = new CfgscopeError('FLEET_AUTH', `${p.server} refused the credentials (user:password@ or token@ in the URL, CFGSCOPE_NATS_USER/_PASSWORD/_TOKEN): ${o.lastError ?? ''}`);
+  if (raise) throw refused;
+  io.stderr(`cfgscope: ${refused.code}: ${refused.message}\n`);
 }

@@ -101,6 +101,12 @@ export async function ensureStream(c: FleetConnection, limits: StreamLimits): Pr
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The server refused who we are (wrong user, password or token; the NATS client's
+ *  AuthorizationError, also an expired account or an authentication timeout): asking again
+ *  with the same credentials cannot succeed, unlike a server that is down. */
+export const isAuthRefusal = (e: unknown): boolean =>
+  (e instanceof Error && e.name === 'AuthorizationError') || /authorization violation|authentication (expired|timeout)/i.test(errorText(e));
+
 /** Errors a cluster gives while it elects a leader (a node just died) or is too busy to answer
  *  in time: worth asking again. */
 const TRANSIENT = /timeout|no responders|leader|not available|temporarily|heartbeats missed/i;

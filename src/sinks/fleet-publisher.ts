@@ -6,7 +6,7 @@
 // whatever is still unsent when the command ends stays in the spool for the next --publish.
 
 import { fleetFinding, MESSAGE_VERSION } from '../fleet/fleet-message.js';
-import { connectFleet, ensureStream, errorText, type FleetConnection, type StreamLimits } from '../fleet/fleet-connection.js';
+import { connectFleet, ensureStream, errorText, isAuthRefusal, type FleetConnection, type StreamLimits } from '../fleet/fleet-connection.js';
 import { kindToken, subjectOf } from '../fleet/fleet-subjects.js';
 import type { NatsTarget } from '../fleet/nats-target.js';
 import type { SpoolFile } from '../fleet/spool-file.js';
@@ -30,6 +30,9 @@ export interface PublishOutcome {
   records: number;
   pendingBytes: number;
   lastError: string | null;
+  /** The server refused the credentials: nothing more was tried (the same ones cannot succeed),
+   *  the messages stay in the spool, and the command ends with FLEET_AUTH. */
+  authRefused: boolean;
 }
 
 /** Stacks and nested hits travel with the accesses that refer to them: their own subject would
@@ -58,7 +61,7 @@ export class FleetPublisher {
   private wake: (() => void) | null = null;
   private lastProgress = Date.now();
   private readonly loop: Promise<void>;
-  private readonly out: PublishOutcome = { sent: 0, duplicates: 0, records: 0, pendingBytes: 0, lastError: null };
+  private readonly out: PublishOutcome = { sent: 0, duplicates: 0, records: 0, pendingBytes: 0, lastError: null, authRefused: false };
 
   constructor(private readonly spool: SpoolFile, private readonly s: PublishSettings) {
     this.loop = this.drain();
@@ -133,6 +136,10 @@ export class FleetPublisher {
           this.conn = c;
         } catch (e) {
           this.out.lastError = errorText(e);
+          if (isAuthRefusal(e)) {
+            this.out.authRefused = true;
+            return;
+          }
           await this.sleep(300);
           continue;
         }
@@ -172,7 +179,7 @@ export class FleetPublisher {
     this.finishing = true;
     this.lastProgress = Date.now();
     try {
-      while (this.spool.pendingBytes > 0 && Date.now() - this.lastProgress < waitMs) {
+      while (this.spool.pendingBytes > 0 && !this.out.authRefused && Date.now() - this.lastProgress < waitMs) {
         this.wake?.();
         await new Promise((r) => setTimeout(r, 50));
       }

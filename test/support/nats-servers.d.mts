@@ -27,3 +27,5 @@ export declare function startSingle(): Promise<NatsSetup>;
 /** A single server's port and store, not started yet (a machine publishing before it is up). */
 export declare function plannedSingle(): Promise<NatsSetup>;
 export declare function startCluster(): Promise<NatsSetup>;
+/** A single server that asks for a user and password (nats-server --user --pass). */
+export declare function startSingleWithUser(user: string, pass: string): Promise<NatsSetup>;

@@ -22,11 +22,11 @@ export async function freePort() {
   });
 }
 
-function node(name, port, store, cluster) {
+function node(name, port, store, cluster, extra = []) {
   const n = {
     name, port, url: `nats://127.0.0.1:${port}`, proc: null, log: '',
     async start() {
-      const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, '-n', name];
+      const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, '-n', name, ...extra];
       if (cluster) {
         args.push('--cluster_name', cluster.name, '-cluster', `nats://127.0.0.1:${cluster.port}`,
           '-routes', cluster.routes.map((p) => `nats://127.0.0.1:${p}`).join(','));
@@ -55,12 +55,12 @@ function node(name, port, store, cluster) {
   return n;
 }
 
-async function setup(count, start = true) {
+async function setup(count, start = true, extra = []) {
   const dir = mkdtempSync(join(tmpdir(), 'cfgscope-nats-'));
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const cports = count > 1 ? await Promise.all(Array.from({ length: count }, () => freePort())) : [];
   const nodes = ports.map((port, i) => node(`n${i + 1}`, port, join(dir, `n${i + 1}`),
-    count > 1 ? { name: 'cfgscope-test', port: cports[i], routes: cports.filter((_, j) => j !== i) } : undefined));
+    count > 1 ? { name: 'cfgscope-test', port: cports[i], routes: cports.filter((_, j) => j !== i) } : undefined, extra));
   const s = {
     nodes, dir, urls: nodes.map((x) => x.url).join(','),
     async stop() {
@@ -82,3 +82,5 @@ export const startSingle = () => setup(1);
 /** A single server's port and store, not started yet (a machine publishing before it is up). */
 export const plannedSingle = () => setup(1, false);
 export const startCluster = () => setup(3);
+/** A single server that asks for a user and password (nats-server --user --pass). */
+export const startSingleWithUser = (user, pass) => setup(1, true, ['--user', user, '--pass', pass]);
