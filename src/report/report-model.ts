@@ -87,7 +87,16 @@ export interface ReportModel {
   boots: BootSummary[];
   /** `--previous-capture`: what the old kernel's capture gave (one line) and what it could not. */
   previous?: { text: string; notices: string[] };
+  /** Findings (and unexplained writes) not listed because MAX_REPORT_ITEMS distinct ones were. */
+  unlisted: number;
 }
+
+/**
+ * Distinct writes (items) a report lists at most. A policy whose wildcard rules all match every
+ * write makes an item per rule and write: 6,400 such rules on the bundled capture made a 263 MB
+ * report in 63 s and 2.9 GB. Past this, a finding that would make a new item is only counted.
+ */
+export const MAX_REPORT_ITEMS = 10_000;
 
 const hexv = (v: number | null): string => (v === null ? '?' : v.toString(16));
 
@@ -114,6 +123,7 @@ export class ReportBuilder {
   private totals: CheckTotals | null = null;
   private unexplained = 0;
   private unexplainedSame = 0;
+  private unlisted = 0;
   private input: string | null = null;
 
   constructor(private readonly capture: string, private readonly policy: ReportModel['policy'], private readonly rules: RuleRef[]) {}
@@ -155,6 +165,7 @@ export class ReportBuilder {
       checks: [...this.checks].map(([bdf, rules]) => ({ bdf, rules })).sort((a, b) => (a.bdf < b.bdf ? -1 : 1)),
       totals: { ...totals, unexplained: this.unexplained, unexplainedSame: this.unexplainedSame },
       boots: [],
+      unlisted: this.unlisted,
     };
   }
 
@@ -172,6 +183,13 @@ export class ReportBuilder {
     // persistent trace) has its call sites: its writes group by them like any kernel's.
     const handover = e.boot.handover && !e.boot.kernelSide ? { name: bootName(e.boot), kernel: e.boot.kernel } : undefined;
     const siteKey = handover ? `handover ${handover.kernel}` : [site.fn, ...site.callers].join(' < ');
+    const change: Change = e.change;
+    const key = [siteKey, e.boot.kernel, e.boot.handover ?? '', e.device.bdf, verdict, rule?.id ?? '', e.register, e.fields.join(','), hexv(e.old), e.oldStale, e.oldFrom ? 'carried' : '', hexv(e.new), change].join('|');
+    const item = this.items.get(key);
+    if (!item && this.items.size >= MAX_REPORT_ITEMS) {
+      this.unlisted++;
+      return;
+    }
     let group = this.sites.get(siteKey);
     if (!group) {
       group = { fn: site.fn, callers: site.callers, items: [], raw: [], sources: null, ...(handover ? { handover } : {}) };
@@ -179,9 +197,6 @@ export class ReportBuilder {
     }
     const raw = site.raw;
     if (raw && !group.raw.some((r) => r.first === raw.first && r.frames.join('\n') === raw.frames.join('\n'))) group.raw.push(raw);
-    const change: Change = e.change;
-    const key = [siteKey, e.boot.kernel, e.boot.handover ?? '', e.device.bdf, verdict, rule?.id ?? '', e.register, e.fields.join(','), hexv(e.old), e.oldStale, e.oldFrom ? 'carried' : '', hexv(e.new), change].join('|');
-    const item = this.items.get(key);
     if (item) {
       item.count++;
       if (!item.phases.includes(e.phase)) item.phases.push(e.phase);

@@ -4,7 +4,7 @@
 import { untracedHandoverNote } from '../model/boots.js';
 import type { OldOrigin } from '../model/events.js';
 import type { BootDeviceCounts, BootSummary } from './boot-summary.js';
-import type { CallSiteGroup, ReportDevice, ReportItem, ReportModel } from './report-model.js';
+import { MAX_REPORT_ITEMS, type CallSiteGroup, type ReportDevice, type ReportItem, type ReportModel } from './report-model.js';
 
 export const hex = (v: number | null, width = 1): string => (v === null ? '?' : `0x${v.toString(16).padStart(width * 2, '0')}`);
 
@@ -138,3 +138,7 @@ export function bootTitle(b: BootSummary): string {
 /** `12 writes, 3 violations, 2 expected, 1 unexplained`. */
 export const bootCountsText = (c: BootDeviceCounts): string =>
   `${c.writes} ${c.writes === 1 ? 'write' : 'writes'}, ${c.violations} ${c.violations === 1 ? 'violation' : 'violations'}, ${c.expected} expected, ${c.unexplained} unexplained`;
+
+/** The report lists at most MAX_REPORT_ITEMS distinct writes; what was left out is counted. */
+export const unlistedText = (n: number): string =>
+  `${n} more ${n === 1 ? 'finding' : 'findings'} not listed: this report lists at most ${MAX_REPORT_ITEMS} distinct writes (check --json lists every finding; the counts include them all).`;

@@ -5,7 +5,7 @@
 
 import type { ReportItem, ReportModel } from '../report/report-model.js';
 import {
-  bootCountsText, bootTitle, handoverHeading, handoverNote, NO_SOURCE, sourceEntries, changeNote, countText, deviceText, hex, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText,
+  bootCountsText, bootTitle, handoverHeading, handoverNote, NO_SOURCE, sourceEntries, changeNote, countText, deviceText, hex, OPEN_QUESTION_INTRO, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, unlistedText, valuesText,
   verdictText,
 } from '../report/report-text.js';
 import { printableModel } from '../report/printable-model.js';
@@ -62,6 +62,11 @@ export function renderEmail(model: ReportModel): string {
       for (const r of reasons) para(`${r.ids.join(', ')}: ${r.why}`, '    ', '      ');
     }
   });
+
+  if (m.unlisted > 0) {
+    lines.push('');
+    para(unlistedText(m.unlisted), '  ');
+  }
 
   if (m.targets.length > 0) {
     lines.push('', '', 'Target states:');

@@ -10,7 +10,7 @@ import { markdownCode, markdownText as md } from '../model/escape-text.js';
 import { printableModel } from '../report/printable-model.js';
 import type { ReportItem, ReportModel } from '../report/report-model.js';
 import {
-  bootTitle, handoverHeading, handoverNote, changeNote, countText, hex, idsText, NO_SOURCE, OPEN_QUESTION_INTRO, sourceEntries, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, valuesText, VERDICT_LABEL,
+  bootTitle, handoverHeading, handoverNote, changeNote, countText, hex, idsText, NO_SOURCE, OPEN_QUESTION_INTRO, sourceEntries, openQuestions, policyText, preservedText, questionText, reasonsOf, summaryText, unlistedText, valuesText, VERDICT_LABEL,
 } from '../report/report-text.js';
 
 /** A table cell: pipes would end the cell, newlines the row. */
@@ -63,6 +63,8 @@ export function renderMarkdown(model: ReportModel): string {
       for (const r of reasons) out += `- ${r.ids.map(code).join(', ')}: ${md(r.why)}\n`;
     }
   }
+
+  if (m.unlisted > 0) out += `\n${unlistedText(m.unlisted)}\n`;
 
   if (m.targets.length > 0) {
     out += '\n## Target states\n\n' + row(['verdict', 'device', 'rule', 'register', 'want', 'actual', 'at']) + row(['---', '---', '---', '---', '---', '---', '---']);

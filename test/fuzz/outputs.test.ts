@@ -75,7 +75,9 @@ describe('fuzz: outputs', () => {
       if (isInput && run.code === 0) problems.push({ kind: 'output-is-input-accepted', detail: `${command} -o ${output}: writing over its own input exited 0` });
       const outAfter = existsSync(outPath) ? digest(outPath) : 'missing';
       if (!isInput && outBefore !== 'missing' && outBefore !== 'dir' && outAfter !== outBefore) {
-        const complete = outAfter !== 'missing' && outAfter !== 'dir' && /\{"t":"trailer".*"complete":true\}\n$/.test(readFileSync(outPath, 'utf8').slice(-400));
+        // Whole: written to its end (the trailer last). `complete` in that trailer is the input's
+        // (false for the `big` input, which has no trailer), not whether the output was whole.
+        const complete = outAfter !== 'missing' && outAfter !== 'dir' && /\{"t":"trailer".*"complete":(true|false)\}\n$/.test(readFileSync(outPath, 'utf8').slice(-400));
         if (run.code !== 0 && !(killed && complete)) problems.push({ kind: 'output-destroyed', detail: `${command} -o ${output} ${killed ? `killed after ${killAfterMs} ms` : `exit ${run.code}`}: the existing file was replaced by ${outAfter === 'missing' ? 'nothing' : `${readFileSync(outPath).length} bytes`}` });
       }
       if (!killed && (output === 'dir' || output === 'missing-dir') && input === 'capture' && run.code !== 65) {
