@@ -16,32 +16,35 @@ import { oldFromText } from '../report/report-text.js';
 interface Group { first: Finding; count: number; phases: Set<string> }
 
 /**
+ * Groups the text lists at most: a policy whose wildcard rules all match every write makes a
+ * group per rule and write (6,400 rules on the bundled capture: 2.85 million groups, 2.77 GB
+ * kept until the end). Past this, a finding that would open a new group is only counted; the text
+ * says how many and that --json lists them all. Findings of groups already listed still count.
+ */
+export const MAX_TEXT_GROUPS = 10_000;
+
+/**
  * The groups of one device's call site, in first-seen order. A group is found by the finding's
  * parts (rule, register, fields, old and new value, then verdict, change and staleness) through
  * maps keyed by strings the policy and the pipeline already hold and by the values themselves:
  * a key string built per finding had to be hashed afresh each time, and a large capture has tens
  * of thousands of findings.
  */
-/**
- * Groups the text lists at most: a policy whose wildcard rules all match every write makes a
- * group per rule and write (5,000 rules on the bundled capture: 2.8 million lines, 2.8 GB kept
- * until the end). Past this, a finding that would open a new group is only counted; the text
- * says how many and that --json lists them all. Findings of groups already listed still count.
- */
-export const MAX_TEXT_GROUPS = 10_000;
-
 class SiteGroups {
   readonly list: Group[] = [];
   private readonly index = new Map<string, Map<string, Map<string, Map<number | null, Map<number | null, Group[]>>>>>();
 
   /** Adds `f` to its group; false when it would open a new one and `mayOpen` is false. */
   add(f: Finding, mayOpen: boolean): boolean {
-    const byRegister = child(this.index, f.rule.id);
-    const byFields = child(byRegister, f.register);
-    const byOld = child(byFields, f.fields.length === 1 ? f.fields[0]! : f.fields.join(','));
-    const byNew = child(byOld, f.old);
-    let same = byNew.get(f.new);
+    // Without room for a new group, only looked up: a finding that is not listed adds nothing.
+    const get = mayOpen ? child : peek;
+    const byRegister = get(this.index, f.rule.id);
+    const byFields = byRegister && get(byRegister, f.register);
+    const byOld = byFields && get(byFields, f.fields.length === 1 ? f.fields[0]! : f.fields.join(','));
+    const byNew = byOld && get(byOld, f.old);
+    let same = byNew?.get(f.new);
     if (!same) {
+      if (!byNew || !mayOpen) return false;
       same = [];
       byNew.set(f.new, same);
     }
@@ -62,6 +65,10 @@ class SiteGroups {
   }
 }
 
+function peek<K, V extends Map<unknown, unknown>>(m: Map<K, V>, k: K): V | undefined {
+  return m.get(k);
+}
+
 function child<K, V extends Map<unknown, unknown>>(m: Map<K, V>, k: K): V {
   let c = m.get(k);
   if (!c) {
@@ -80,7 +87,7 @@ export class CheckTextSink {
   private readonly targets: TargetFinding[] = [];
   private readonly unattributed = new Map<string, number>();
   private groupCount = 0;
-  /** Findings not listed (MAX_TEXT_GROUPS reached), and how many groups they would have made at most. */
+  /** Findings not listed: they would have opened a group after MAX_TEXT_GROUPS were listed. */
   private unlisted = 0;
   /** Rules cited, with their justification: printed once at the end, not on every line. */
   private readonly cited = new Map<string, Finding['rule']>();
