@@ -3,8 +3,11 @@
 #
 #   1. setup-host.sh and build-scenario-initramfs.sh once (apt-get update + install of what is
 #      missing, the Debian kernel package downloaded and unpacked, modules, kexec-tools + libs);
-#   2. every scenario of scenarios.txt, in order, each under a timeout and retried once when it
-#      fails (a bpftrace 0.17 in the guest has hung on exit once in ~11 runs);
+#   2. every scenario of scenarios.txt, in order, each under a timeout and tried up to
+#      LAB_ATTEMPTS times (default 3) when it fails: a bpftrace 0.17 in the guest has hung on exit
+#      once in ~11 runs, and 6.12 guests under TCG died in early boot (`Oops: int3`) in 3 of about
+#      20 boots of 2026-12-03 (test/lab/README.md): with one retry, a scenario of two boots would
+#      fail both attempts in an estimated 8% of runs;
 #   3. the captures of each scenario imported from its fresh raw logs (`cfgscope import`), and
 #      `cfgscope crosscheck` of the kernel side against the device side where both exist;
 #   4. compare-structure.mjs: the fresh captures against the committed replays/ in structure
@@ -138,6 +141,8 @@ run_command() {
 }
 
 failed=()
+attempts=${LAB_ATTEMPTS:-3}
+[[ "$attempts" =~ ^[1-9][0-9]*$ ]] || { echo "LAB_ATTEMPTS must be a whole number from 1, not '$attempts'" >&2; exit 2; }
 while read -r kernel name fixtures replays kind command; do
     [[ -z "$kernel" || "$kernel" == \#* || "$kernel" != "$LAB_KERNEL" ]] && continue
     [[ -n "$only" && ",$only," != *",$name,"* ]] && continue
@@ -147,7 +152,7 @@ while read -r kernel name fixtures replays kind command; do
     [[ "$fixtures" == - ]] && fx="$fresh/fixtures/$name"
     mkdir -p "$fx"
     ok=0
-    for attempt in 1 2; do
+    for ((attempt = 1; attempt <= attempts; attempt++)); do
         touch "$fresh/logs/.attempt"
         if (($(date +%s) - lab_start > budget)); then
             note "scenario $name (attempt $attempt): not started, the lab's budget of ${budget}s (LAB_BUDGET) is spent"
@@ -164,7 +169,7 @@ while read -r kernel name fixtures replays kind command; do
         mkdir -p "$log.out"
         find "$LAB_OUT" -path "$(realpath -m "$fresh")" -prune -o -type f -newer "$fresh/logs/.attempt" -exec cp {} "$log.out/" \; 2>/dev/null || true
         note "  its raw logs: $log.out/"
-        [[ $attempt == 1 ]] && note "  scenario $name: RETRY"
+        ((attempt < attempts)) && note "  scenario $name: RETRY"
     done
     if [[ $ok == 0 ]]; then failed+=("$name"); continue; fi
     [[ "$replays" == - ]] && continue
