@@ -148,7 +148,8 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
       } finally {
         // Clients get the last events (end, totals, or the error) before the server closes.
         if (server) await server.finish();
-        await finishPublishing(publisher, io, undefined, captured);
+        // A capture that failed says a refusal of the NATS credentials without raising it.
+        if (!captured) await finishPublishing(publisher, io, undefined, false);
       }
       const c = r.counts;
       say(`${output}: ${c.accesses} accesses (${c.reads} reads, ${c.writes} writes), ${c.stacks} stacks, ${c.phases} phases, `
@@ -162,6 +163,8 @@ export function captureCommand(program: Command, io: CliIo, result: CliResult): 
       else if (rec.status === 'no-counts') say('no @count map from bpftrace (it did not run END): losses cannot be reconciled');
       else say(`probe counts do NOT reconcile (${rec.status}): ${rec.printed} printed + ${rec.lost} lost vs ${rec.counted} counted; ${rec.differences.map((d) => `${d.key}: ${d.printed} printed, ${d.counted} counted`).join('; ')}`);
       if (policy) say(`${live.violations} violation(s)`);
+      // After the capture's summary, so that it is said whatever the server answers (FLEET_AUTH throws).
+      await finishPublishing(publisher, io);
       if (!r.complete) {
         const x = r.exit;
         const how = !x ? 'did not start' : x.killed ? `did not end within ${opts.stopWait} s of SIGINT and was killed`

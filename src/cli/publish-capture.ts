@@ -27,6 +27,8 @@ export async function publishCapture(file: string, format: InputFormat, policy: 
   } catch (e) {
     io.stderr(`cfgscope serve: publishing stopped: ${printable(isCfgscopeError(e) ? e.message : String(e))}\n`);
   } finally {
-    await finishPublishing(publisher, io, failed ? 0 : undefined).catch((e: unknown) => io.stderr(`cfgscope serve: ${printable(String((e as Error).message ?? e))}\n`));
+    // Serving goes on whatever the server answers: a refusal of the credentials is said (with its
+    // code, FLEET_AUTH), not raised.
+    await finishPublishing(publisher, io, failed ? 0 : undefined, false).catch((e: unknown) => io.stderr(`cfgscope serve: ${printable(String((e as Error).message ?? e))}\n`));
   }
 }

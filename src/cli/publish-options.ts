@@ -73,5 +73,5 @@ export async function finishPublishing(p: FleetPublisher | null, io: CliIo, wait
   if (!o.authRefused) return;
   const refused = new CfgscopeError('FLEET_AUTH', `${p.server} refused the credentials (user:password@ or token@ in the URL, CFGSCOPE_NATS_USER/_PASSWORD/_TOKEN): ${o.lastError ?? ''}`);
   if (raise) throw refused;
-  io.stderr(`cfgscope: ${refused.code}: ${refused.message}\n`);
+  io.stderr(`cfgscope: ${refused.message}\n`);
 }
