@@ -1,68 +1,126 @@
-// The `access` message's JSON (docs/protocol.md), built field by field instead of by
-// JSON.stringify of a fresh object: accesses are nearly all of a stream, and most of each one's
-// text is its call stack, which is shared by many accesses (the stack table interns it) and so is
-// serialised once here, like the phase it belongs to. The text is exactly JSON.stringify's
-// (test/server/wire-message.test.ts compares them over every capture in replays/). One per server:
-// the caches hold only what its stream's events refer to. The strings of an access (device,
-// register, call site, function, command, layer) come from small sets and repeat from one access
-// to the next: each is escaped once and its JSON looked up after that (JSON.stringify of the
-// strings was the largest part of a served access's CPU after the socket writes).
+// The `access` message's JSON (docs/protocol.md), written field by field as UTF-8 bytes instead
+// of by JSON.stringify of a fresh object: accesses are nearly all of a stream, and most of each
+// one's bytes are its call stack, which is shared by many accesses (the stack table interns it)
+// and so is encoded once here, like the phase it belongs to. The bytes are exactly
+// JSON.stringify's text (test/server/wire-message.test.ts compares them over every capture in
+// replays/). One per server: the caches hold only what its stream's events refer to. The strings
+// of an access (device, register, call site, function, command, layer) come from small sets and
+// repeat from one access to the next: each is escaped and encoded once and its bytes looked up
+// after that.
 
 import type { AccessEvent, PhaseRef } from '../model/events.js';
+import { encoded, JsonBytes } from './json-bytes.js';
 
-/** A JSON number as JSON.stringify writes it. */
-const num = (x: number): string => (Number.isFinite(x) ? `${x}` : 'null');
-
-/** Strings kept escaped at most: a stream whose strings do not repeat (every comm different)
- *  starts over rather than growing. */
+/** Values kept encoded per key at most: a stream whose strings do not repeat (every comm
+ *  different) starts over rather than growing. */
 const MAX_STRINGS = 4096;
 
-export class AccessJson {
-  private readonly stacks = new WeakMap<readonly string[], string>();
-  private readonly phases = new WeakMap<PhaseRef, string>();
-  private readonly strings = new Map<string, string>();
+const encodedNull = encoded('null');
 
-  private stack(s: readonly string[] | null): string {
-    if (s === null) return 'null';
-    let j = this.stacks.get(s);
-    if (j === undefined) { j = JSON.stringify(s); this.stacks.set(s, j); }
-    return j;
+/** One key's `,"key":value` pieces, each string value escaped and encoded once with its key. */
+class KeyedStrings {
+  private readonly values = new Map<string, Buffer>();
+  private readonly nullValue: Buffer;
+  /** The last value written and its bytes: the next access most often has the same. */
+  private last: string | null = null;
+  private lastBytes: Buffer;
+
+  constructor(private readonly key: string) {
+    this.nullValue = encoded(`,"${key}":null`);
+    this.lastBytes = this.nullValue;
   }
 
-  private phase(p: PhaseRef): string {
-    let j = this.phases.get(p);
-    if (j === undefined) { j = JSON.stringify(p); this.phases.set(p, j); }
-    return j;
-  }
-
-  /** A string or null as JSON. */
-  private str(x: string | null): string {
-    if (x === null) return 'null';
-    let j = this.strings.get(x);
+  write(out: JsonBytes, x: string | null): void {
+    if (x === this.last) { out.bytes(this.lastBytes); return; }
+    if (x === null) { out.bytes(this.nullValue); return; }
+    let j = this.values.get(x);
     if (j === undefined) {
-      if (this.strings.size >= MAX_STRINGS) this.strings.clear();
-      j = JSON.stringify(x);
-      this.strings.set(x, j);
+      if (this.values.size >= MAX_STRINGS) this.values.clear();
+      j = encoded(`,"${this.key}":${JSON.stringify(x)}`);
+      this.values.set(x, j);
     }
-    return j;
+    this.last = x;
+    this.lastBytes = j;
+    out.bytes(j);
+  }
+}
+
+// The message's fixed parts, in JSON.stringify's key order (wire-message.ts, body()).
+const K = {
+  seq: encoded('{"type":"access","seq":'), index: encoded(',"index":'), ts: encoded(',"ts":'),
+  phase: encoded(',"phase":'), off: encoded(',"off":'), size: encoded(',"size":'),
+  old: encoded(',"old":'), new: encoded(',"new":'), stack: encoded(',"stack":'),
+  cpu: encoded(',"cpu":'), pid: encoded(',"pid":'), line: encoded(',"line":'),
+  staleTrue: encoded(',"oldStale":true'), staleFalse: encoded(',"oldStale":false'),
+  knownTrue: encoded(',"known":true'), knownFalse: encoded(',"known":false'),
+  end: encoded('}'),
+};
+
+export class AccessJson {
+  private readonly stacks = new WeakMap<readonly string[], Buffer>();
+  private readonly phases = new WeakMap<PhaseRef, Buffer>();
+  private readonly bdf = new KeyedStrings('bdf');
+  private readonly op = new KeyedStrings('op');
+  private readonly register = new KeyedStrings('register');
+  private readonly mnemonic = new KeyedStrings('mnemonic');
+  private readonly callSite = new KeyedStrings('callSite');
+  private readonly fn = new KeyedStrings('fn');
+  private readonly layer = new KeyedStrings('layer');
+  private readonly comm = new KeyedStrings('comm');
+  private readonly attributed = new KeyedStrings('attributed');
+
+  private stack(out: JsonBytes, s: readonly string[] | null): void {
+    if (s === null) { out.bytes(encodedNull); return; }
+    let j = this.stacks.get(s);
+    if (j === undefined) { j = encoded(JSON.stringify(s)); this.stacks.set(s, j); }
+    out.bytes(j);
   }
 
-  /** `,"key":value` for a field that may be undefined (JSON.stringify leaves such keys out). */
-  private opt(key: string, x: string | number | boolean | null | undefined): string {
-    if (x === undefined) return '';
-    const v = typeof x === 'number' ? num(x) : typeof x === 'string' ? this.str(x) : x === null ? 'null' : x ? 'true' : 'false';
-    return `,"${key}":${v}`;
+  private phase(out: JsonBytes, p: PhaseRef): void {
+    let j = this.phases.get(p);
+    if (j === undefined) { j = encoded(JSON.stringify(p)); this.phases.set(p, j); }
+    out.bytes(j);
   }
 
-  text(seq: number, e: AccessEvent): string {
+  private static num(out: JsonBytes, x: number | null): void {
+    if (x === null) out.bytes(encodedNull); else out.number(x);
+  }
+
+  /** The message's bytes, appended to `out`. */
+  write(out: JsonBytes, seq: number, e: AccessEvent): void {
     const a = e.access;
-    const n = (x: number | null): string => (x === null ? 'null' : num(x));
-    return `{"type":"access","seq":${num(seq)},"index":${num(e.index)},"ts":${n(a.ts)},"phase":${this.phase(e.phase)}`
-      + `,"bdf":${this.str(e.bdf)},"op":${this.str(a.op)},"off":${n(a.off)},"size":${num(a.size)}`
-      + `,"register":${this.str(e.register)},"mnemonic":${this.str(e.mnemonic)},"old":${n(e.old)},"new":${n(a.val)}`
-      + `,"oldStale":${e.oldStale ? 'true' : 'false'},"callSite":${this.str(e.callSite)},"stack":${this.stack(e.stack)}`
-      + `,"fn":${this.str(a.fn)},"layer":${this.str(a.layer)},"known":${a.known ? 'true' : 'false'},"cpu":${n(a.cpu)}`
-      + `,"pid":${n(a.pid)},"comm":${this.str(a.comm)},"line":${n(a.line ?? null)}`
-      + `${a.attributed ? this.opt('attributed', a.attributed) : ''}}`;
+    const num = AccessJson.num;
+    out.bytes(K.seq); out.number(seq);
+    out.bytes(K.index); out.number(e.index);
+    out.bytes(K.ts); num(out, a.ts);
+    out.bytes(K.phase); this.phase(out, e.phase);
+    this.bdf.write(out, e.bdf);
+    this.op.write(out, a.op);
+    out.bytes(K.off); num(out, a.off);
+    out.bytes(K.size); out.number(a.size);
+    this.register.write(out, e.register);
+    this.mnemonic.write(out, e.mnemonic);
+    out.bytes(K.old); num(out, e.old);
+    out.bytes(K.new); num(out, a.val);
+    out.bytes(e.oldStale ? K.staleTrue : K.staleFalse);
+    this.callSite.write(out, e.callSite);
+    out.bytes(K.stack); this.stack(out, e.stack);
+    this.fn.write(out, a.fn);
+    this.layer.write(out, a.layer);
+    out.bytes(a.known ? K.knownTrue : K.knownFalse);
+    out.bytes(K.cpu); num(out, a.cpu);
+    out.bytes(K.pid); num(out, a.pid);
+    this.comm.write(out, a.comm);
+    out.bytes(K.line); num(out, a.line ?? null);
+    // JSON.stringify leaves out a key whose value is undefined; the body leaves out a false one.
+    if (a.attributed) this.attributed.write(out, a.attributed);
+    out.bytes(K.end);
+  }
+
+  /** The message as text (tests; the server sends the bytes). */
+  text(seq: number, e: AccessEvent): string {
+    const out = new JsonBytes(1024);
+    this.write(out, seq, e);
+    return out.take().toString('utf8');
   }
 }

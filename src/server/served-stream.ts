@@ -5,6 +5,7 @@
 import type { HeaderRecord } from '../model/records.js';
 import { AccessJson } from './access-json.js';
 import { EventRing } from './event-ring.js';
+import { JsonBytes } from './json-bytes.js';
 import type { RereadPermits } from './reread-permits.js';
 import type { StreamView } from './session-types.js';
 import { wireEvent, wireEvents, type ServedEvent, type WireEvent } from './wire-message.js';
@@ -16,6 +17,8 @@ export class ServedStream implements StreamView {
   header: Omit<HeaderRecord, 't'> | null = null;
   readonly ring: EventRing;
   private readonly accessJson = new AccessJson();
+  /** Where every batch is serialised (wire-message.ts): emptied after each. */
+  private readonly scratch = new JsonBytes();
 
   constructor(ringSize: number, private readonly permits: RereadPermits,
     /** The same events again from seq `from` (serveEvents' `history`). */
@@ -44,7 +47,7 @@ export class ServedStream implements StreamView {
       events.push(e);
     }
     if (events.length === 0) return [];
-    const wired = wireEvents(this.last + 1, events, this.accessJson);
+    const wired = wireEvents(this.last + 1, events, this.accessJson, this.scratch);
     this.last += wired.length;
     for (const w of wired) this.ring.push(w);
     return wired;
@@ -57,14 +60,14 @@ export class ServedStream implements StreamView {
   reread(from: number, signal: AbortSignal): AsyncIterable<WireEvent> | null {
     const history = this.history;
     if (!history) return null;
-    const { permits, accessJson } = this;
+    const { permits, accessJson, scratch } = this;
     return (async function* numbered() {
       if (!(await permits.acquire(signal))) return;
       try {
         let seq = from;
         for await (const e of history(from)) {
           if (signal.aborted) return;
-          yield wireEvent(seq++, e, accessJson);
+          yield wireEvent(seq++, e, accessJson, scratch);
         }
       } finally {
         permits.release();

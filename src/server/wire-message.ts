@@ -7,6 +7,7 @@ import type { AccessEvent } from '../model/events.js';
 import type { CheckEvent } from '../pipeline/check-policy.js';
 import type { Severity } from '../policy/policy-types.js';
 import type { AccessJson } from './access-json.js';
+import { JsonBytes } from './json-bytes.js';
 
 /** What a served stream carries: every pipeline event, accesses included, and what the policy
  *  said; or, for `serve --from nats://` (fleet-view.ts), the fleet's rows and its feed's state. */
@@ -67,21 +68,6 @@ class SerialisedEvent implements WireEvent {
   }
 }
 
-/** The texts encoded into one Buffer, one after the other; each text's bytes are a view of it. */
-function utf8Views(texts: readonly string[]): Buffer[] {
-  let bytes = 0;
-  for (const t of texts) bytes += Buffer.byteLength(t);
-  const buf = Buffer.allocUnsafe(bytes);
-  const views: Buffer[] = [];
-  let at = 0;
-  for (const t of texts) {
-    const n = buf.write(t, at, 'utf8');
-    views.push(buf.subarray(at, at + n));
-    at += n;
-  }
-  return views;
-}
-
 type Body = Record<string, unknown>;
 
 function body(e: ServedEvent): Body {
@@ -134,26 +120,34 @@ function bdfOf(e: ServedEvent): string | null {
   }
 }
 
-/** The message's JSON; `accessJson` (the server's) writes accesses faster, with the same text. */
-export function messageText(seq: number, e: ServedEvent, accessJson?: AccessJson): string {
-  if (accessJson && e.kind === 'access') return accessJson.text(seq, e);
+/** The message's JSON (AccessJson writes an access's bytes faster, the same text). */
+export function messageText(seq: number, e: ServedEvent): string {
   return JSON.stringify({ type: typeOf(e), seq, ...body(e) });
 }
 
-/** Events numbered from `firstSeq`, serialised together (one Buffer for the batch). */
-export function wireEvents(firstSeq: number, events: readonly ServedEvent[], accessJson?: AccessJson): WireEvent[] {
-  const data = utf8Views(events.map((e, i) => messageText(firstSeq + i, e, accessJson)));
+/**
+ * Events numbered from `firstSeq`, serialised together: one Buffer for the batch, each event's
+ * bytes a view of it. `out` is the server's scratch buffer (emptied again before this returns).
+ */
+export function wireEvents(firstSeq: number, events: readonly ServedEvent[], accessJson?: AccessJson, out = new JsonBytes(1024)): WireEvent[] {
+  const ends: number[] = [];
+  events.forEach((e, i) => {
+    if (accessJson && e.kind === 'access') accessJson.write(out, firstSeq + i, e);
+    else out.utf8(messageText(firstSeq + i, e));
+    ends.push(out.length);
+  });
+  const batch = out.take();
   return events.map((e, i) => {
     const isJudged = e.kind === 'finding' || e.kind === 'target';
     return new SerialisedEvent(
       firstSeq + i, typeOf(e), bdfOf(e),
       isJudged ? e.rule.severity : null,
       isJudged ? e.verdict : e.kind === 'unattributed' ? 'unexplained' : null,
-      data[i]!,
+      batch.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!),
     );
   });
 }
 
-export function wireEvent(seq: number, e: ServedEvent, accessJson?: AccessJson): WireEvent {
-  return wireEvents(seq, [e], accessJson)[0]!;
+export function wireEvent(seq: number, e: ServedEvent, accessJson?: AccessJson, out?: JsonBytes): WireEvent {
+  return wireEvents(seq, [e], accessJson, out)[0]!;
 }
