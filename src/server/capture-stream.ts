@@ -16,7 +16,9 @@ import type { Policy } from '../policy/policy-types.js';
 import { recordChunks } from '../sources/record-chunks.js';
 import { pace, ReplayClock } from './pace.js';
 import { pulled } from './pulled.js';
-import type { ServedEvent } from './wire-message.js';
+import { readAhead } from './read-ahead.js';
+import type { Prepare } from './serve-types.js';
+import type { ServedEvent, WireEvent } from './wire-message.js';
 
 export interface CaptureStreamOptions {
   file: string;
@@ -100,10 +102,23 @@ export function captureHistory(o: CaptureStreamOptions): (from: number) => Async
 }
 
 /**
- * The file replayed at `speed` (pace.ts; 0 = as fast as it reads): one pass, pulled a chunk's batch
- * at a time once the previous one is released (pulled.ts), so memory holds one chunk however
- * slow the replay. Emitted in batches: what is due at once. Unsubscribing stops reading.
+ * Events prepared ahead of their release at most: ~60 chunks of a capture, 0.16 s of a replay at
+ * 100k accesses/s, ~13 MB of messages. Enough for the stages to be compiled by the JIT before a
+ * fast replay's first second (test/bench/README.md); a bound so memory stays flat.
  */
-export function replayCapture(o: CaptureStreamOptions, speed: number, scheduler?: SchedulerLike): Observable<readonly ServedEvent[]> {
-  return defer(() => pulled(() => capturePass(o), pace(new ReplayClock(speed, scheduler))));
+export const READ_AHEAD_EVENTS = 16_384;
+
+/**
+ * The file replayed at `speed` (pace.ts; 0 = as fast as it reads): one pass, each chunk's batch
+ * read, judged and prepared by the server (`prepare`: numbered and serialised) up to
+ * READ_AHEAD_EVENTS ahead of its release (read-ahead.ts), pulled once the previous batch is
+ * released (pulled.ts): memory holds that many events however slow the replay. Emitted in
+ * batches: what is due at once. Unsubscribing stops reading.
+ */
+export function replayCapture(o: CaptureStreamOptions, speed: number, scheduler?: SchedulerLike): (prepare: Prepare) => Observable<readonly WireEvent[]> {
+  return (prepare) => defer(() => pulled(() => readAhead(prepared(capturePass(o), prepare), READ_AHEAD_EVENTS), pace<WireEvent>(new ReplayClock(speed, scheduler))));
+}
+
+async function* prepared(batches: AsyncIterable<ServedEvent[]>, prepare: Prepare): AsyncGenerator<WireEvent[]> {
+  for await (const batch of batches) yield prepare(batch);
 }

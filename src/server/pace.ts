@@ -6,9 +6,12 @@
 // Time comes from the scheduler (TestScheduler in test/server/pace.marble.test.ts).
 
 import { asyncScheduler, concatMap, Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { ServedEvent } from './wire-message.js';
 
-type Batch = readonly ServedEvent[];
+/** What pacing reads of an event: an access's recorded time; null for the rest (and for an
+ *  access without one), which go with the next release. */
+export interface Timed {
+  readonly ts: number | null;
+}
 
 /** Where a replay is in time: the first timed access's `ts` and when it was released. */
 export class ReplayClock {
@@ -26,18 +29,18 @@ export class ReplayClock {
 }
 
 /** One batch, released in slices at their due times; completes after the last slice. */
-function release(batch: Batch, clock: ReplayClock): Observable<Batch> {
-  return new Observable<Batch>((out) => {
+function release<T extends Timed>(batch: readonly T[], clock: ReplayClock): Observable<readonly T[]> {
+  return new Observable<readonly T[]>((out) => {
     let i = 0;
     let waited = -1;
-    let due: ServedEvent[] = [];
+    let due: T[] = [];
     let timer: Subscription | null = null;
     const run = (): void => {
       timer = null;
       while (i < batch.length) {
         const e = batch[i]!;
-        if (i !== waited && e.kind === 'access' && e.access.ts !== null) {
-          const wait = clock.wait(e.access.ts);
+        if (i !== waited && e.ts !== null) {
+          const wait = clock.wait(e.ts);
           if (wait > 0) {
             if (due.length > 0) { out.next(due); due = []; }
             waited = i;
@@ -57,8 +60,8 @@ function release(batch: Batch, clock: ReplayClock): Observable<Batch> {
 }
 
 /** A batch at once, then a turn of the event loop (I/O, clients) before the next one. */
-function releaseThenYield(batch: Batch): Observable<Batch> {
-  return new Observable<Batch>((out) => {
+function releaseThenYield<T>(batch: readonly T[]): Observable<readonly T[]> {
+  return new Observable<readonly T[]>((out) => {
     out.next(batch);
     const turn = setImmediate(() => out.complete());
     return () => clearImmediate(turn);
@@ -66,6 +69,6 @@ function releaseThenYield(batch: Batch): Observable<Batch> {
 }
 
 /** Batches paced by `clock` (its speed; 0 = as fast as they come, yielding between batches). */
-export function pace(clock: ReplayClock): MonoTypeOperatorFunction<Batch> {
+export function pace<T extends Timed>(clock: ReplayClock): MonoTypeOperatorFunction<readonly T[]> {
   return concatMap((batch) => (clock.speed > 0 ? release(batch, clock) : releaseThenYield(batch)));
 }

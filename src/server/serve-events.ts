@@ -42,7 +42,7 @@
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { CfgscopeError } from '../model/errors.js';
 import { InternalErrors } from './guarded.js';
 import { HttpHandlers } from './http-handlers.js';
@@ -51,7 +51,7 @@ import { parseAllowedOrigin } from './peer-check.js';
 import { RereadPermits } from './reread-permits.js';
 import { ServedStream } from './served-stream.js';
 import type { ServeHandle, ServeOptions } from './serve-types.js';
-import type { ServedEvent } from './wire-message.js';
+import type { ServedEvent, WireEvent } from './wire-message.js';
 
 export const PROTOCOL_VERSION = 1;
 export type { ServeHandle, ServeOptions, ServeStats, StreamMeta } from './serve-types.js';
@@ -117,23 +117,32 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
    * Each batch is serialised once; every client is written it before this returns (nothing
    * waits for a later turn: a live event leaves when it is published).
    */
-  const publish = (batch: ServedEvent | readonly ServedEvent[]): void => {
-    const wired = stream.publish(batch);
+  const publishWired = (wired: readonly WireEvent[]): void => {
+    stream.publish(wired);
     if (wired.length > 0) clients.offer(wired);
   };
+  const publish = (batch: ServedEvent | readonly ServedEvent[]): void => publishWired(stream.prepare(batch));
+  // A replay prepares its events ahead (the server's numbering and serialising) and emits them
+  // when due; any other source's events are prepared and published as they come.
+  const source = o.source;
+  const wiredSource = typeof source === 'function' ? source((batch) => stream.prepare(batch)) : null;
   let subscription: Subscription | null = null;
   const ended = new Promise<void>((resolve) => {
-    subscription = o.source.subscribe({
-      // A throwing publish loses its batch, reported (onInternalError); the stream and server go on.
-      next: errors.guard(publish, () => undefined),
+    const observer = {
       error: (e: unknown) => {
         const err = e instanceof CfgscopeError ? e : null;
+        // What was prepared ahead and never released is not published: the error follows the last.
+        stream.dropPrepared();
         publish({ kind: 'error', code: err?.code ?? 'SOURCE_FAILED', message: (e as Error).message });
         stream.ended = true;
         resolve();
       },
       complete: () => { stream.ended = true; resolve(); },
-    });
+    };
+    // A throwing publish loses its batch, reported (onInternalError); the stream and server go on.
+    subscription = wiredSource
+      ? wiredSource.subscribe({ next: errors.guard(publishWired, () => undefined), ...observer })
+      : (source as Observable<ServedEvent | readonly ServedEvent[]>).subscribe({ next: errors.guard(publish, () => undefined), ...observer });
   });
 
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import type { ClientStats } from './client-session.js';
 import type { RefusalReason } from './http-gate.js';
 import type { ListenAddress } from './listen-address.js';
-import type { ServedEvent } from './wire-message.js';
+import type { ServedEvent, WireEvent } from './wire-message.js';
 
 export interface StreamMeta {
   /** Same id = same events with the same seq (a client may resume across server restarts). */
@@ -20,8 +20,14 @@ export interface StreamMeta {
   fleet?: { server: string; since: string | null; kernelRelease: string | null };
 }
 
+/** The server's numbering and serialising of events (once for every client), for a source that
+ *  prepares them ahead of their release; what it returns is published as the source emits it. */
+export type Prepare = (batch: readonly ServedEvent[]) => WireEvent[];
+
 export interface ServeOptions {
-  source: Observable<ServedEvent | readonly ServedEvent[]>;
+  /** Events, published as they come; or, for a replay that reads ahead of its clock, a source
+   *  that prepares its events with the server's `prepare` and emits them when due. */
+  source: Observable<ServedEvent | readonly ServedEvent[]> | ((prepare: Prepare) => Observable<readonly WireEvent[]>);
   history?: (from: number) => AsyncIterable<ServedEvent>;
   /** The state the events update, as control messages: sent on `subscribe` from 1 or from
    *  before the ring, instead of history (a fleet view; docs/protocol.md). */

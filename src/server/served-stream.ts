@@ -11,8 +11,14 @@ import type { StreamView } from './session-types.js';
 import { wireEvent, wireEvents, type ServedEvent, type WireEvent } from './wire-message.js';
 
 export class ServedStream implements StreamView {
-  /** seq of the newest event (0 before the first). */
+  /** seq of the newest published event (0 before the first). */
   private last = 0;
+  /** seq of the newest prepared event (published or not). */
+  private prepared = 0;
+  /** Headers prepared and not yet published, by seq (`header` is the published one). */
+  private readonly headers = new Map<number, Omit<HeaderRecord, 't'>>();
+  /** An `error` event was prepared: nothing more is taken. */
+  private closed = false;
   ended = false;
   header: Omit<HeaderRecord, 't'> | null = null;
   readonly ring: EventRing;
@@ -35,22 +41,43 @@ export class ServedStream implements StreamView {
   first(): number { return this.history ? 1 : this.ring.first; }
 
   /**
-   * The batch numbered and serialised once (for every client), kept in the ring; empty once the
-   * stream has ended (after an `error` event nothing more is taken).
+   * The batch numbered and serialised once (for every client), not yet published: what a replay
+   * reading ahead of its clock holds until the events are due. Empty once the stream has ended
+   * (after an `error` event nothing more is taken). Prepared events must be published in order.
    */
-  publish(batch: ServedEvent | readonly ServedEvent[]): WireEvent[] {
+  prepare(batch: ServedEvent | readonly ServedEvent[]): WireEvent[] {
     const events: ServedEvent[] = [];
     for (const e of Array.isArray(batch) ? batch as readonly ServedEvent[] : [batch as ServedEvent]) {
-      if (this.ended) break;
-      if (e.kind === 'header') { const { t: _t, ...h } = e.header; this.header = h; }
-      if (e.kind === 'error') this.ended = true;
+      if (this.closed) break;
+      if (e.kind === 'header') { const { t: _t, ...h } = e.header; this.headers.set(this.prepared + events.length + 1, h); }
+      if (e.kind === 'error') this.closed = true;
       events.push(e);
     }
     if (events.length === 0) return [];
-    const wired = wireEvents(this.last + 1, events, this.accessJson, this.scratch);
-    this.last += wired.length;
-    for (const w of wired) this.ring.push(w);
+    const wired = wireEvents(this.prepared + 1, events, this.accessJson, this.scratch);
+    this.prepared += wired.length;
     return wired;
+  }
+
+  /** Prepared events, now due: kept in the ring (the clients are offered them by the server). */
+  publish(wired: readonly WireEvent[]): void {
+    for (const w of wired) {
+      if (w.seq !== this.last + 1) throw new Error(`published seq ${w.seq} after ${this.last}`);
+      if (w.type === 'header') { this.header = this.headers.get(w.seq) ?? null; this.headers.delete(w.seq); }
+      if (w.type === 'error') this.ended = true;
+      this.last = w.seq;
+      this.ring.push(w);
+    }
+  }
+
+  /**
+   * Prepared events that will not be published (the source failed while they waited): the next
+   * prepared event follows the last published one.
+   */
+  dropPrepared(): void {
+    this.prepared = this.last;
+    this.headers.clear();
+    this.closed = this.ended;
   }
 
   snapshot(): Record<string, unknown>[] | null {

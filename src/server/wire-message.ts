@@ -53,6 +53,9 @@ export interface WireEvent {
   readonly verdict: string | null;
   /** The JSON message as UTF-8, the same bytes for every client (a view of its batch's Buffer). */
   readonly data: Buffer;
+  /** An access's recorded time (seconds; null when unknown), by which a replay releases it; null
+   *  for other events (they go with the next access). */
+  readonly ts: number | null;
   /** The JSON message (decoded from `data` when asked: only the bytes are kept). */
   readonly text: string;
 }
@@ -61,6 +64,7 @@ class SerialisedEvent implements WireEvent {
   constructor(
     readonly seq: number, readonly type: EventType, readonly bdf: string | null,
     readonly severity: Severity | null, readonly verdict: string | null, readonly data: Buffer,
+    readonly ts: number | null,
   ) {}
 
   get text(): string {
@@ -144,6 +148,7 @@ export function wireEvents(firstSeq: number, events: readonly ServedEvent[], acc
       isJudged ? e.rule.severity : null,
       isJudged ? e.verdict : e.kind === 'unattributed' ? 'unexplained' : null,
       batch.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!),
+      e.kind === 'access' ? e.access.ts : null,
     );
   });
 }

@@ -1,19 +1,21 @@
 // The replay's pacing (src/server/pace.ts) under the TestScheduler: accesses released at ts / speed
 // after the first timed one, what is due at once in one batch, events without a time riding with
 // the next release, batches queued behind a slower one, errors, and unsubscribing mid-wait.
-// Events are the real q35 boot's first writes to 0000:02:00.0 (replays/), reduced to what pacing reads.
+// Events are reduced to what pacing reads (a served message's recorded time; null for events
+// other than accesses), named for the marbles.
 import { describe, expect, it } from 'vitest';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { pace, ReplayClock } from '../../src/server/pace.js';
-import type { ServedEvent } from '../../src/server/wire-message.js';
+import { pace, ReplayClock, type Timed } from '../../src/server/pace.js';
 
 const scheduler = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));
 
-/** An access at `ts` seconds (only its kind and ts matter to pacing), named for the marbles. */
-const at = (name: string, ts: number | null): ServedEvent => ({ kind: 'access', name, access: { ts } }) as unknown as ServedEvent;
-const other = (name: string): ServedEvent => ({ kind: 'phase', name }) as unknown as ServedEvent;
-const names = (b: readonly ServedEvent[]): string => b.map((e) => (e as unknown as { name: string }).name).join(',');
+type Named = Timed & { name: string };
+/** An access recorded at `ts` seconds (null: without a time). */
+const at = (name: string, ts: number | null): Named => ({ name, ts });
+/** An event that is not an access (a phase, a finding). */
+const other = (name: string): Named => ({ name, ts: null });
+const names = (b: readonly Named[]): string => b.map((e) => e.name).join(',');
 
 describe('pace (marbles)', () => {
   it('releases accesses at ts / speed from the first, what is due at once together', () => {
@@ -54,8 +56,8 @@ describe('pace (marbles)', () => {
   it('passes empty, never-ending and failing sources through', () => {
     const t = scheduler();
     t.run(({ cold, expectObservable }) => {
-      expectObservable(cold<ServedEvent[]>('|').pipe(pace(new ReplayClock(1, t)))).toBe('|');
-      expectObservable(cold<ServedEvent[]>('-').pipe(pace(new ReplayClock(1, t)))).toBe('-');
+      expectObservable(cold<Named[]>('|').pipe(pace(new ReplayClock(1, t)))).toBe('|');
+      expectObservable(cold<Named[]>('-').pipe(pace(new ReplayClock(1, t)))).toBe('-');
       expectObservable(cold('x#', { x: [at('a', 0)] }).pipe(pace(new ReplayClock(1, t)), map(names))).toBe('a#', { a: 'a' });
     });
   });
