@@ -10,6 +10,10 @@
 //                                        the server numbers them 1, 2, ... (subscribed
 //                                        once, at start; an error ends the stream with an `error`
 //                                        event)
+//              | (prepare) => Observable<readonly WireEvent[]>
+//                                        or events the source prepares ahead with the server's
+//                                        `prepare` (numbered, serialised) and emits when due
+//                                        (replayCapture: a replay reading ahead of its clock)
 //     history?: (from) => AsyncIterable<ServedEvent>
 //                                        the same events again from seq `from` (a re-read of the
 //                                        capture file through the same pipeline); without it, a
