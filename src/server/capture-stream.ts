@@ -116,7 +116,11 @@ export const READ_AHEAD_EVENTS = 16_384;
  * batches: what is due at once. Unsubscribing stops reading.
  */
 export function replayCapture(o: CaptureStreamOptions, speed: number, scheduler?: SchedulerLike): (prepare: Prepare) => Observable<readonly WireEvent[]> {
-  return (prepare) => defer(() => pulled(() => readAhead(prepared(capturePass(o), prepare), READ_AHEAD_EVENTS), pace<WireEvent>(new ReplayClock(speed, scheduler))));
+  return (prepare) => defer(() => {
+    const clock = new ReplayClock(speed, scheduler);
+    clock.start();
+    return pulled(() => readAhead(prepared(capturePass(o), prepare), READ_AHEAD_EVENTS), pace<WireEvent>(clock));
+  });
 }
 
 async function* prepared(batches: AsyncIterable<ServedEvent[]>, prepare: Prepare): AsyncGenerator<WireEvent[]> {

@@ -1,6 +1,6 @@
 // `--speed`: a replay's pacing, as an operator on batches of events. An access is released at its
-// recorded `ts` divided by the speed, relative to the first timed access (whose release sets the
-// clock); what is due at once leaves as one batch, before any wait, so the server writes each
+// recorded `ts` divided by the speed, relative to the first timed access, which is due when the
+// replay starts (ReplayClock.start); what is due at once leaves as one batch, before any wait, so the server writes each
 // client once per batch and no event waits for a later one. Speed 0: as fast as the file reads,
 // with a turn of the event loop after each batch so clients are served while it runs.
 // Time comes from the scheduler (TestScheduler in test/server/pace.marble.test.ts).
@@ -13,17 +13,30 @@ export interface Timed {
   readonly ts: number | null;
 }
 
-/** Where a replay is in time: the first timed access's `ts` and when it was released. */
+/**
+ * Where a replay is in time: the first timed access's `ts`, due when the replay started (`start`),
+ * or, for a clock nobody started, when that access was released.
+ */
 export class ReplayClock {
   private t0: number | null = null;
-  private w0 = 0;
+  private w0: number | null = null;
 
   constructor(readonly speed: number, readonly scheduler: SchedulerLike = asyncScheduler) {}
+
+  /**
+   * The replay starts now: its first timed access is due at once, however long reading up to it
+   * takes (a capture's header, devices and stacks come first), so that time does not shift the
+   * whole replay later. Only the first call counts.
+   */
+  start(): void {
+    this.w0 ??= this.scheduler.now();
+  }
 
   /** Milliseconds until an access recorded at `ts` (seconds) is due; <= 0 when it is. */
   wait(ts: number): number {
     const now = this.scheduler.now();
-    if (this.t0 === null) { this.t0 = ts; this.w0 = now; }
+    this.t0 ??= ts;
+    this.w0 ??= now;
     return this.w0 + ((ts - this.t0) * 1000) / this.speed - now;
   }
 }

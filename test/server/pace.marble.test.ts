@@ -62,6 +62,20 @@ describe('pace (marbles)', () => {
     });
   });
 
+  it('a started clock counts from the start: reaching the first access late does not shift the rest', () => {
+    const t = scheduler();
+    t.run(({ cold, expectObservable }) => {
+      const batch = { x: [other('h'), at('a', 1), at('b', 1.25)] };
+      const started = new ReplayClock(1, t);
+      started.start();
+      // The first access comes 5 ms after the start: it is late and leaves at once; b is due 250 ms
+      // after the start, not 250 ms after a's release.
+      expectObservable(cold('5ms x|', batch).pipe(pace(started), map(names))).toBe('5ms a 244ms (b|)', { a: 'h,a', b: 'b' });
+      // A clock nobody started counts from the first access's release.
+      expectObservable(cold('5ms x|', batch).pipe(pace(new ReplayClock(1, t)), map(names))).toBe('5ms a 249ms (b|)', { a: 'h,a', b: 'b' });
+    });
+  });
+
   it('stops waiting when unsubscribed', () => {
     const t = scheduler();
     t.run(({ cold, expectObservable }) => {
