@@ -10,14 +10,9 @@ import type { RegisterName } from './types.js';
 import { byteOf, heldByte, type Attributes, type HeldBytes } from './write-bytes.js';
 
 /** Header byte ranges whose read-only bits depend on the device (BARs) or on another register. */
-interface Special { start: number; kind: 'bar' | 'rom' | 'io-upper' | 'pref-upper'; first?: number }
+interface Special { readonly start: number; readonly kind: 'bar' | 'rom' | 'io-upper' | 'pref-upper'; readonly first?: number }
 
-export function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Special | undefined {
-  if (reg.base === 'ECAP_SRIOV' && reg.rel >= 0x24 && reg.rel < 0x3c) {
-    const start = off - ((reg.rel - 0x24) % 4);
-    return { start, kind: 'bar', first: start - (reg.rel - 0x24 - ((reg.rel - 0x24) % 4)) };
-  }
-  if (off >= 0x40) return undefined;
+function headerSpecial(kind: HeaderKind, off: number): Special | undefined {
   if (kind === 'type0') {
     if (off >= 0x10 && off < 0x28) return { start: off & ~3, kind: 'bar', first: 0x10 };
     if (off >= 0x30 && off < 0x34) return { start: 0x30, kind: 'rom' };
@@ -29,6 +24,24 @@ export function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Spe
   }
   return undefined;
 }
+
+/** The header's ranges by offset, made once: every BAR write asks (sizing writes are many). */
+const HEADER_SPECIALS = {
+  type0: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type0', off))),
+  type1: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type1', off))),
+};
+
+export function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Special | undefined {
+  if (reg.base === 'ECAP_SRIOV' && reg.rel >= 0x24 && reg.rel < 0x3c) {
+    const start = off - ((reg.rel - 0x24) % 4);
+    return { start, kind: 'bar', first: start - (reg.rel - 0x24 - ((reg.rel - 0x24) % 4)) };
+  }
+  if (off >= 0x40 || (kind !== 'type0' && kind !== 'type1')) return undefined;
+  return HEADER_SPECIALS[kind][off];
+}
+
+/** 256 to the power of a byte's number in a dword. */
+const BYTE_WEIGHT = [1, 0x100, 0x10000, 0x1000000] as const;
 
 /** What a device's BAR showed of itself, kept across writes that make its value unknown (a BAR's
  *  size and type never change): the lowest address bit known read-write, its read-only low bits. */
@@ -143,7 +156,7 @@ export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: Register
     if (s.kind === 'bar' || s.kind === 'rom') {
       let covered = 0;
       let w = 0;
-      for (let j = i; j < end; j++) { covered |= 1 << (off + j - s.start); w += byteOf(val, j) * 2 ** (8 * (off + j - s.start)); }
+      for (let j = i; j < end; j++) { covered |= 1 << (off + j - s.start); w += byteOf(val, j) * BYTE_WEIGHT[off + j - s.start]!; }
       // An access that starts at the dword (BAR sizing and restores: the usual case) has the
       // dword's byte numbers: its bytes go straight to `out`.
       if (off === s.start) barBytes(h, s, w, covered, out, floors);
@@ -154,7 +167,7 @@ export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: Register
       }
     } else {
       const part: (number | undefined)[] = [];
-      upperBytes(h, s, off + i, end - i, Math.floor(val / 2 ** (8 * i)), part);
+      upperBytes(h, s, off + i, end - i, Math.floor(val / BYTE_WEIGHT[i]!), part);
       for (let j = i; j < end; j++) out[j] = part[j - i];
     }
     i = end;
@@ -164,7 +177,7 @@ export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: Register
   for (let i = 0; i < size; i++) {
     const b = out[i];
     if (b === undefined) known = false;
-    else all += b * 2 ** (8 * i);
+    else all += b * BYTE_WEIGHT[i]!;
   }
   // Every byte known (the usual case): one store of the whole value, as the bytes one by one.
   if (known) h.set(off, size, all, how, epoch);

@@ -92,6 +92,9 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
   }
 }
 
+/** 256 to the power of a byte's number in an access. */
+const BYTE_WEIGHT = [1, 0x100, 0x10000, 0x1000000] as const;
+
 /** A write no byte of which is in a special range (the usual one: COMMAND, a capability's
  *  control register): each byte by its attributes; every byte known is one store of the value. */
 function plainWrite(h: HeldBytes, attrs: Attributes, off: number, size: number, val: number, how: number, epoch: number): void {
@@ -107,7 +110,7 @@ function plainWrite(h: HeldBytes, attrs: Attributes, off: number, size: number, 
       }
       return;
     }
-    all += b * 2 ** (8 * i);
+    all += b * BYTE_WEIGHT[i]!;
   }
   h.set(off, size, all, how, epoch);
 }
