@@ -27,8 +27,8 @@ function headerSpecial(kind: HeaderKind, off: number): Special | undefined {
 
 /** The header's ranges by offset, made once: every BAR write asks (sizing writes are many). */
 const HEADER_SPECIALS = {
-  type0: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type0', off))),
-  type1: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type1', off))),
+  type0: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type0', off)).map((x) => x && Object.freeze(x))),
+  type1: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type1', off)).map((x) => x && Object.freeze(x))),
 };
 
 export function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Special | undefined {

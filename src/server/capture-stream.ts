@@ -50,9 +50,11 @@ function failure(e: unknown): ServedEvent {
  * stages are operators over one record stream; the records of each pulled chunk are pushed into
  * them (`input`) and what they emit for it is the chunk's batch.
  */
-export async function* capturePass(o: CaptureStreamOptions): AsyncGenerator<ServedEvent[]> {
+export async function* capturePass(o: CaptureStreamOptions, ready?: () => void): AsyncGenerator<ServedEvent[]> {
   const inventory = await inventoryFrom(o.devices);
   if (o.previous !== undefined) await carryPrevious(inventory, o.previous);
+  // `--devices` and `--previous-capture` are read: the pass begins (a replay's clock starts).
+  ready?.();
   const input = new Subject<CaptureRecord>();
   let out: ServedEvent[] = [];
   let failed: ServedEvent | null = null;
@@ -118,8 +120,7 @@ export const READ_AHEAD_EVENTS = 16_384;
 export function replayCapture(o: CaptureStreamOptions, speed: number, scheduler?: SchedulerLike): (prepare: Prepare) => Observable<readonly WireEvent[]> {
   return (prepare) => defer(() => {
     const clock = new ReplayClock(speed, scheduler);
-    clock.start();
-    return pulled(() => readAhead(prepared(capturePass(o), prepare), READ_AHEAD_EVENTS), pace<WireEvent>(clock));
+    return pulled(() => readAhead(prepared(capturePass(o, () => clock.start()), prepare), READ_AHEAD_EVENTS), pace<WireEvent>(clock));
   });
 }
 

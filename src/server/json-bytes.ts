@@ -109,6 +109,11 @@ export class JsonBytes {
     return true;
   }
 
+  /** Forgets what was written since the last take (a message that failed half-way). */
+  discard(): void {
+    this.at = this.start;
+  }
+
   /** What was written since the last take: a view that later writes do not touch. */
   take(): Buffer {
     const out = this.buf.subarray(this.start, this.at);

@@ -1,7 +1,7 @@
 // `--speed`: a replay's pacing, as an operator on batches of events. An access is released at its
 // recorded `ts` divided by the speed, relative to the first timed access, which is due when the
-// replay starts (ReplayClock.start); what is due at once leaves as one batch, before any wait, so the server writes each
-// client once per batch and no event waits for a later one. Speed 0: as fast as the file reads,
+// replay starts (ReplayClock.start); what is due at once leaves as one batch, before any wait,
+// so the server writes each client once per batch and no event waits for a later one. Speed 0: as fast as the file reads,
 // with a turn of the event loop after each batch so clients are served while it runs.
 // Time comes from the scheduler (TestScheduler in test/server/pace.marble.test.ts).
 
@@ -24,9 +24,10 @@ export class ReplayClock {
   constructor(readonly speed: number, readonly scheduler: SchedulerLike = asyncScheduler) {}
 
   /**
-   * The replay starts now: its first timed access is due at once, however long reading up to it
-   * takes (a capture's header, devices and stacks come first), so that time does not shift the
-   * whole replay later. Only the first call counts.
+   * The replay starts now (replayCapture: its setup done, before the file's first chunk): its
+   * first timed access is due at once, however long reading up to it takes (a capture's header,
+   * devices and stacks come first), so that time does not shift the whole replay later. Only the
+   * first call counts.
    */
   start(): void {
     this.w0 ??= this.scheduler.now();

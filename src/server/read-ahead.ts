@@ -4,7 +4,8 @@
 // already due, and the first second of a fast replay ran that work cold (the JIT had compiled
 // none of it): at 100k accesses/s the server fell ~250 ms behind there (test/bench/README.md,
 // "Where the 100k/s-to-one p99 comes from"). Bounded by items held, so memory stays flat however
-// long the file; `return()` stops the reading and closes the source at once, even mid-wait.
+// long the file; `return()` stops the reading and closes the source: at once when the reader
+// waits for room, after the batch being read otherwise (that batch is dropped).
 
 /** Items of `source`'s batches held ahead of the consumer at most (a batch is read whole). */
 export function readAhead<T>(source: AsyncIterable<readonly T[]>, limit: number): AsyncIterableIterator<readonly T[]> {
@@ -26,7 +27,8 @@ export function readAhead<T>(source: AsyncIterable<readonly T[]>, limit: number)
       while (!stopped) {
         if (held >= limit) { await new Promise<void>((r) => { wakeReader = r; }); continue; }
         const r = await it.next();
-        if (r.done) break;
+        // Stopped while that batch was read: it goes nowhere (the consumer is gone).
+        if (r.done || stopped) break;
         queue.push(r.value);
         held += r.value.length;
         wake();

@@ -129,7 +129,11 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
   // A replay prepares its events ahead (the server's numbering and serialising) and emits them
   // when due; any other source's events are prepared and published as they come.
   const source = o.source;
-  const wiredSource = typeof source === 'function' ? source((batch) => stream.prepare(batch)) : null;
+  // A batch that fails to serialise is lost, reported (onInternalError), as a throwing publish is.
+  const prepare = (batch: readonly ServedEvent[]): WireEvent[] => {
+    try { return stream.prepare(batch); } catch (e) { errors.caught(e); return []; }
+  };
+  const wiredSource = typeof source === 'function' ? source(prepare) : null;
   let subscription: Subscription | null = null;
   const ended = new Promise<void>((resolve) => {
     const observer = {
@@ -137,7 +141,7 @@ export async function serveEvents(o: ServeOptions): Promise<ServeHandle> {
         const err = e instanceof CfgscopeError ? e : null;
         // What was prepared ahead and never released is not published: the error follows the last.
         stream.dropPrepared();
-        publish({ kind: 'error', code: err?.code ?? 'SOURCE_FAILED', message: (e as Error).message });
+        errors.guard(publish, () => undefined)({ kind: 'error', code: err?.code ?? 'SOURCE_FAILED', message: (e as Error).message });
         stream.ended = true;
         resolve();
       },

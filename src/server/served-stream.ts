@@ -47,15 +47,20 @@ export class ServedStream implements StreamView {
    */
   prepare(batch: ServedEvent | readonly ServedEvent[]): WireEvent[] {
     const events: ServedEvent[] = [];
+    let closes = false;
     for (const e of Array.isArray(batch) ? batch as readonly ServedEvent[] : [batch as ServedEvent]) {
-      if (this.closed) break;
-      if (e.kind === 'header') { const { t: _t, ...h } = e.header; this.headers.set(this.prepared + events.length + 1, h); }
-      if (e.kind === 'error') this.closed = true;
+      if (this.closed || closes) break;
+      if (e.kind === 'error') closes = true;
       events.push(e);
     }
     if (events.length === 0) return [];
+    // Serialised first: a batch that fails to serialise changes nothing here.
     const wired = wireEvents(this.prepared + 1, events, this.accessJson, this.scratch);
+    events.forEach((e, i) => {
+      if (e.kind === 'header') { const { t: _t, ...h } = e.header; this.headers.set(this.prepared + i + 1, h); }
+    });
     this.prepared += wired.length;
+    if (closes) this.closed = true;
     return wired;
   }
 

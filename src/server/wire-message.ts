@@ -131,15 +131,21 @@ export function messageText(seq: number, e: ServedEvent): string {
 
 /**
  * Events numbered from `firstSeq`, serialised together: one Buffer for the batch, each event's
- * bytes a view of it. `out` is the server's scratch buffer (emptied again before this returns).
+ * bytes a view of it. `out` is the server's scratch buffer: emptied again before this returns or
+ * throws (a batch that fails half-way leaves nothing in front of the next one).
  */
 export function wireEvents(firstSeq: number, events: readonly ServedEvent[], accessJson?: AccessJson, out = new JsonBytes(1024)): WireEvent[] {
   const ends: number[] = [];
-  events.forEach((e, i) => {
-    if (accessJson && e.kind === 'access') accessJson.write(out, firstSeq + i, e);
-    else out.utf8(messageText(firstSeq + i, e));
-    ends.push(out.length);
-  });
+  try {
+    events.forEach((e, i) => {
+      if (accessJson && e.kind === 'access') accessJson.write(out, firstSeq + i, e);
+      else out.utf8(messageText(firstSeq + i, e));
+      ends.push(out.length);
+    });
+  } catch (e) {
+    out.discard();
+    throw e;
+  }
   const batch = out.take();
   return events.map((e, i) => {
     const isJudged = e.kind === 'finding' || e.kind === 'target';

@@ -3,9 +3,9 @@
 // clients, which subscribe to everything from seq 1. Per run: the accesses each client received
 // per second of the live part, how many it was told it missed (`gap`), and the latency of its
 // live accesses: arrival time minus the time the replay was due to release them (server start,
-// seen on its "listening" line, plus ts / speed). The server's replay clock starts just before it
+// seen on its "listening" line, plus ts / speed). The server's replay clock starts about when it
 // prints that line (its first access is due when the replay starts) and this process reads the
-// line a few ms later, so latencies are low by those few ms (the 1k/s row's p50: -4 to -5 ms).
+// line a few ms later, so latencies are low by those few ms (the 1k/s row's p50: -3 to -5 ms).
 // Clients run in this process: on a 2-core machine the server has one core, the clients the other.
 
 import { spawn } from 'node:child_process';

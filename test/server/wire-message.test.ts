@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { capturePass } from '../../src/server/capture-stream.js';
 import { AccessJson } from '../../src/server/access-json.js';
+import { JsonBytes } from '../../src/server/json-bytes.js';
 import { messageText, wireEvents, type ServedEvent } from '../../src/server/wire-message.js';
 import { captureStream, root } from './capture-server.js';
 
@@ -20,11 +21,13 @@ describe('event messages', () => {
   it.each(captures.map((f) => [f.slice(root.length), f]))('%s: accesses written as JSON.stringify writes them, serialised once per batch', async (_name, file) => {
     const stream = await captureStream(file, '0000:02:00.0');
     const accessJson = new AccessJson();
+    // One scratch buffer across batches, as the server has (served-stream.ts).
+    const scratch = new JsonBytes();
     let seq = 1;
     let accesses = 0;
     let stacks = 0;
     for await (const batch of capturePass(stream)) {
-      const wired = wireEvents(seq, batch, accessJson);
+      const wired = wireEvents(seq, batch, accessJson, scratch);
       batch.forEach((e: ServedEvent, i) => {
         const plain = messageText(seq + i, e);
         if (e.kind === 'access') {
@@ -42,6 +45,23 @@ describe('event messages', () => {
     }
     expect(accesses).toBeGreaterThan(0);
     if (!file.includes('device.capture')) expect(stacks).toBeGreaterThan(0);
+  });
+
+  it('a batch that fails half-way leaves nothing in the scratch buffer for the next one', async () => {
+    const stream = await captureStream(captures.find((f) => f.includes('q35-basic'))!, '0000:02:00.0');
+    const accesses: ServedEvent[] = [];
+    for await (const batch of capturePass(stream)) {
+      accesses.push(...batch.filter((e) => e.kind === 'access'));
+      if (accesses.length >= 3) break;
+    }
+    const accessJson = new AccessJson();
+    const scratch = new JsonBytes();
+    // An access whose phase is missing cannot be written (a bug upstream): it throws mid-message.
+    const broken = { ...accesses[1]!, phase: undefined } as unknown as ServedEvent;
+    expect(() => wireEvents(1, [accesses[0]!, broken], accessJson, scratch)).toThrow();
+    expect(scratch.length).toBe(0);
+    const [next] = wireEvents(1, [accesses[2]!], accessJson, scratch);
+    expect(next!.text).toBe(messageText(1, accesses[2]!));
   });
 
   it('keeps multi-byte UTF-8 whole: byte and character counts differ', () => {
