@@ -7,7 +7,7 @@
 import type { HeaderKind } from './header.js';
 import type { CompiledLayout } from './layout.js';
 import type { RegisterName } from './types.js';
-import { byteOf, heldByte, type Attributes, type HeldBytes } from './write-bytes.js';
+import { BYTE_WEIGHT, byteOf, heldByte, type Attributes, type HeldBytes } from './write-bytes.js';
 
 /** Header byte ranges whose read-only bits depend on the device (BARs) or on another register. */
 interface Special { readonly start: number; readonly kind: 'bar' | 'rom' | 'io-upper' | 'pref-upper'; readonly first?: number }
@@ -39,9 +39,6 @@ export function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Spe
   if (off >= 0x40 || (kind !== 'type0' && kind !== 'type1')) return undefined;
   return HEADER_SPECIALS[kind][off];
 }
-
-/** 256 to the power of a byte's number in a dword. */
-const BYTE_WEIGHT = [1, 0x100, 0x10000, 0x1000000] as const;
 
 /** What a device's BAR showed of itself, kept across writes that make its value unknown (a BAR's
  *  size and type never change): the lowest address bit known read-write, its read-only low bits. */

@@ -19,6 +19,9 @@ export interface HeldBytes {
   forget(off: number, size: number): void;
 }
 
+/** 256 to the power of a byte's number in a value of up to 4 bytes. */
+export const BYTE_WEIGHT = [1, 0x100, 0x10000, 0x1000000] as const;
+
 /** Byte `i` of a value of up to 4 bytes (access values and masks are 32-bit). */
 export const byteOf = (v: number, i: number): number => (v >>> (8 * i)) & 0xff;
 

@@ -18,7 +18,7 @@ import type { HeaderKind } from './header.js';
 import type { CompiledLayout } from './layout.js';
 import type { FieldRegister, RegisterName } from './types.js';
 import { specialAt, specialPast, specialWrite, type BarFacts } from './special-writes.js';
-import { byteOf, heldByte, NO_ATTRIBUTES, type Attributes, type HeldBytes } from './write-bytes.js';
+import { BYTE_WEIGHT, byteOf, heldByte, NO_ATTRIBUTES, type Attributes, type HeldBytes } from './write-bytes.js';
 
 export { NO_ATTRIBUTES, type Attributes, type HeldBytes } from './write-bytes.js';
 export type { BarFacts } from './special-writes.js';
@@ -91,9 +91,6 @@ export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterNa
     functionReset(h, layout, keep);
   }
 }
-
-/** 256 to the power of a byte's number in an access. */
-const BYTE_WEIGHT = [1, 0x100, 0x10000, 0x1000000] as const;
 
 /** A write no byte of which is in a special range (the usual one: COMMAND, a capability's
  *  control register): each byte by its attributes; every byte known is one store of the value. */

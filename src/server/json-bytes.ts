@@ -65,17 +65,9 @@ export class JsonBytes {
     // Most numbers of a message are small non-negative integers (offsets, sizes, values, pids):
     // their digits are written directly. -0 is written "0", like JSON.stringify does.
     if (x >= 0 && x <= 0x7fffffff && (x | 0) === x) {
-      let digits = 1;
-      for (let v = x; v >= 10; v = (v / 10) | 0) digits++;
-      this.room(digits);
-      const buf = this.buf;
-      let v = x;
-      for (let i = this.at + digits - 1; i >= this.at; i--) {
-        const q = (v / 10) | 0;
-        buf[i] = DIGIT_0 + v - q * 10;
-        v = q;
-      }
-      this.at += digits;
+      let width = 1;
+      for (let v = x; v >= 10; v = (v / 10) | 0) width++;
+      this.digits(x, width);
       return;
     }
     if (x > 0 && x < 0x7fffffff && this.micros(x)) return;
@@ -95,23 +87,29 @@ export class JsonBytes {
     let frac = us - whole * 1e6;
     this.number(whole);
     if (frac === 0) return true;
-    let digits = 6;
-    while (frac % 10 === 0) { frac /= 10; digits--; }
-    this.room(digits + 1);
-    const buf = this.buf;
-    buf[this.at] = 0x2e; // '.'
-    for (let i = this.at + digits; i > this.at; i--) {
-      const q = Math.floor(frac / 10);
-      buf[i] = DIGIT_0 + frac - q * 10;
-      frac = q;
-    }
-    this.at += digits + 1;
+    let width = 6;
+    while (frac % 10 === 0) { frac /= 10; width--; }
+    this.room(1);
+    this.buf[this.at++] = 0x2e; // '.'
+    this.digits(frac, width);
     return true;
   }
 
   /** Forgets what was written since the last take (a message that failed half-way). */
   discard(): void {
     this.at = this.start;
+  }
+
+  /** `v` (a whole number below 2^31) in exactly `width` decimal digits, zeros in front. */
+  private digits(v: number, width: number): void {
+    this.room(width);
+    const buf = this.buf;
+    for (let i = this.at + width - 1; i >= this.at; i--) {
+      const q = (v / 10) | 0;
+      buf[i] = DIGIT_0 + v - q * 10;
+      v = q;
+    }
+    this.at += width;
   }
 
   /** What was written since the last take: a view that later writes do not touch. */
