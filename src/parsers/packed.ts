@@ -12,7 +12,7 @@ import type { CaptureRecord } from '../model/records.js';
 import { captureFormat } from './capture.js';
 import { BlockCheck } from './packed-check.js';
 import { crc32 } from './crc32.js';
-import { PackedFrameDecoder, u32 } from './packed-frame-decoder.js';
+import { PackedFrameDecoder, viewOf } from './packed-frame-decoder.js';
 import {
   ACCESS_FRAME, CHECK_FRAME, JSON_HEAD, JSON_MAX, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
   PACKED_MAGIC_V1, PACKED_MAGIC_V1_BYTES, STRING_HEAD, TAG_ACCESS, TAG_CHECK, TAG_JSON, TAG_NESTED, TAG_STRING,
@@ -86,6 +86,7 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
   /** Reads every whole frame of `b` from `p`; returns where the first incomplete one starts. */
   private frames(b: Buffer, from: number): number {
     const n = b.length;
+    const v = viewOf(b);
     let p = from;
     /** Start of the bytes of `b` not yet added to the block's checksum. */
     let unsummed = from;
@@ -97,8 +98,9 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
         this.blockDone = false;
         const c = this.checkFrameAt(b, p);
         this.holding = c < 0;
-        if (c >= 0 && crc32(b.subarray(p, c)) !== u32(b, c + 1)) {
-          this.dropBlock(b, p, c);
+        if (c >= 0) {
+          if (crc32(b.subarray(p, c)) !== v.getUint32(c + 1, true)) this.dropBlock(b, v, p, c);
+          else if (this.verifiedBlock(b, v, p, c) === STOPPED) return STOPPED;
           p = unsummed = c + CHECK_FRAME;
           continue;
         }
@@ -110,28 +112,60 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
       if (!this.magicSeen) this.magic(b, p);
       else {
         this.frame++;
-        if (tag === TAG_ACCESS) this.access(b, p);
-        else if (tag === TAG_CHECK) {
+        if (tag === TAG_ACCESS) this.access(b, v, p);
+        else if (tag !== TAG_CHECK) this.otherFrame(b, v, p, len);
+        else {
           if (this.holding) {
             this.check!.add(b, unsummed, p);
             // A damaged block's strings may be damaged too: later frames naming them are skipped.
-            if (!this.check!.close(u32(b, p + 1), this.consumed + p, this.frame)) this.strings.fill(undefined, this.blockStrings);
+            if (!this.check!.close(v.getUint32(p + 1, true), this.consumed + p, this.frame)) this.strings.fill(undefined, this.blockStrings);
           } else {
             this.check!.verified(this.consumed + p);
           }
-          this.blockStrings = this.strings.length;
-          this.blockDone = true;
-          this.holding = false;
+          this.endBlock();
           unsummed = p + CHECK_FRAME;
         }
-        else if (tag === TAG_NESTED) this.nested(b, p);
-        else if (tag === TAG_STRING) this.strings.push(b.toString('utf8', p + STRING_HEAD, p + len));
-        else this.json.line(b.toString('utf8', p + JSON_HEAD, p + len), this.frame);
       }
       p += len;
     }
     if (this.holding) this.check!.add(b, unsummed, p);
     return p;
+  }
+
+  /** The frames [p, c) of a block whose checksum matched, and its check frame at `c`: every frame
+   *  is whole (checkFrameAt walked them), so this loop asks only what each one is. */
+  private verifiedBlock(b: Buffer, v: DataView, p: number, c: number): number {
+    while (p < c) {
+      if (b[p] === TAG_ACCESS) {
+        this.frame++;
+        this.access(b, v, p);
+        p += ACCESS_FRAME;
+        continue;
+      }
+      const len = this.frameLength(b, p);
+      if (len === UNFRAMED) { this.unframed(p, b); return STOPPED; }
+      this.frame++;
+      this.otherFrame(b, v, p, len);
+      p += len;
+    }
+    this.frame++;
+    this.check!.verified(this.consumed + c);
+    this.endBlock();
+    return c + CHECK_FRAME;
+  }
+
+  /** A nested, string or JSON frame (`len` bytes at `p`). */
+  private otherFrame(b: Buffer, v: DataView, p: number, len: number): void {
+    const tag = b[p];
+    if (tag === TAG_NESTED) this.nested(b, v, p);
+    else if (tag === TAG_STRING) this.strings.push(b.toString('utf8', p + STRING_HEAD, p + len));
+    else this.json.line(b.toString('utf8', p + JSON_HEAD, p + len), this.frame);
+  }
+
+  private endBlock(): void {
+    this.blockStrings = this.strings.length;
+    this.blockDone = true;
+    this.holding = false;
   }
 
   /** Where the check frame closing the block that starts at `p` is in `b`, or -1 when `b` ends
@@ -146,7 +180,7 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
       else if (t === TAG_NESTED) q += NESTED_FRAME;
       else if (t === TAG_CHECK) return q + CHECK_FRAME <= n ? q : -1;
       else if (t === TAG_STRING) q += q + STRING_HEAD <= n ? STRING_HEAD + (b[q + 1]! | (b[q + 2]! << 8)) : n;
-      else if (t === TAG_JSON && q + JSON_HEAD <= n) q += JSON_HEAD + u32(b, q + 1);
+      else if (t === TAG_JSON && q + JSON_HEAD <= n) q += JSON_HEAD + b.readUInt32LE(q + 1);
       else return -1;
     }
     return -1;
@@ -154,7 +188,7 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
 
   /** A block [p, c) that does not match its check frame at `c`: none of its frames is decoded
    *  (its strings are numbered but unresolvable), one PACKED_CHECKSUM skip says so. */
-  private dropBlock(b: Buffer, p: number, c: number): void {
+  private dropBlock(b: Buffer, v: DataView, p: number, c: number): void {
     let records = 0;
     for (let q = p; q < c; q += this.frameLength(b, q)) {
       this.frame++;
@@ -162,9 +196,8 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
       else records++;
     }
     this.frame++;
-    this.check!.failed(u32(b, c + 1), crc32(b.subarray(p, c)), this.consumed + c, this.frame, records);
-    this.blockStrings = this.strings.length;
-    this.blockDone = true;
+    this.check!.failed(v.getUint32(c + 1, true), crc32(b.subarray(p, c)), this.consumed + c, this.frame, records);
+    this.endBlock();
   }
 
   /** Where a record goes: held for the block's check frame, or straight on. */
