@@ -8,7 +8,7 @@ import { ByteSource } from '../model/shadow-config.js';
 import type { HeaderKind } from '../registers/header.js';
 import type { CompiledLayout } from '../registers/layout.js';
 import type { RegisterName } from '../registers/types.js';
-import { applyWrite, attributesOf, functionReset, resetsBelow, type Attributes, type BarFacts } from '../registers/write-semantics.js';
+import { applyPlanned, attributesOf, functionReset, resetsBelow, writePlan, type Attributes, type BarFacts, type WritePlan } from '../registers/write-semantics.js';
 
 export class DeviceWrites {
   /** Per register name (layouts keep one object per offset and width), its bits' attributes. */
@@ -41,11 +41,26 @@ export class DeviceWrites {
   write(dev: DeviceState, layout: CompiledLayout, reg: RegisterName, val: number, mayCover: number, epoch: number): void {
     const off = reg.off;
     const size = reg.size;
-    applyWrite(dev.shadow, layout, reg, this.attributesFor(reg, layout.headerKind), off, size, val, ByteSource.Written, epoch, this.floorsOf(dev), this.keepOf);
+    const plan = this.planFor(reg, layout);
+    if (plan.verbatim) dev.shadow.set(off, size, val, ByteSource.Written, epoch);
+    else applyPlanned(dev.shadow, layout, reg, plan, off, size, val, ByteSource.Written, epoch, this.floorsOf(dev), this.keepOf);
     // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
     // stays known, any other may have changed.
     for (let i = size; i < size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
-    if (resetsBelow(layout, off, size, val)) this.resetBelow(dev);
+    if (layout.headerKind === 'type1' && resetsBelow(layout, off, size, val)) this.resetBelow(dev);
+  }
+
+  /** Per register name of a layout (layouts keep one object per offset and width), its plan:
+   *  what applyWrite would work out again on every write to it. */
+  private readonly plans = new WeakMap<RegisterName, WritePlan>();
+
+  private planFor(reg: RegisterName, layout: CompiledLayout): WritePlan {
+    let plan = this.plans.get(reg);
+    if (plan === undefined) {
+      plan = writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), reg.off, reg.size);
+      this.plans.set(reg, plan);
+    }
+    return plan;
   }
 
   /** Secondary bus reset: every function on the buses below the bridge is reset (all of them
@@ -62,8 +77,21 @@ export class DeviceWrites {
     }
   }
 
+  /** Per layout, per config byte: 1 when a reset leaves it known (read-only as a whole), 0 when
+   *  not, -1 not asked yet. A reset asks for every known byte of the function, and the bus reset
+   *  of the bundled lab's resets run for every function below the bridge. */
+  private readonly readOnly = new WeakMap<CompiledLayout, Int8Array>();
+
   /** Whether a reset leaves a byte known: read-only as a whole, by the cached attributes. */
-  private readonly keepOf = (l: CompiledLayout, off: number): boolean => this.attributesFor(l.name(off, 1), l.headerKind).ro === 0xff;
+  private readonly keepOf = (l: CompiledLayout, off: number): boolean => {
+    let bytes = this.readOnly.get(l);
+    if (bytes === undefined) {
+      bytes = new Int8Array(4096).fill(-1);
+      this.readOnly.set(l, bytes);
+    }
+    if (bytes[off] === -1) bytes[off] = this.attributesFor(l.name(off, 1), l.headerKind).ro === 0xff ? 1 : 0;
+    return bytes[off] === 1;
+  };
 
   /** The device of the previous write and its floors: writes come in runs on one device, and a
    *  WeakMap lookup per write cost more than the write itself on the plain ones. */

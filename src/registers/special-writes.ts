@@ -26,18 +26,19 @@ function headerSpecial(kind: HeaderKind, off: number): Special | undefined {
 }
 
 /** The header's ranges by offset, made once: every BAR write asks (sizing writes are many). */
-const HEADER_SPECIALS = {
-  type0: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type0', off)).map((x) => x && Object.freeze(x))),
-  type1: Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial('type1', off)).map((x) => x && Object.freeze(x))),
-};
+const headerSpecials = (kind: HeaderKind): readonly (Special | undefined)[] =>
+  Object.freeze(Array.from({ length: 0x40 }, (_, off) => headerSpecial(kind, off)).map((x) => x && Object.freeze(x)));
+const TYPE0_SPECIALS = headerSpecials('type0');
+const TYPE1_SPECIALS = headerSpecials('type1');
 
 export function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Special | undefined {
   if (reg.base === 'ECAP_SRIOV' && reg.rel >= 0x24 && reg.rel < 0x3c) {
     const start = off - ((reg.rel - 0x24) % 4);
     return { start, kind: 'bar', first: start - (reg.rel - 0x24 - ((reg.rel - 0x24) % 4)) };
   }
-  if (off >= 0x40 || (kind !== 'type0' && kind !== 'type1')) return undefined;
-  return HEADER_SPECIALS[kind][off];
+  if (off >= 0x40) return undefined;
+  // Two comparisons, not a lookup keyed by the kind's name (a generic keyed load, every write).
+  return kind === 'type0' ? TYPE0_SPECIALS[off] : kind === 'type1' ? TYPE1_SPECIALS[off] : undefined;
 }
 
 /** What a device's BAR showed of itself, kept across writes that make its value unknown (a BAR's
@@ -47,13 +48,26 @@ export interface BarFacts { rwFrom: number; low?: number }
 /** Trailing zero bits of a 32-bit value (32 for 0). */
 const tz = (v: number): number => (v === 0 ? 32 : 31 - Math.clz32((v & -v) >>> 0));
 
+/** Which bytes of a 32-bit value are not 0, as a byte mask (bit i: byte i). */
+const nonZeroBytes = (v: number): number =>
+  ((v & 0xff) !== 0 ? 1 : 0) | ((v & 0xff00) !== 0 ? 2 : 0) | ((v & 0xff0000) !== 0 ? 4 : 0) | ((v & 0xff000000) !== 0 ? 8 : 0);
+
+/** barDword's answer in one number, so that the write path allocates nothing: the dword's value
+ *  (bytes not covered or unknown are 0) plus 2^32 times the byte mask of its unknown bytes. */
+const UNKNOWN_UNIT = 0x100000000;
+const unknownOf = (r: number): number => Math.floor(r * (1 / UNKNOWN_UNIT));
+const dwordOf = (r: number): number => r - unknownOf(r) * UNKNOWN_UNIT;
+
 /**
  * A BAR dword after a write of `w` to the bytes in `covered` (a byte mask of the dword): the
  * address bits below the BAR's size read 0 whatever is written, and the size is not known; but
  * a bit the device held as 1 is read-write, and so is every bit above it. A 0 written reads 0
- * either way; a 1 written below the lowest bit known to be read-write is unknown.
+ * either way; a 1 written below the lowest bit known to be read-write is unknown. Byte by byte
+ * that is: unknown when a 1 was written below that bit, or when the byte has read-only bits and
+ * its old value is unknown; else the written bits over the held read-only ones. Computed on the
+ * whole dword at once (BAR sizing writes are a third of a boot's writes).
  */
-function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (number | undefined)[], floors?: Map<number, BarFacts>): void {
+function barDword(h: HeldBytes, sp: Special, w: number, covered: number, floors?: Map<number, BarFacts>): number {
   const facts = floors?.get(sp.start);
   const b0 = h.byte(sp.start);
   const b1 = h.byte(sp.start + 1);
@@ -73,10 +87,7 @@ function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (n
     addrMask = 0xfffff800;
   } else {
     const upper = upperHalf(h, sp);
-    if (upper === undefined || (!upper && low === undefined)) {
-      for (let i = 0; i < 4; i++) if (covered & (1 << i)) out[i] = undefined;
-      return;
-    }
+    if (upper === undefined || (!upper && low === undefined)) return covered * UNKNOWN_UNIT;
     // The upper dword of a 64-bit memory BAR is all address; a lower one has its type bits:
     // I/O, bit 0 set and bit 1 reserved; memory, the type and prefetchable bits 0-3 (pci_regs.h).
     roMask = upper ? 0 : low! & 1 ? 0x3 : 0xf;
@@ -92,13 +103,13 @@ function barBytes(h: HeldBytes, sp: Special, w: number, covered: number, out: (n
   }
   const below = rwFrom >= 32 ? 0xffffffff : ((1 << rwFrom) >>> 0) - 1;
   const unsure = (w & addrMask & below) >>> 0;
-  for (let i = 0; i < 4; i++) {
-    if (!(covered & (1 << i))) continue;
-    const ro = byteOf(roMask, i);
-    const old = i === 0 ? low : i === 1 ? b1 : i === 2 ? b2 : b3;
-    if (byteOf(unsure, i) !== 0 || (ro !== 0 && old === undefined)) { out[i] = undefined; continue; }
-    out[i] = ((byteOf(w, i) & ~ro) | ((old ?? 0) & ro)) & ~byteOf(zero, i) & 0xff;
-  }
+  // The old dword as far as known (byte 0 from its remembered read-only bits when unknown).
+  const oldKnown = (low !== undefined ? 1 : 0) | (b1 !== undefined ? 2 : 0) | (b2 !== undefined ? 4 : 0) | (b3 !== undefined ? 8 : 0);
+  const old = ((low ?? 0) | ((b1 ?? 0) << 8) | ((b2 ?? 0) << 16) | ((b3 ?? 0) << 24)) >>> 0;
+  const unknown = covered & (nonZeroBytes(unsure) | (nonZeroBytes(roMask) & ~oldKnown));
+  const keep = covered & ~unknown;
+  const bytes = (keep & 1 ? 0xff : 0) | (keep & 2 ? 0xff00 : 0) | (keep & 4 ? 0xff0000 : 0) | (keep & 8 ? 0xff000000 : 0);
+  return ((((w & ~roMask) | (old & roMask)) & ~zero & bytes) >>> 0) + unknown * UNKNOWN_UNIT;
 }
 
 /** Whether a BAR dword is the upper half of a 64-bit memory BAR: the BARs from the first are
@@ -137,6 +148,18 @@ export function specialPast(layout: CompiledLayout, reg: RegisterName, off: numb
 /** A write with a byte in a special range (a BAR, the expansion ROM, a window's upper half). */
 export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, attrs: Attributes,
   off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>): void {
+  const first = specialAt(layout.headerKind, reg, off);
+  if (first !== undefined && first.kind !== 'io-upper' && first.kind !== 'pref-upper' && off === first.start && size === 4) {
+    // A whole BAR or ROM dword (sizing, restores: nearly every such write): no byte arrays.
+    const r = barDword(h, first, val, 0xf, floors);
+    const unknown = unknownOf(r);
+    if (unknown === 0) return h.set(off, 4, dwordOf(r), how, epoch);
+    for (let i = 0; i < 4; i++) {
+      if (unknown & (1 << i)) h.forget(off + i, 1);
+      else h.set(off + i, 1, byteOf(dwordOf(r), i), how, epoch);
+    }
+    return;
+  }
   const out: (number | undefined)[] = new Array<number | undefined>(size);
   // Byte by byte: an access may straddle a BAR and its neighbour. A byte in a special range is
   // answered by its range; any other by its attributes.
@@ -154,13 +177,12 @@ export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: Register
       let covered = 0;
       let w = 0;
       for (let j = i; j < end; j++) { covered |= 1 << (off + j - s.start); w += byteOf(val, j) * BYTE_WEIGHT[off + j - s.start]!; }
-      // An access that starts at the dword (BAR sizing and restores: the usual case) has the
-      // dword's byte numbers: its bytes go straight to `out`.
-      if (off === s.start) barBytes(h, s, w, covered, out, floors);
-      else {
-        const dword: (number | undefined)[] = [];
-        barBytes(h, s, w, covered, dword, floors);
-        for (let j = i; j < end; j++) out[j] = dword[off + j - s.start];
+      const r = barDword(h, s, w, covered, floors);
+      const value = dwordOf(r);
+      const unknown = unknownOf(r);
+      for (let j = i; j < end; j++) {
+        const b = off + j - s.start;
+        out[j] = unknown & (1 << b) ? undefined : byteOf(value, b);
       }
     } else {
       const part: (number | undefined)[] = [];

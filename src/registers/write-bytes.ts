@@ -17,6 +17,8 @@ export interface HeldBytes {
   byte(off: number): number | undefined;
   set(off: number, size: number, value: number, how: number, epoch?: number): void;
   forget(off: number, size: number): void;
+  /** Every known byte's offset, in order (a reset walks these, not all 4096). */
+  forEachKnown(fn: (off: number) => void): void;
 }
 
 /** 256 to the power of a byte's number in a value of up to 4 bytes. */

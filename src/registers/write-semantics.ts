@@ -68,6 +68,27 @@ export const judgedAfter = (a: Attributes, old: number, written: number): number
 export const unmovable = (a: Attributes, written: number): number =>
   (a.ro | (a.rw1c & ~written) | (a.rw1s & ~written) | (a.sc & ~written)) >>> 0;
 
+/** What applyWrite asks of a register before it looks at the value: the same for every write
+ *  to it, so a caller that applies many writes keeps one per register of a layout. */
+export interface WritePlan {
+  readonly attrs: Attributes;
+  /** Some byte is in a BAR, the expansion ROM or a window's upper half (special-writes.ts). */
+  readonly special: boolean;
+  /** The write may reset the function, depending on its value: PMCSR (D3hot -> D0), DEVCTL of
+   *  an endpoint (Initiate FLR). */
+  readonly mayReset: boolean;
+  /** None of the above: the device holds what was written. */
+  readonly verbatim: boolean;
+}
+
+/** The plan of writes of `size` bytes at `off`, named `reg` by `layout`, whose attributes are `attrs`. */
+export function writePlan(layout: CompiledLayout, reg: RegisterName, attrs: Attributes, off: number, size: number): WritePlan {
+  const special = specialAt(layout.headerKind, reg, off) !== undefined || specialPast(layout, reg, off, size);
+  const mayReset = (reg.base === 'CAP_PM' && reg.rel <= 0x4 && reg.rel + size > 0x4)
+    || (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9);
+  return Object.freeze({ attrs, special, mayReset, verbatim: !special && !mayReset && attrs === NO_ATTRIBUTES });
+}
+
 /**
  * Applies a write of `size` bytes of `val` at `off` to `h` as the device would hold it. `how` and
  * `epoch` are the shadow's bookkeeping for the bytes it sets. Returns nothing: the shadow is the
@@ -76,18 +97,23 @@ export const unmovable = (a: Attributes, written: number): number =>
  */
 export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, attrs: Attributes,
   off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>, keep?: ReadOnlyBytes): void {
-  const sp = specialAt(layout.headerKind, reg, off);
-  if (sp === undefined && attrs === NO_ATTRIBUTES) {
+  applyPlanned(h, layout, reg, writePlan(layout, reg, attrs, off, size), off, size, val, how, epoch, floors, keep);
+}
+
+/** applyWrite with the register's plan made already (writePlan: the caller's cache). */
+export function applyPlanned(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, plan: WritePlan,
+  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>, keep?: ReadOnlyBytes): void {
+  if (plan.verbatim) {
     h.set(off, size, val, how, epoch);
     return;
   }
   // Before the write changes it: a PMCSR write from D3hot to D0 without No_Soft_Reset resets the
   // function (PCI PM spec 1.2 5.4.1, D3hot -> D0 is D0 Uninitialized).
-  const pmReset = reg.base === 'CAP_PM' && reg.rel <= 0x4 && reg.rel + size > 0x4 && (byteOf(val, 0x4 - reg.rel) & 0x3) === 0
+  const pmReset = plan.mayReset && reg.base === 'CAP_PM' && (byteOf(val, 0x4 - reg.rel) & 0x3) === 0
     && ((h.byte(off + 0x4 - reg.rel) ?? 0) & 0xb) === 0x3 && h.byte(off + 0x4 - reg.rel) !== undefined;
-  if (sp === undefined && !specialPast(layout, reg, off, size)) plainWrite(h, attrs, off, size, val, how, epoch);
-  else specialWrite(h, layout, reg, attrs, off, size, val, how, epoch, floors);
-  if (pmReset || (layout.headerKind === 'type0' && reg.base === 'CAP_EXP' && reg.rel <= 0x9 && reg.rel + size > 0x9 && byteOf(val, 0x9 - reg.rel) & 0x80)) {
+  if (!plan.special) plainWrite(h, plan.attrs, off, size, val, how, epoch);
+  else specialWrite(h, layout, reg, plan.attrs, off, size, val, how, epoch, floors);
+  if (pmReset || (plan.mayReset && reg.base === 'CAP_EXP' && byteOf(val, 0x9 - reg.rel) & 0x80)) {
     functionReset(h, layout, keep);
   }
 }
@@ -130,5 +156,5 @@ export const resetsBelow = (layout: CompiledLayout, off: number, size: number, v
  * keep their value.
  */
 export function functionReset(h: HeldBytes, layout: CompiledLayout, keep: ReadOnlyBytes = readOnlyByte): void {
-  for (let off = 0; off < 0x1000; off++) if (h.byte(off) !== undefined && !keep(layout, off)) h.forget(off, 1);
+  h.forEachKnown((off) => { if (!keep(layout, off)) h.forget(off, 1); });
 }
