@@ -22,7 +22,9 @@ export interface LegacyBootUpgrader {
 }
 
 export function legacyBootUpgrader(emit: (r: CaptureRecord) => void): LegacyBootUpgrader {
-  let kernelSide = false;
+  /** A kernel-side capture that has shown no boot record yet: a run of device-only writes may be
+   *  an old kernel's shutdown, held until the record after it says. */
+  let watching = false;
   let sawBoot = false;
   let held: CaptureRecord[] = [];
   const flush = (): void => {
@@ -33,14 +35,21 @@ export function legacyBootUpgrader(emit: (r: CaptureRecord) => void): LegacyBoot
   };
   return {
     push(r) {
-      if (r.t === 'header') kernelSide = r.source.kind === 'ftrace';
-      if (r.t === 'boot') sawBoot = true;
-      if (!kernelSide || sawBoot) { flush(); emit(r); return; }
-      if (isDeviceOnlyWrite(r)) {
-        held.push(r);
-        if (held.length > MAX_HELD) flush();
+      // Accesses first, in as few tests as they need: this runs for every record of a capture
+      // (a kernel-side capture of one boot has no boot record, and is watched to its end).
+      if (r.t === 'access') {
+        if (watching && isDeviceOnlyWrite(r)) {
+          held.push(r);
+          if (held.length > MAX_HELD) flush();
+          return;
+        }
+        if (held.length > 0) flush();
+        emit(r);
         return;
       }
+      if (r.t === 'header') watching = r.source.kind === 'ftrace' && !sawBoot;
+      if (r.t === 'boot') { sawBoot = true; watching = false; }
+      if (!watching) { flush(); emit(r); return; }
       const kernel = r.t === 'phase' ? legacyBootOf(r) : null;
       if (kernel === null) { flush(); emit(r); return; }
       if (held.length > 0) emit({ t: 'boot', kernel, segment: 'handover' });
