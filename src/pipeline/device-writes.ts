@@ -19,15 +19,21 @@ export class DeviceWrites {
    *  (BAR sizing, FLR) that a read brings back is no news for the identity or layout. */
   private readonly seen = new WeakMap<DeviceState, Uint8Array>();
 
+  /** The device firstSight asked about last, and its bits: reads come in runs on one device. */
+  private seenDev: DeviceState | null = null;
+  private seenBits: Uint8Array | undefined = undefined;
+
   constructor(private readonly inventory: Inventory) {}
 
   /** Whether a read brings bytes never known before (bounded: 4096 per device). */
   firstSight(d: DeviceState, off: number, size: number): boolean {
-    let bits = this.seen.get(d);
+    let bits = d === this.seenDev ? this.seenBits : this.seen.get(d);
     if (!bits) {
       bits = new Uint8Array(512);
       this.seen.set(d, bits);
     }
+    this.seenDev = d;
+    this.seenBits = bits;
     let news = false;
     for (let b = off; b < off + size && b < 4096; b++) {
       const m = 1 << (b & 7);
@@ -54,12 +60,19 @@ export class DeviceWrites {
    *  what applyWrite would work out again on every write to it. */
   private readonly plans = new WeakMap<RegisterName, WritePlan>();
 
+  /** The register written last and its plan: BAR sizing writes a register twice in a row. */
+  private lastReg: RegisterName | null = null;
+  private lastPlan: WritePlan | null = null;
+
   private planFor(reg: RegisterName, layout: CompiledLayout): WritePlan {
+    if (reg === this.lastReg) return this.lastPlan!;
     let plan = this.plans.get(reg);
     if (plan === undefined) {
       plan = writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), reg.off, reg.size);
       this.plans.set(reg, plan);
     }
+    this.lastReg = reg;
+    this.lastPlan = plan;
     return plan;
   }
 

@@ -41,7 +41,8 @@ const shapeOf = (role: Role, id: DeviceRecord): string =>
 const MAX_SHAPES = 4096;
 
 type PlacedLists = Map<readonly Rule[], readonly PlacedRule[]>;
-const ROLE_SLOT: Readonly<Record<Role, 0 | 1 | 2>> = { preserved: 0, depended: 1, other: 2 };
+/** Two comparisons, not a lookup keyed by the role's name (a generic keyed load, every write). */
+const roleSlot = (role: Role): 0 | 1 | 2 => (role === 'preserved' ? 0 : role === 'depended' ? 1 : 2);
 
 export function compilePolicy(policy: Policy): CompiledPolicy {
   const index = new RuleIndex(policy.rules);
@@ -51,13 +52,19 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   /** Per identity object (replaced, never mutated, when a device is learned better), per role:
    *  its shape's lists, so the shape key is built once per identity, not per write. */
   const byId = new WeakMap<DeviceRecord, (PlacedLists | undefined)[]>();
+  /** The identity of the previous write and its slots: writes come in runs on one device. */
+  let lastId: DeviceRecord | null = null;
+  let lastSlots: (PlacedLists | undefined)[] = [];
   const listsFor = (id: DeviceRecord, role: Role): PlacedLists => {
-    let slots = byId.get(id);
+    let slots = id === lastId ? lastSlots : byId.get(id);
     if (slots === undefined) {
       slots = [undefined, undefined, undefined];
       byId.set(id, slots);
     }
-    let lists = slots[ROLE_SLOT[role]];
+    lastId = id;
+    lastSlots = slots;
+    const slot = roleSlot(role);
+    let lists = slots[slot];
     if (lists === undefined) {
       const shape = shapeOf(role, id);
       lists = byShape.get(shape);
@@ -66,7 +73,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
         lists = new Map();
         byShape.set(shape, lists);
       }
-      slots[ROLE_SLOT[role]] = lists;
+      slots[slot] = lists;
     }
     return lists;
   };
