@@ -25,13 +25,17 @@ import { median, run } from './measure.mjs';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : process.argv[i + 1];
+  if (i === -1) return fallback;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
 };
 const git = (...args) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
 
 const baseline = git('rev-parse', '--short', arg('--baseline', git('log', '-1', '--format=%H', '--', 'test/bench/results.json')));
 const accesses = Number(arg('--accesses', '1000000'));
 const runs = Number(arg('--runs', '8'));
+if (!(Number.isInteger(accesses) && accesses > 0 && Number.isInteger(runs) && runs > 0)) throw new Error('--accesses and --runs take positive integers');
 const instructions = process.argv.includes('--instructions');
 const preserved = [0, 1, 2, 3, 4].map((s) => `000${s}:02:00.0`);
 const checkArgs = ['--policy', 'luo-default', ...preserved.flatMap((b) => ['--preserve', b])];
