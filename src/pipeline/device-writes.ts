@@ -47,13 +47,11 @@ export class DeviceWrites {
   write(dev: DeviceState, layout: CompiledLayout, reg: RegisterName, val: number, mayCover: number, epoch: number): void {
     const off = reg.off;
     const size = reg.size;
-    const plan = this.planFor(reg, layout);
-    if (plan.verbatim) dev.shadow.set(off, size, val, ByteSource.Written, epoch);
-    else applyPlanned(dev.shadow, layout, reg, plan, off, size, val, ByteSource.Written, epoch, this.floorsOf(dev), this.keepOf);
+    applyPlanned(dev.shadow, layout, reg, this.planFor(reg, layout), off, size, val, ByteSource.Written, epoch, this.floorsOf(dev), this.keepOf);
     // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
     // stays known, any other may have changed.
     for (let i = size; i < size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
-    if (layout.headerKind === 'type1' && resetsBelow(layout, off, size, val)) this.resetBelow(dev);
+    if (resetsBelow(layout, off, size, val)) this.resetBelow(dev);
   }
 
   /** Per register name of a layout (layouts keep one object per offset and width), its plan:

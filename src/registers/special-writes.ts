@@ -152,13 +152,7 @@ export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: Register
   if (first !== undefined && first.kind !== 'io-upper' && first.kind !== 'pref-upper' && off === first.start && size === 4) {
     // A whole BAR or ROM dword (sizing, restores: nearly every such write): no byte arrays.
     const r = barDword(h, first, val, 0xf, floors);
-    const unknown = unknownOf(r);
-    if (unknown === 0) return h.set(off, 4, dwordOf(r), how, epoch);
-    for (let i = 0; i < 4; i++) {
-      if (unknown & (1 << i)) h.forget(off + i, 1);
-      else h.set(off + i, 1, byteOf(dwordOf(r), i), how, epoch);
-    }
-    return;
+    return storeBytes(h, off, 4, dwordOf(r), unknownOf(r), how, epoch);
   }
   const out: (number | undefined)[] = new Array<number | undefined>(size);
   // Byte by byte: an access may straddle a BAR and its neighbour. A byte in a special range is
@@ -192,19 +186,21 @@ export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: Register
     i = end;
   }
   let all = 0;
-  let known = true;
+  let unknown = 0;
   for (let i = 0; i < size; i++) {
     const b = out[i];
-    if (b === undefined) known = false;
+    if (b === undefined) unknown |= 1 << i;
     else all += b * BYTE_WEIGHT[i]!;
   }
-  // Every byte known (the usual case): one store of the whole value, as the bytes one by one.
-  if (known) h.set(off, size, all, how, epoch);
-  else {
-    for (let i = 0; i < size; i++) {
-      const b = out[i];
-      if (b === undefined) h.forget(off + i, 1);
-      else h.set(off + i, 1, b, how, epoch);
-    }
+  storeBytes(h, off, size, all, unknown, how, epoch);
+}
+
+/** Stores `size` bytes of `value` at `off`, forgetting the bytes in the `unknown` byte mask. Every
+ *  byte known (the usual case): one store of the whole value, as the bytes one by one. */
+function storeBytes(h: HeldBytes, off: number, size: number, value: number, unknown: number, how: number, epoch: number): void {
+  if (unknown === 0) return h.set(off, size, value, how, epoch);
+  for (let i = 0; i < size; i++) {
+    if (unknown & (1 << i)) h.forget(off + i, 1);
+    else h.set(off + i, 1, byteOf(value, i), how, epoch);
   }
 }
