@@ -52,8 +52,11 @@ export abstract class PackedFrameDecoder {
     this.out(r);
   }
 
-  /** The access frame at `p` of `b` (`v`: viewOf(b)). */
-  protected access(b: Buffer, v: DataView, p: number): void {
+  /** The access frame at `p` of `b` (`v`: viewOf(b)): its record, or null when the frame was
+   *  skipped (said through skip()). The caller sends the record on: emitted straight from a
+   *  verified block, held otherwise. Returning it keeps that choice out of this function, which
+   *  V8 inlines the next stages into (a held path seen late made it compile this one twice). */
+  protected access(b: Buffer, v: DataView, p: number): AccessRecord | null {
     const shape = b[p + A.shape]!;
     const opByte = b[p + A.op]!;
     const nulls = v.getUint16(p + A.nulls, true);
@@ -62,9 +65,13 @@ export abstract class PackedFrameDecoder {
     const fn = nulls & N.fn ? null : this.str(v.getUint32(p + A.fn, true));
     const model = this.hasModel[shape] ? this.str(v.getUint32(p + A.model, true)) : null;
     if (shape >= ACCESS_SHAPES.length || opByte > 1 || comm === undefined || layer === undefined || fn === undefined || model === undefined) {
-      return this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines (or one from a block that failed its checksum)`, this.frame);
+      this.skip('CAPTURE_BAD_RECORD', `access frame at byte ${this.consumed + p}: shape ${shape}, op ${opByte} or a string number is not one this file defines (or one from a block that failed its checksum)`, this.frame);
+      return null;
     }
-    if (!this.sawHeader) return this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
+    if (!this.sawHeader) {
+      this.skip('CAPTURE_NO_HEADER', 'record before the header', this.frame);
+      return null;
+    }
     const ts = nulls & N.ts ? null : v.getFloat64(p + A.ts, true);
     const cpu = nulls & N.cpu ? null : v.getInt32(p + A.cpu, true);
     const pid = nulls & N.pid ? null : v.getInt32(p + A.pid, true);
@@ -99,8 +106,11 @@ export abstract class PackedFrameDecoder {
       && (layer === this.okLayer || (isLayer(layer) && (this.okLayer = layer) !== ''));
     if (!ok) {
       const problem = accessProblem(r);
-      if (problem !== null) return this.bad('access', p, problem, r);
+      if (problem !== null) {
+        this.bad('access', p, problem, r);
+        return null;
+      }
     }
-    this.out(r);
+    return r;
   }
 }

@@ -112,8 +112,10 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
       if (!this.magicSeen) this.magic(b, p);
       else {
         this.frame++;
-        if (tag === TAG_ACCESS) this.access(b, v, p);
-        else if (tag !== TAG_CHECK) this.otherFrame(b, v, p, len);
+        if (tag === TAG_ACCESS) {
+          const r = this.access(b, v, p);
+          if (r !== null) this.out(r);
+        } else if (tag !== TAG_CHECK) this.otherFrame(b, v, p, len);
         else {
           if (this.holding) {
             this.check!.add(b, unsummed, p);
@@ -138,7 +140,8 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
     while (p < c) {
       if (b[p] === TAG_ACCESS) {
         this.frame++;
-        this.access(b, v, p);
+        const r = this.access(b, v, p);
+        if (r !== null) this.emit(r);
         p += ACCESS_FRAME;
         continue;
       }
