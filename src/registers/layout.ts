@@ -90,10 +90,14 @@ const rawName = (off: number, size: number): RegisterName => ({
   setpci: `${hex(off)}${widthSuffix(size)}`, space: 'unknown', capId: -1, off, size,
 });
 
-/** Memo rows are kept in chunks of this many offsets, made on first use: a device whose trace
- *  names a few registers keeps a few small chunks, not 4096 slots per access width. */
+/** Memo rows past the standard space are kept in chunks of this many offsets, made on first use:
+ *  a layout whose trace names a few extended registers keeps a few small chunks, not 3840 slots
+ *  per access width (a scan may keep thousands of layouts). */
 const CHUNK_SHIFT = 6;
 const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
+/** The standard space's memo (offset * 4 + width - 1): most accesses fall there, and one slot
+ *  read is cheaper than a row and a chunk (4 KiB per layout). */
+const STD_SLOTS = STD_END * 4;
 
 export function compileLayout(layout: DeviceLayout): CompiledLayout {
   const kind = headerKind(layout.headerType);
@@ -102,8 +106,9 @@ export function compileLayout(layout: DeviceLayout): CompiledLayout {
   const ext = regions(layout.ecaps ?? [], extCap, STD_END, EXT_END);
   const all = [...std, ...ext];
   const memo = new Map<number, RegisterName>();
-  /** The memo of the common widths (1, 2, 4 bytes inside config space) as chunked arrays
-   *  indexed by offset: two array reads per access instead of a hashed lookup. */
+  const stdNames = new Array<RegisterName | undefined>(STD_SLOTS);
+  /** The memo of the common widths (1, 2, 4 bytes) in extended space as chunked arrays indexed
+   *  by offset: two array reads per access instead of a hashed lookup. */
   const bySize: (RegisterName | undefined)[][][] = [];
 
   const compute = (off: number, size: number): RegisterName => {
@@ -117,6 +122,15 @@ export function compileLayout(layout: DeviceLayout): CompiledLayout {
   return Object.freeze({
     headerKind: kind,
     name(off: number, size: number): RegisterName {
+      if ((size === 1 || size === 2 || size === 4) && (off | 0) === off && off >= 0 && off < STD_END) {
+        const slot = off * 4 + size - 1;
+        let n = stdNames[slot];
+        if (n === undefined) {
+          n = Object.freeze(compute(off, size));
+          stdNames[slot] = n;
+        }
+        return n;
+      }
       if ((size === 1 || size === 2 || size === 4) && (off | 0) === off && off >= 0 && off < EXT_END) {
         const row = bySize[size] ??= [];
         const chunk = row[off >>> CHUNK_SHIFT] ??= new Array<RegisterName | undefined>(CHUNK_MASK + 1);
