@@ -12,7 +12,8 @@
 // minutes, and alternating puts both sides in the same spells. --instructions adds a count of
 // instructions under valgrind (cachegrind, no cache model) with V8 single-threaded, which
 // repeats to about 0.2% where CPU time scatters by 10% or more: a small difference shows there
-// first. It counts the JIT's compiling too, which the background thread otherwise does.
+// first. It counts the JIT's compiling too, which the background thread otherwise does, and runs
+// V8 with --predictable, which keeps the garbage collector's schedule off the clock.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -79,10 +80,13 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Instructions of one `check` under cachegrind, V8 on one thread (its compiler too). */
+/** Instructions of one `check` under cachegrind, V8 on one thread (its compiler too) and
+ *  --predictable: without it the garbage collector's time-based heuristics (memory reducer, idle
+ *  tasks) move a 1M count by up to 3% from run to run, more when the machine is busy; with it one
+ *  build repeats to 1M instructions in 6,000M. */
 function countInstructions(cli, file) {
   const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null',
-    process.execPath, '--single-threaded', cli, 'check', ...checkArgs, file], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'ignore', 'pipe'] });
+    process.execPath, '--single-threaded', '--predictable', cli, 'check', ...checkArgs, file], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.error) throw new Error(`--instructions needs valgrind (apt-get install valgrind): ${r.error.message}`);
   const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
   if (!m) throw new Error(`valgrind gave no instruction count:\n${r.stderr.slice(-2000)}`);
