@@ -6,7 +6,7 @@
 import type { DeviceState, Inventory } from '../identity/inventory.js';
 import { ByteSource } from '../model/shadow-config.js';
 import type { HeaderKind } from '../registers/header.js';
-import type { CompiledLayout } from '../registers/layout.js';
+import { STD_END, type CompiledLayout } from '../registers/layout.js';
 import type { RegisterName } from '../registers/types.js';
 import { applyPlanned, attributesOf, functionReset, resetsBelow, writePlan, type Attributes, type BarFacts, type WritePlan } from '../registers/write-semantics.js';
 
@@ -54,33 +54,41 @@ export class DeviceWrites {
     if (resetsBelow(layout, off, size, val)) this.resetBelow(dev);
   }
 
-  /** Per layout, per access (offset * 4 + width - 1), its plan: what applyWrite would work out
-   *  again on every write to that register. An array slot, not a lookup keyed by the register
-   *  name: writes alternate between registers (BAR sizing, COMMAND), and a WeakMap get per write
-   *  cost 60 instructions (cachegrind, 10M packed check: 247M in WeakMapGet). */
-  private readonly plans = new WeakMap<CompiledLayout, (WritePlan | undefined)[]>();
+  /** Per layout, per access in the standard space (offset * 4 + width - 1), its plan: what
+   *  applyWrite would work out again on every write to that register. An array slot, not a
+   *  lookup keyed by the register name: writes alternate between registers (BAR sizing,
+   *  COMMAND): WeakMap lookups cost 244M instructions of the 10M packed check (cachegrind).
+   *  The standard space only, 1,024 slots (8 KiB) per layout written: a scan may keep thousands
+   *  of layouts, and a row for all of config space was 128 KiB each. */
+  private readonly stdPlans = new WeakMap<CompiledLayout, (WritePlan | undefined)[]>();
+  /** Plans of extended-space registers (AER, SR-IOV: few writes), by register name. */
+  private readonly extPlans = new WeakMap<RegisterName, WritePlan>();
 
-  /** The layout written last and its plans: writes come in runs on one device. */
+  /** The layout written last and its standard-space plans: writes come in runs on one device. */
   private planLayout: CompiledLayout | null = null;
   private layoutPlans: (WritePlan | undefined)[] = [];
 
   private planFor(reg: RegisterName, layout: CompiledLayout): WritePlan {
-    let row = this.layoutPlans;
-    if (layout !== this.planLayout) {
-      // Made whole (holey, fast elements): slots filled one by one far apart would turn it into
-      // a dictionary.
-      const known = this.plans.get(layout);
-      row = known ?? new Array<WritePlan | undefined>(4096 * 4);
-      if (known === undefined) this.plans.set(layout, row);
-      this.planLayout = layout;
-      this.layoutPlans = row;
+    const off = reg.off;
+    if (off < STD_END) {
+      let row = this.layoutPlans;
+      if (layout !== this.planLayout) {
+        const known = this.stdPlans.get(layout);
+        // Made whole (holey, fast elements): slots filled one by one far apart would turn it
+        // into a dictionary.
+        row = known ?? new Array<WritePlan | undefined>(STD_END * 4);
+        if (known === undefined) this.stdPlans.set(layout, row);
+        this.planLayout = layout;
+        this.layoutPlans = row;
+      }
+      // A layout names every access by one object per offset and width (1, 2, 4).
+      const slot = off * 4 + reg.size - 1;
+      return row[slot] ??= writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), off, reg.size);
     }
-    // A layout names every access inside config space (off < 4096, sizes 1, 2, 4) by one object.
-    const slot = reg.off * 4 + reg.size - 1;
-    let plan = row[slot];
+    let plan = this.extPlans.get(reg);
     if (plan === undefined) {
-      plan = writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), reg.off, reg.size);
-      row[slot] = plan;
+      plan = writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), off, reg.size);
+      this.extPlans.set(reg, plan);
     }
     return plan;
   }

@@ -33,7 +33,8 @@ interface Region {
   instance: number;
 }
 
-const STD_END = 0x100;
+/** Where the standard (PCI-compatible) config space ends and the extended space starts. */
+export const STD_END = 0x100;
 const EXT_END = 0x1000;
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const WIDTH_SUFFIX: Readonly<Record<number, string>> = { 1: '.b', 2: '.w', 4: '.l' };
@@ -96,7 +97,7 @@ const rawName = (off: number, size: number): RegisterName => ({
 const CHUNK_SHIFT = 6;
 const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
 /** The standard space's memo (offset * 4 + width - 1): most accesses fall there, and one slot
- *  read is cheaper than a row and a chunk (4 KiB per layout). */
+ *  read is cheaper than a row and a chunk (1,024 slots, 8 KiB per layout). */
 const STD_SLOTS = STD_END * 4;
 
 export function compileLayout(layout: DeviceLayout): CompiledLayout {
