@@ -4,6 +4,7 @@
 // every function below the bridge. Keeps the per-run caches that make this cheap per access.
 
 import type { DeviceState, Inventory } from '../identity/inventory.js';
+import { RunCache } from '../model/run-cache.js';
 import { ByteSource } from '../model/shadow-config.js';
 import type { HeaderKind } from '../registers/header.js';
 import { STD_END, type CompiledLayout } from '../registers/layout.js';
@@ -14,26 +15,16 @@ export class DeviceWrites {
   /** Per register name (layouts keep one object per offset and width), its bits' attributes. */
   private readonly attributes = new WeakMap<RegisterName, Attributes>();
   /** Per device, per BAR, the lowest bit known to be read-write (applyWrite's BarFacts). */
-  private readonly barFloors = new WeakMap<DeviceState, Map<number, BarFacts>>();
+  private readonly barFloors = new RunCache<DeviceState, Map<number, BarFacts>>(() => new Map());
   /** Per device, a bit per config byte ever known: a byte a write or reset made unknown again
    *  (BAR sizing, FLR) that a read brings back is no news for the identity or layout. */
-  private readonly seen = new WeakMap<DeviceState, Uint8Array>();
-
-  /** The device firstSight asked about last, and its bits: reads come in runs on one device. */
-  private seenDev: DeviceState | null = null;
-  private seenBits: Uint8Array | undefined = undefined;
+  private readonly seen = new RunCache<DeviceState, Uint8Array>(() => new Uint8Array(512));
 
   constructor(private readonly inventory: Inventory) {}
 
   /** Whether a read brings bytes never known before (bounded: 4096 per device). */
   firstSight(d: DeviceState, off: number, size: number): boolean {
-    let bits = d === this.seenDev ? this.seenBits : this.seen.get(d);
-    if (!bits) {
-      bits = new Uint8Array(512);
-      this.seen.set(d, bits);
-    }
-    this.seenDev = d;
-    this.seenBits = bits;
+    const bits = this.seen.get(d);
     let news = false;
     for (let b = off; b < off + size && b < 4096; b++) {
       const m = 1 << (b & 7);
@@ -47,7 +38,7 @@ export class DeviceWrites {
   write(dev: DeviceState, layout: CompiledLayout, reg: RegisterName, val: number, mayCover: number, epoch: number): void {
     const off = reg.off;
     const size = reg.size;
-    applyPlanned(dev.shadow, layout, reg, this.planFor(reg, layout), off, size, val, ByteSource.Written, epoch, this.floorsOf(dev), this.keepOf);
+    applyPlanned(dev.shadow, layout, reg, this.planFor(reg, layout), off, size, val, ByteSource.Written, epoch, this.barFloors.get(dev), this.keepOf);
     // A wider write would have put 0 there (the value has no bits there): a byte known to be 0
     // stays known, any other may have changed.
     for (let i = size; i < size + mayCover; i++) if (dev.shadow.byte(off + i) !== 0) dev.shadow.forget(off + i, 1);
@@ -59,38 +50,25 @@ export class DeviceWrites {
    *  lookup keyed by the register name: writes alternate between registers (BAR sizing,
    *  COMMAND): WeakMap lookups cost 244M instructions of the 10M packed check (cachegrind).
    *  The standard space only, 1,024 slots (8 KiB) per layout written: a scan may keep thousands
-   *  of layouts, and a row for all of config space was 128 KiB each. */
-  private readonly stdPlans = new WeakMap<CompiledLayout, (WritePlan | undefined)[]>();
+   *  of layouts, and a row for all of config space was 128 KiB each. Made whole (holey, fast
+   *  elements): slots filled one by one far apart would turn it into a dictionary. */
+  private readonly stdPlans = new RunCache<CompiledLayout, (WritePlan | undefined)[]>(() => new Array<WritePlan | undefined>(STD_END * 4));
   /** Plans of extended-space registers (AER, SR-IOV: few writes), by register name. */
   private readonly extPlans = new WeakMap<RegisterName, WritePlan>();
 
-  /** The layout written last and its standard-space plans: writes come in runs on one device. */
-  private planLayout: CompiledLayout | null = null;
-  private layoutPlans: (WritePlan | undefined)[] = [];
-
   private planFor(reg: RegisterName, layout: CompiledLayout): WritePlan {
-    const off = reg.off;
-    if (off < STD_END) {
-      let row = this.layoutPlans;
-      if (layout !== this.planLayout) {
-        const known = this.stdPlans.get(layout);
-        // Made whole (holey, fast elements): slots filled one by one far apart would turn it
-        // into a dictionary.
-        row = known ?? new Array<WritePlan | undefined>(STD_END * 4);
-        if (known === undefined) this.stdPlans.set(layout, row);
-        this.planLayout = layout;
-        this.layoutPlans = row;
-      }
-      // A layout names every access by one object per offset and width (1, 2, 4).
-      const slot = off * 4 + reg.size - 1;
-      return row[slot] ??= writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), off, reg.size);
-    }
+    // A layout names every access by one object per offset and width (1, 2, 4).
+    if (reg.off < STD_END) return this.stdPlans.get(layout)[reg.off * 4 + reg.size - 1] ??= this.newPlan(reg, layout);
     let plan = this.extPlans.get(reg);
     if (plan === undefined) {
-      plan = writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), off, reg.size);
+      plan = this.newPlan(reg, layout);
       this.extPlans.set(reg, plan);
     }
     return plan;
+  }
+
+  private newPlan(reg: RegisterName, layout: CompiledLayout): WritePlan {
+    return writePlan(layout, reg, this.attributesFor(reg, layout.headerKind), reg.off, reg.size);
   }
 
   /** Secondary bus reset: every function on the buses below the bridge is reset (all of them
@@ -110,35 +88,14 @@ export class DeviceWrites {
   /** Per layout, per config byte: 1 when a reset leaves it known (read-only as a whole), 0 when
    *  not, -1 not asked yet. A reset asks for every known byte of the function, and the bus reset
    *  of the bundled lab's resets run for every function below the bridge. */
-  private readonly readOnly = new WeakMap<CompiledLayout, Int8Array>();
+  private readonly readOnly = new RunCache<CompiledLayout, Int8Array>(() => new Int8Array(4096).fill(-1));
 
   /** Whether a reset leaves a byte known: read-only as a whole, by the cached attributes. */
   private readonly keepOf = (l: CompiledLayout, off: number): boolean => {
-    let bytes = this.readOnly.get(l);
-    if (bytes === undefined) {
-      bytes = new Int8Array(4096).fill(-1);
-      this.readOnly.set(l, bytes);
-    }
+    const bytes = this.readOnly.get(l);
     if (bytes[off] === -1) bytes[off] = this.attributesFor(l.name(off, 1), l.headerKind).ro === 0xff ? 1 : 0;
     return bytes[off] === 1;
   };
-
-  /** The device of the previous write and its floors: writes come in runs on one device, and a
-   *  WeakMap lookup per write cost more than the write itself on the plain ones. */
-  private lastDev: DeviceState | null = null;
-  private lastFloors: Map<number, BarFacts> | null = null;
-
-  private floorsOf(d: DeviceState): Map<number, BarFacts> {
-    if (d === this.lastDev) return this.lastFloors!;
-    let m = this.barFloors.get(d);
-    if (!m) {
-      m = new Map();
-      this.barFloors.set(d, m);
-    }
-    this.lastDev = d;
-    this.lastFloors = m;
-    return m;
-  }
 
   private attributesFor(reg: RegisterName, kind: HeaderKind): Attributes {
     let at = this.attributes.get(reg);

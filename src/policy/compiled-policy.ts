@@ -5,6 +5,7 @@
 
 import type { Role } from '../model/events.js';
 import type { DeviceRecord } from '../model/records.js';
+import { RunCache } from '../model/run-cache.js';
 import { placeRules, ruleApplies, type PlacedRule } from './evaluate-write.js';
 import type { Policy, Rule } from './policy-types.js';
 import { RuleIndex } from './rule-index.js';
@@ -51,18 +52,9 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   const byShape = new Map<string, PlacedLists>();
   /** Per identity object (replaced, never mutated, when a device is learned better), per role:
    *  its shape's lists, so the shape key is built once per identity, not per write. */
-  const byId = new WeakMap<DeviceRecord, (PlacedLists | undefined)[]>();
-  /** The identity of the previous write and its slots: writes come in runs on one device. */
-  let lastId: DeviceRecord | null = null;
-  let lastSlots: (PlacedLists | undefined)[] = [];
+  const byId = new RunCache<DeviceRecord, (PlacedLists | undefined)[]>(() => [undefined, undefined, undefined]);
   const listsFor = (id: DeviceRecord, role: Role): PlacedLists => {
-    let slots = id === lastId ? lastSlots : byId.get(id);
-    if (slots === undefined) {
-      slots = [undefined, undefined, undefined];
-      byId.set(id, slots);
-    }
-    lastId = id;
-    lastSlots = slots;
+    const slots = byId.get(id);
     const slot = roleSlot(role);
     let lists = slots[slot];
     if (lists === undefined) {
