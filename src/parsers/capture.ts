@@ -3,12 +3,13 @@
 // stages can trust it; a bad line becomes a skipped record with a code and its line number, and
 // the rest still loads.
 
-import type { AccessRecord, CaptureRecord, NestedRecord } from '../model/records.js';
+import type { CaptureRecord } from '../model/records.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION } from '../model/records.js';
 import { CfgscopeError } from '../model/errors.js';
-import type { InputFormat, LineParser, ParseContext, RecordSink } from './parser.js';
+import type { InputFormat, LineParser, ParseContext } from './parser.js';
 import { AccessLineScanner } from './capture-access-scanner.js';
 import { accessProblem, checkRecord, knownRecordType, nestedProblem } from '../model/record-check.js';
+import { LegacyBoots, type CaptureOut } from './legacy-boots.js';
 
 const HEADER_PREFIX = `{"t":"header","format":"${CAPTURE_FORMAT}"`;
 
@@ -16,15 +17,19 @@ export const captureFormat: InputFormat = {
   kind: 'capture',
   name: 'cfgscope capture (NDJSON)',
   detect: (head) => head.length > 0 && head[0]!.startsWith(HEADER_PREFIX),
-  create: (ctx, emit) => new CaptureParser(ctx, emit),
+  // boot: captures from before boot records read as if they had them (./legacy-boots.ts).
+  create: (ctx, emit) => new CaptureParser(ctx, new LegacyBoots(emit)),
 };
+
+/** The NDJSON reader whose records go to `out` (the packed reader's JSON frames: records as they are). */
+export const captureLines = (ctx: ParseContext, out: CaptureOut): LineParser => new CaptureParser(ctx, out);
 
 class CaptureParser implements LineParser {
   private sawHeader = false;
   private lineNo = 0;
   private readonly scanner = new AccessLineScanner();
 
-  constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {}
+  constructor(private readonly ctx: ParseContext, private readonly out: CaptureOut) {}
 
   line(text: string, no: number): void {
     if (text.length === 0) return;
@@ -39,7 +44,7 @@ class CaptureParser implements LineParser {
     if (problem) return this.bad(problem[0], problem[1], text, no);
     const r = rec as CaptureRecord;
     if (r.t === 'stack') this.ctx.stacks.define(r.id, r.frames);
-    this.emit(r);
+    this.out.record(r);
   }
 
   /** Fast path: an access or nested line in the writer's own shape is read from its bytes (the
@@ -49,15 +54,22 @@ class CaptureParser implements LineParser {
       const r = this.scanner.scan(buf, start, end);
       if (r) {
         this.lineNo = no;
-        const problem = r.t === 'access' ? (this.scanner.inRange ? null : accessProblem(r as AccessRecord)) : nestedProblem(r as NestedRecord);
+        if (r.t === 'nested') {
+          const problem = nestedProblem(r);
+          if (problem !== null) return this.bad('CAPTURE_BAD_RECORD', problem, buf.toString('utf8', start, end), no);
+          return this.out.record(r);
+        }
+        const problem = this.scanner.inRange ? null : accessProblem(r);
         if (problem !== null) return this.bad('CAPTURE_BAD_RECORD', problem, buf.toString('utf8', start, end), no);
-        return this.emit(r);
+        return this.out.access(r);
       }
     }
     this.line(buf.toString('utf8', start, end), no);
   }
 
-  end(): void {}
+  end(): void {
+    this.out.end();
+  }
 
   private check(rec: unknown): [string, string] | null {
     if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return ['CAPTURE_BAD_RECORD', 'record is not a JSON object'];
@@ -78,6 +90,6 @@ class CaptureParser implements LineParser {
   }
 
   private bad(code: string, message: string, text: string, no: number): void {
-    this.emit({ t: 'skipped', code, message, line: no, text: text.slice(0, 240) });
+    this.out.record({ t: 'skipped', code, message, line: no, text: text.slice(0, 240) });
   }
 }

@@ -9,9 +9,10 @@
 
 import { CfgscopeError } from '../model/errors.js';
 import type { CaptureRecord } from '../model/records.js';
-import { captureFormat } from './capture.js';
+import { captureLines } from './capture.js';
 import { BlockCheck } from './packed-check.js';
 import { crc32 } from './crc32.js';
+import { asIs, LegacyBoots } from './legacy-boots.js';
 import { PackedFrameDecoder, viewOf } from './packed-frame-decoder.js';
 import {
   ACCESS_FRAME, CHECK_FRAME, JSON_HEAD, JSON_MAX, NESTED_FRAME, PACKED_MAGIC, PACKED_MAGIC_BYTES,
@@ -44,13 +45,21 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
   /** How many strings were defined before the current checked block. */
   private blockStrings = 0;
   private readonly json: LineParser;
+  /** boot: captures from before boot records read as if they had them (./legacy-boots.ts):
+   *  every record goes through it, each access frame's without a test of its type. */
+  private readonly legacy: LegacyBoots;
+  private readonly emit: RecordSink;
 
-  constructor(private readonly ctx: ParseContext, private readonly emit: RecordSink) {
+  constructor(private readonly ctx: ParseContext, emit: RecordSink) {
     super();
-    this.json = captureFormat.create(ctx, (r) => {
+    const legacy = new LegacyBoots(emit);
+    this.legacy = legacy;
+    this.emit = (r) => legacy.record(r);
+    // The JSON frames' records as they are: they are upgraded here, in order with the access frames.
+    this.json = captureLines(ctx, asIs((r) => {
       if (r.t === 'header') this.sawHeader = true;
       this.out(r);
-    });
+    }));
   }
 
   line(): void {
@@ -141,7 +150,7 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
       if (b[p] === TAG_ACCESS) {
         this.frame++;
         const r = this.access(b, v, p);
-        if (r !== null) this.emit(r);
+        if (r !== null) this.legacy.access(r);
         p += ACCESS_FRAME;
         continue;
       }
@@ -249,6 +258,7 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
     }
     this.carry = null;
     this.json.end();
+    this.legacy.end();
   }
 
   /** Frames have no delimiter to find the next one by: after a bad frame nothing more is read. */

@@ -19,7 +19,7 @@ export function entersUntraced(prev: PhaseRef, r: PhaseRecord | BootRecord): boo
 export function phaseAfter(prev: PhaseRef, r: PhaseRecord | BootRecord): PhaseRef {
   const untraced = entersUntraced(prev, r);
   if (r.t === 'boot') return bootPhase(prev, { ...bootOfRecord(r), ...(untraced ? { handoverUntraced: true as const } : {}) });
-  // A `trace #N` phase of a capture read by another path than recordsFromFile (sources/legacy-boots.ts).
+  // A `trace #N` phase of a capture read by another path than the capture parsers (parsers/legacy-boots.ts).
   const legacy = legacyBootOf(r);
   if (legacy !== null) return bootPhase(prev, { kernel: legacy, ...(untraced ? { handoverUntraced: true as const } : {}) });
   const boot = prev.boot ?? KERNEL_1;

@@ -8,7 +8,6 @@ import type { CaptureRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
 import type { InputFormat } from '../parsers/parser.js';
 import { inputError } from './file-head.js';
-import { legacyBootUpgrader } from './legacy-boots.js';
 import { parserFeed } from './parser-feed.js';
 
 /**
@@ -17,9 +16,7 @@ import { parserFeed } from './parser-feed.js';
  */
 export async function* recordChunks(file: string, format: InputFormat, opts: { growing?: boolean; chunkBytes?: number } = {}): AsyncGenerator<CaptureRecord[]> {
   let batch: CaptureRecord[] = [];
-  // boot: captures from before boot records read as if they had them (./legacy-boots.ts).
-  const upgrade = legacyBootUpgrader((r) => batch.push(r));
-  const parser = format.create({ file, stacks: new StackTable() }, (r) => upgrade.push(r));
+  const parser = format.create({ file, stacks: new StackTable() }, (r) => batch.push(r));
   const feed = parserFeed(parser);
   const stream = createReadStream(file, { encoding: feed.encoding, highWaterMark: opts.chunkBytes ?? 1 << 16 });
   const take = (): CaptureRecord[] => { const b = batch; batch = []; return b; };
@@ -37,6 +34,5 @@ export async function* recordChunks(file: string, format: InputFormat, opts: { g
   if (opts.growing) return;
   feed.end();
   parser.end();
-  upgrade.end();
   if (batch.length > 0) yield take();
 }

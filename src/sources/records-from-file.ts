@@ -9,7 +9,6 @@ import { StackTable } from '../model/stack-table.js';
 import { detectFormat, formatByKind } from '../parsers/index.js';
 import { HEAD_LINES, type InputFormat } from '../parsers/parser.js';
 import { inputError, readHead } from './file-head.js';
-import { legacyBootUpgrader } from './legacy-boots.js';
 import { parserFeed } from './parser-feed.js';
 
 export interface FileSourceOptions {
@@ -25,9 +24,7 @@ export async function resolveFormat(file: string, opts: FileSourceOptions = {}):
 export function recordsFromFile(file: string, format: InputFormat): Observable<CaptureRecord> {
   return new Observable<CaptureRecord>((subscriber) => {
     let closed = false;
-    // boot: captures from before boot records read as if they had them (./legacy-boots.ts).
-    const upgrade = legacyBootUpgrader((r) => subscriber.next(r));
-    const parser = format.create({ file, stacks: new StackTable() }, (r) => upgrade.push(r));
+    const parser = format.create({ file, stacks: new StackTable() }, (r) => subscriber.next(r));
     const feed = parserFeed(parser);
     const stream = createReadStream(file, { encoding: feed.encoding, highWaterMark: 1 << 20 });
     (async () => {
@@ -38,7 +35,6 @@ export function recordsFromFile(file: string, format: InputFormat): Observable<C
         }
         feed.end();
         parser.end();
-        upgrade.end();
         subscriber.complete();
       } catch (e) {
         const err = inputError(e, file, feed.lines);

@@ -6,6 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import type { CaptureRecord } from '../../src/model/records.js';
+import { PackedEncoder } from '../../src/sinks/packed-encoder.js';
+import { SyncWriter } from '../../src/sinks/sync-writer.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 /** The built CLI as a process: check and replay write to file descriptor 1 directly. */
@@ -152,10 +155,21 @@ describe('captures written before boot records (a `trace #2` phase) read as boot
     const text = readFileSync(KEXEC, 'utf8').split('\n').filter((l) => !l.startsWith('{"t":"boot","kernel":2,"segment":"handover"'))
       .map((l) => (l.startsWith('{"t":"boot","kernel":2,"segment":"kernel"') ? '{"t":"phase","ts":null,"label":"trace #2","index":null,"line":20383}' : l)).join('\n');
     writeFileSync(legacy, text);
+    // The same records in the packed encoding, as a writer of that time wrote them (import would
+    // upgrade them on reading): access frames, and the phase as a JSON frame.
+    const packed = join(dir, 'legacy.cfgcap');
+    const out = SyncWriter.toFile(packed);
+    const encoder = new PackedEncoder(out);
+    for (const l of text.split('\n')) if (l !== '') encoder.record(JSON.parse(l) as CaptureRecord);
+    encoder.flush();
+    out.close();
     const strip = (out: string): string[] => jsonLines(out).filter((f) => f.type === 'finding').map((f) => JSON.stringify(f));
     const now = await runCli('check', KEXEC, '--json', '--policy', 'luo-default', '--preserve', '0000:03:00.0');
-    const old = await runCli('check', legacy, '--json', '--policy', 'luo-default', '--preserve', '0000:03:00.0');
-    expect(strip(old.stdout)).toEqual(strip(now.stdout));
-    expect(old.stdout).toContain('"phase":"handover, device side only"');
+    expect(jsonLines(now.stdout).filter((f) => f.type === 'finding').length).toBeGreaterThan(0);
+    for (const file of [legacy, packed]) {
+      const old = await runCli('check', file, '--json', '--policy', 'luo-default', '--preserve', '0000:03:00.0');
+      expect(strip(old.stdout)).toEqual(strip(now.stdout));
+      expect(old.stdout).toContain('"phase":"handover, device side only"');
+    }
   });
 });
