@@ -180,8 +180,22 @@ export class ShadowConfig {
   }
 
   set(off: number, size: number, value: number, how: ByteSource, epoch = 0): void {
-    // A 32-bit value (every access's) shifts; anything else divides, as it always did.
     const u32 = (value >>> 0) === value;
+    // The fast path: a 32-bit value (every access's) in one page (every aligned access), one page
+    // lookup: every read with a value and every write comes here.
+    if (u32 && off >= 0 && size > 0 && (off & PAGE_MASK) + size <= PAGE && off + size <= CONFIG_SIZE) {
+      const first = this.cellFor(off);
+      const store = this.store; // after cellFor, which may have grown it
+      const tag = how << 8;
+      let v = value;
+      for (let i = first; i < first + size; i++) {
+        store[i] = tag | (v & 0xff);
+        v >>>= 8;
+      }
+      if (this.epochs !== null || epoch !== 0) for (let i = first; i < first + size; i++) this.setEpoch(i, epoch);
+      return;
+    }
+    // Anything else byte by byte; a value past 32 bits divides, as it always did.
     let v = value;
     for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) {
       if (off + i >= 0) {

@@ -9,13 +9,13 @@ import { ByteSource } from '../model/shadow-config.js';
 import type { HeaderKind } from '../registers/header.js';
 import { STD_END, type CompiledLayout } from '../registers/layout.js';
 import type { RegisterName } from '../registers/types.js';
-import { applyPlanned, attributesOf, functionReset, resetsBelow, writePlan, type Attributes, type BarFacts, type WritePlan } from '../registers/write-semantics.js';
+import { applyPlanned, attributesOf, BarFloors, functionReset, resetsBelow, writePlan, type Attributes, type WritePlan } from '../registers/write-semantics.js';
 
 export class DeviceWrites {
   /** Per register name (layouts keep one object per offset and width), its bits' attributes. */
   private readonly attributes = new WeakMap<RegisterName, Attributes>();
   /** Per device, per BAR, the lowest bit known to be read-write (applyWrite's BarFacts). */
-  private readonly barFloors = new RunCache<DeviceState, Map<number, BarFacts>>(() => new Map());
+  private readonly barFloors = new RunCache<DeviceState, BarFloors>(() => new BarFloors());
   /** Per device, a bit per config byte ever known: a byte a write or reset made unknown again
    *  (BAR sizing, FLR) that a read brings back is no news for the identity or layout. */
   private readonly seen = new RunCache<DeviceState, Uint8Array>(() => new Uint8Array(512));

@@ -42,8 +42,28 @@ export function specialAt(kind: HeaderKind, reg: RegisterName, off: number): Spe
 }
 
 /** What a device's BAR showed of itself, kept across writes that make its value unknown (a BAR's
- *  size and type never change): the lowest address bit known read-write, its read-only low bits. */
-export interface BarFacts { rwFrom: number; low?: number }
+ *  size and type never change): the lowest address bit known read-write, and byte 0's read-only
+ *  low bits (-1: not known). */
+export interface BarFacts { readonly rwFrom: number; readonly low: number }
+
+/** One device's BarFacts, per BAR dword, and barDword's answer (kept by the caller per device, so
+ *  that the write path allocates nothing: BAR sizing writes are a third of a boot's writes). */
+export class BarFloors {
+  /** By the BAR's offset / 4: an array slot, not a Map lookup, on every BAR write. */
+  private readonly facts: (BarFacts | undefined)[] = [];
+  /** barDword's answer: the dword's value (bytes not covered or unknown are 0)... */
+  value = 0;
+  /** ...and the byte mask of its unknown bytes. */
+  unknown = 0;
+
+  get(start: number): BarFacts | undefined {
+    return this.facts[start >>> 2];
+  }
+
+  set(start: number, f: BarFacts): void {
+    this.facts[start >>> 2] = f;
+  }
+}
 
 /** Trailing zero bits of a 32-bit value (32 for 0). */
 const tz = (v: number): number => (v === 0 ? 32 : 31 - Math.clz32((v & -v) >>> 0));
@@ -52,12 +72,6 @@ const tz = (v: number): number => (v === 0 ? 32 : 31 - Math.clz32((v & -v) >>> 0
 const nonZeroBytes = (v: number): number =>
   ((v & 0xff) !== 0 ? 1 : 0) | ((v & 0xff00) !== 0 ? 2 : 0) | ((v & 0xff0000) !== 0 ? 4 : 0) | ((v & 0xff000000) !== 0 ? 8 : 0);
 
-/** barDword's answer in one number, so that the write path allocates nothing: the dword's value
- *  (bytes not covered or unknown are 0) plus 2^32 times the byte mask of its unknown bytes. */
-const UNKNOWN_UNIT = 0x100000000;
-const unknownOf = (r: number): number => Math.floor(r * (1 / UNKNOWN_UNIT));
-const dwordOf = (r: number): number => r - unknownOf(r) * UNKNOWN_UNIT;
-
 /**
  * A BAR dword after a write of `w` to the bytes in `covered` (a byte mask of the dword): the
  * address bits below the BAR's size read 0 whatever is written, and the size is not known; but
@@ -65,16 +79,17 @@ const dwordOf = (r: number): number => r - unknownOf(r) * UNKNOWN_UNIT;
  * either way; a 1 written below the lowest bit known to be read-write is unknown. Byte by byte
  * that is: unknown when a 1 was written below that bit, or when the byte has read-only bits and
  * its old value is unknown; else the written bits over the held read-only ones. Computed on the
- * whole dword at once (BAR sizing writes are a third of a boot's writes).
+ * whole dword at once (BAR sizing writes are a third of a boot's writes). The answer goes to
+ * `floors.value` and `floors.unknown`.
  */
-function barDword(h: HeldBytes, sp: Special, w: number, covered: number, floors?: Map<number, BarFacts>): number {
-  const facts = floors?.get(sp.start);
+function barDword(h: HeldBytes, sp: Special, w: number, covered: number, floors: BarFloors): void {
+  const facts = floors.get(sp.start);
   const b0 = h.byte(sp.start);
   const b1 = h.byte(sp.start + 1);
   const b2 = h.byte(sp.start + 2);
   const b3 = h.byte(sp.start + 3);
   // Byte 0's read-only bits are remembered when the byte itself is unknown (after sizing).
-  const low = b0 ?? facts?.low;
+  const low = b0 ?? (facts !== undefined && facts.low >= 0 ? facts.low : undefined);
   let roMask: number;
   let addrMask: number;
   /** Bits that always read 0. */
@@ -87,7 +102,11 @@ function barDword(h: HeldBytes, sp: Special, w: number, covered: number, floors?
     addrMask = 0xfffff800;
   } else {
     const upper = upperHalf(h, sp);
-    if (upper === undefined || (!upper && low === undefined)) return covered * UNKNOWN_UNIT;
+    if (upper === undefined || (!upper && low === undefined)) {
+      floors.value = 0;
+      floors.unknown = covered;
+      return;
+    }
     // The upper dword of a 64-bit memory BAR is all address; a lower one has its type bits:
     // I/O, bit 0 set and bit 1 reserved; memory, the type and prefetchable bits 0-3 (pci_regs.h).
     roMask = upper ? 0 : low! & 1 ? 0x3 : 0xf;
@@ -97,9 +116,9 @@ function barDword(h: HeldBytes, sp: Special, w: number, covered: number, floors?
   const held = known ? (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)) >>> 0 : 0;
   // The lowest bit known to be read-write: from the value held now, or remembered from an
   // earlier one (a BAR's size does not change; sizing makes the held value unknown meanwhile).
-  const rwFrom = Math.min(known ? tz((held & addrMask) >>> 0) : 32, facts?.rwFrom ?? 32);
-  if (floors && (facts === undefined || facts.rwFrom !== rwFrom || (low !== undefined && roMask !== 0 && facts.low !== (low & roMask)))) {
-    floors.set(sp.start, { rwFrom, ...(low !== undefined && roMask !== 0 ? { low: low & roMask } : {}) });
+  const rwFrom = Math.min(known ? tz((held & addrMask) >>> 0) : 32, facts === undefined ? 32 : facts.rwFrom);
+  if (facts === undefined || facts.rwFrom !== rwFrom || (low !== undefined && roMask !== 0 && facts.low !== (low & roMask))) {
+    floors.set(sp.start, { rwFrom, low: low !== undefined && roMask !== 0 ? low & roMask : -1 });
   }
   const below = rwFrom >= 32 ? 0xffffffff : ((1 << rwFrom) >>> 0) - 1;
   const unsure = (w & addrMask & below) >>> 0;
@@ -109,7 +128,8 @@ function barDword(h: HeldBytes, sp: Special, w: number, covered: number, floors?
   const unknown = covered & (nonZeroBytes(unsure) | (nonZeroBytes(roMask) & ~oldKnown));
   const keep = covered & ~unknown;
   const bytes = (keep & 1 ? 0xff : 0) | (keep & 2 ? 0xff00 : 0) | (keep & 4 ? 0xff0000 : 0) | (keep & 8 ? 0xff000000 : 0);
-  return ((((w & ~roMask) | (old & roMask)) & ~zero & bytes) >>> 0) + unknown * UNKNOWN_UNIT;
+  floors.value = (((w & ~roMask) | (old & roMask)) & ~zero & bytes) >>> 0;
+  floors.unknown = unknown;
 }
 
 /** Whether a BAR dword is the upper half of a 64-bit memory BAR: the BARs from the first are
@@ -145,14 +165,15 @@ export function specialPast(layout: CompiledLayout, reg: RegisterName, off: numb
   return false;
 }
 
-/** A write with a byte in a special range (a BAR, the expansion ROM, a window's upper half). */
+/** A write with a byte in a special range (a BAR, the expansion ROM, a window's upper half).
+ *  `floors`: the device's (a fresh one forgets what its BARs showed before). */
 export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, attrs: Attributes,
-  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>): void {
+  off: number, size: number, val: number, how: number, epoch: number, floors: BarFloors = new BarFloors()): void {
   const first = specialAt(layout.headerKind, reg, off);
   if (first !== undefined && first.kind !== 'io-upper' && first.kind !== 'pref-upper' && off === first.start && size === 4) {
     // A whole BAR or ROM dword (sizing, restores: nearly every such write): no byte arrays.
-    const r = barDword(h, first, val, 0xf, floors);
-    return storeBytes(h, off, 4, dwordOf(r), unknownOf(r), how, epoch);
+    barDword(h, first, val, 0xf, floors);
+    return storeBytes(h, off, 4, floors.value, floors.unknown, how, epoch);
   }
   const out: (number | undefined)[] = new Array<number | undefined>(size);
   // Byte by byte: an access may straddle a BAR and its neighbour. A byte in a special range is
@@ -171,9 +192,9 @@ export function specialWrite(h: HeldBytes, layout: CompiledLayout, reg: Register
       let covered = 0;
       let w = 0;
       for (let j = i; j < end; j++) { covered |= 1 << (off + j - s.start); w += byteOf(val, j) * BYTE_WEIGHT[off + j - s.start]!; }
-      const r = barDword(h, s, w, covered, floors);
-      const value = dwordOf(r);
-      const unknown = unknownOf(r);
+      barDword(h, s, w, covered, floors);
+      const value = floors.value;
+      const unknown = floors.unknown;
       for (let j = i; j < end; j++) {
         const b = off + j - s.start;
         out[j] = unknown & (1 << b) ? undefined : byteOf(value, b);

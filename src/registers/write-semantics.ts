@@ -17,11 +17,11 @@ import { num, register } from './field-def.js';
 import type { HeaderKind } from './header.js';
 import type { CompiledLayout } from './layout.js';
 import type { FieldRegister, RegisterName } from './types.js';
-import { specialAt, specialPast, specialWrite, type BarFacts } from './special-writes.js';
+import { specialAt, specialPast, specialWrite, type BarFloors } from './special-writes.js';
 import { BYTE_WEIGHT, byteOf, heldByte, NO_ATTRIBUTES, type Attributes, type HeldBytes } from './write-bytes.js';
 
 export { NO_ATTRIBUTES, type Attributes, type HeldBytes } from './write-bytes.js';
-export type { BarFacts } from './special-writes.js';
+export { BarFloors, type BarFacts } from './special-writes.js';
 
 const ALL = new Map<string, FieldRegister>();
 for (const r of [...HEADER_FIELDS, ...PCIE_FIELDS, ...CAP_FIELDS, ...ATTRIBUTE_REGISTERS]) {
@@ -96,13 +96,13 @@ export function writePlan(layout: CompiledLayout, reg: RegisterName, attrs: Attr
  * (one per device, kept by the caller) remembers per BAR the lowest bit known to be read-write.
  */
 export function applyWrite(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, attrs: Attributes,
-  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>, keep?: ReadOnlyBytes): void {
+  off: number, size: number, val: number, how: number, epoch: number, floors?: BarFloors, keep?: ReadOnlyBytes): void {
   applyPlanned(h, layout, reg, writePlan(layout, reg, attrs, off, size), off, size, val, how, epoch, floors, keep);
 }
 
 /** applyWrite with the register's plan made already (writePlan: the caller's cache). */
 export function applyPlanned(h: HeldBytes, layout: CompiledLayout, reg: RegisterName, plan: WritePlan,
-  off: number, size: number, val: number, how: number, epoch: number, floors?: Map<number, BarFacts>, keep?: ReadOnlyBytes): void {
+  off: number, size: number, val: number, how: number, epoch: number, floors?: BarFloors, keep?: ReadOnlyBytes): void {
   if (plan.verbatim) {
     h.set(off, size, val, how, epoch);
     return;

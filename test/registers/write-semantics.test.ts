@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { ByteSource, ShadowConfig } from '../../src/model/shadow-config.js';
 import { layoutWidth, widestAt } from '../../src/registers/access-width.js';
 import { compileLayout } from '../../src/registers/layout.js';
-import { applyWrite, attributesOf, judgedAfter, unmovable, type BarFacts } from '../../src/registers/write-semantics.js';
+import { applyWrite, attributesOf, BarFloors, judgedAfter, unmovable } from '../../src/registers/write-semantics.js';
 
 // lab-kexec's root port 0000:00:05.0 and e1000e 0000:01:00.0 (their device records).
 const port = compileLayout({ headerType: 1, caps: [{ id: 16, off: 84 }, { id: 17, off: 72 }, { id: 13, off: 64 }], ecaps: [{ id: 1, off: 256, ver: 2 }] });
 const e1000e = compileLayout({ headerType: 0, caps: [{ id: 1, off: 200 }, { id: 5, off: 208 }, { id: 16, off: 224 }, { id: 17, off: 160 }] });
 
-function write(layout: typeof port, sh: ShadowConfig, off: number, size: number, val: number, floors?: Map<number, BarFacts>): void {
+function write(layout: typeof port, sh: ShadowConfig, off: number, size: number, val: number, floors?: BarFloors): void {
   const reg = layout.name(off, size);
   applyWrite(sh, layout, reg, attributesOf(reg, size, layout.headerKind), off, size, val, ByteSource.Written, 0, floors);
 }
@@ -75,7 +75,7 @@ describe('applyWrite: the value the device holds', () => {
 
   it('BAR sizing: the bits below the BAR\'s size are unknown after all-ones; the restore is known again', () => {
     const sh = known([[0x10, 4, 0xfe200000]]);
-    const floors = new Map<number, BarFacts>();
+    const floors = new BarFloors();
     write(e1000e, sh, 0x10, 4, 0xffffffff, floors);
     expect(sh.get(0x10, 4)).toBeNull();
     expect(sh.byte(0x13)).toBe(0xff);
@@ -85,7 +85,7 @@ describe('applyWrite: the value the device holds', () => {
 
   it('an unimplemented BAR (reads 0): all-ones leaves it unknown, 0 written is 0', () => {
     const sh = known([[0x10, 4, 0xfe200000], [0x14, 4, 0xfe220000], [0x18, 4, 0]]);
-    const floors = new Map<number, BarFacts>();
+    const floors = new BarFloors();
     write(e1000e, sh, 0x18, 4, 0xffffffff, floors);
     expect(sh.get(0x18, 4)).toBeNull();
     write(e1000e, sh, 0x18, 4, 0, floors);
