@@ -62,10 +62,13 @@ class FlatShadow {
       this.epoch[off + i] = epoch;
     }
   }
+  forget(off: number, size: number): void {
+    for (let i = 0; i < size && off + i < CONFIG_SIZE; i++) this.source[off + i] = ByteSource.Unknown;
+  }
 }
 
 describe('ShadowConfig (sparse pages)', () => {
-  it('answers as a flat byte array would, across page edges, past the end and with stale bytes', () => {
+  it('answers as a flat byte array would, across page edges, past the end and with stale bytes (set and forget)', () => {
     const sh = new ShadowConfig();
     const flat = new FlatShadow();
     // A fixed walk over config space: aligned and unaligned, inside pages and across their
@@ -82,8 +85,13 @@ describe('ShadowConfig (sparse pages)', () => {
       const epoch = k < 1500 ? 0 : 1 + (k >> 9);
       const how = [ByteSource.Snapshot, ByteSource.Read, ByteSource.Written][next(3)]!;
       const value = next(2 ** 31) * 2 + next(2);
-      sh.set(off, size, value, how, epoch);
-      flat.set(off, size, value, how, epoch);
+      if (next(8) === 0) {
+        sh.forget(off, size);
+        flat.forget(off, size);
+      } else {
+        sh.set(off, size, value, how, epoch);
+        flat.set(off, size, value, how, epoch);
+      }
     }
     const differ: string[] = [];
     for (let off = 0; off < CONFIG_SIZE; off++) {
