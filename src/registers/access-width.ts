@@ -22,9 +22,7 @@ export const leastFor = (val: number): 1 | 2 | 4 => (val > 0xffff ? 4 : val > 0x
  */
 export function layoutWidth(layout: CompiledLayout, off: number, least: number): 1 | 2 | 4 | undefined {
   const most = widestAt(off);
-  for (const w of [1, 2, 4] as const) {
-    if (w < least || w > most) continue;
-    if (layout.name(off, w).exact) return w;
-  }
+  // 1, 2, 4 up to the alignment's limit: no array made per call (every device-side write).
+  for (let w = 1; w <= most; w *= 2) if (w >= least && layout.name(off, w).exact) return w as 1 | 2 | 4;
   return undefined;
 }
