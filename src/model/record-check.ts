@@ -5,7 +5,7 @@
 // size of 8 or an op of "W" would make a write invisible to the policy); one that fails is
 // skipped with CAPTURE_BAD_RECORD and a message naming the field and its range.
 
-import type { AccessRecord, NestedRecord } from './records.js';
+import type { AccessRecord, Layer, NestedRecord } from './records.js';
 import { CAPTURE_FORMAT } from './records.js';
 import { parseBdf } from './bdf.js';
 
@@ -19,9 +19,14 @@ const I32_MIN = -0x80000000;
 const I32_MAX = 0x7fffffff;
 /** Largest value of an access of each size (index = size). */
 const VAL_MAX = [0, 0xff, 0xffff, 0, U32];
-const LAYERS: ReadonlySet<string> = new Set(['bus', 'user', 'raw', 'acpi', 'early', 'device']);
+/** The documented layers, each mapped to itself: get() gives the literal for an equal string. */
+const LAYERS: ReadonlyMap<string, Layer> = new Map((['bus', 'user', 'raw', 'acpi', 'early', 'device'] as const).map((l) => [l, l]));
 /** An access's `layer` is one of the documented ones. */
 export const isLayer = (s: string): boolean => LAYERS.has(s);
+/** The source's literal for a layer name read from a file (any other string as it is): every access
+ *  compares its layer, and V8 compares two literals by reference, two strings made from bytes by
+ *  a builtin call that reads them (two such calls per access on the packed check). */
+export const layerLiteral = (s: string): string => LAYERS.get(s) ?? s;
 const CONFIG_HEX = /^(?:[0-9a-f]{2}|\.\.)*$/;
 
 const isInt = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -124,7 +129,7 @@ function describeAccess(a: AccessRecord): string | null {
   if (!intOrNull(a.ret, I32_MIN, I32_MAX)) return field('access', 'ret', o.ret, 'a 32-bit integer or null');
   if (!strOrNull(a.comm)) return field('access', 'comm', o.comm, 'a string or null');
   if (!strOrNull(a.fn)) return field('access', 'fn', o.fn, 'a string or null');
-  if (typeof a.layer !== 'string' || !LAYERS.has(a.layer)) return field('access', 'layer', o.layer, `one of ${[...LAYERS].join(', ')}`);
+  if (typeof a.layer !== 'string' || !LAYERS.has(a.layer)) return field('access', 'layer', o.layer, `one of ${[...LAYERS.keys()].join(', ')}`);
   if (!intOrNull(a.stack, 0, U32)) return field('access', 'stack', o.stack, 'a stack id (integer 0..4294967295) or null');
   if (a.line !== undefined && !isInt(a.line, 0, U32)) return field('access', 'line', o.line, 'an integer 0..4294967295');
   if (a.sizeGuessed !== undefined && typeof a.sizeGuessed !== 'boolean') return field('access', 'sizeGuessed', o.sizeGuessed, 'true or false');

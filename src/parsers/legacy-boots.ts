@@ -52,11 +52,14 @@ export class LegacyBoots implements CaptureOut {
   }
 
   record(r: CaptureRecord): void {
-    if (r.t === 'access') return this.access(r);
-    if (r.t === 'header') this.watching = r.source.kind === 'ftrace' && !this.sawBoot;
-    if (r.t === 'boot') { this.sawBoot = true; this.watching = false; }
-    const kernel = this.watching && r.t === 'phase' ? legacyBootOf(r) : null;
-    if (kernel === null || r.t !== 'phase') {
+    // The type read once: records of every shape come here (a generic load each time; the
+    // packed reader's nested frames are a tenth of a capture).
+    const t = r.t;
+    if (t === 'access') return this.access(r);
+    if (t === 'header') this.watching = r.source.kind === 'ftrace' && !this.sawBoot;
+    else if (t === 'boot') { this.sawBoot = true; this.watching = false; }
+    const kernel = this.watching && t === 'phase' ? legacyBootOf(r) : null;
+    if (kernel === null || t !== 'phase') {
       this.end();
       this.emit(r);
       return;

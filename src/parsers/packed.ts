@@ -8,6 +8,7 @@
 // ./packed-frame-decoder.ts turns an access or nested frame into its record.
 
 import { CfgscopeError } from '../model/errors.js';
+import { layerLiteral } from '../model/record-check.js';
 import type { CaptureRecord } from '../model/records.js';
 import { captureLines } from './capture.js';
 import { BlockCheck } from './packed-check.js';
@@ -170,7 +171,7 @@ class PackedParser extends PackedFrameDecoder implements LineParser {
   private otherFrame(b: Buffer, v: DataView, p: number, len: number): void {
     const tag = b[p];
     if (tag === TAG_NESTED) this.nested(b, v, p);
-    else if (tag === TAG_STRING) this.strings.push(b.toString('utf8', p + STRING_HEAD, p + len));
+    else if (tag === TAG_STRING) this.strings.push(layerLiteral(b.toString('utf8', p + STRING_HEAD, p + len)));
     else this.json.line(b.toString('utf8', p + JSON_HEAD, p + len), this.frame);
   }
 
