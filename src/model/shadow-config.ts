@@ -108,6 +108,19 @@ export class ShadowConfig {
   /** Little-endian value of `size` bytes at `off`, or null if any byte is unknown. */
   get(off: number, size: number): number | null {
     if (off < 0 || off + size > CONFIG_SIZE) return null;
+    // The fast path: a range inside one page (every aligned access), one page lookup.
+    if (size > 0 && (off & PAGE_MASK) + size <= PAGE) {
+      const first = this.cellAt(off);
+      if (first < 0) return null;
+      const store = this.store;
+      let v = 0;
+      for (let i = first + size - 1; i >= first; i--) {
+        const c = store[i]!;
+        if (c < 256) return null;
+        v = v * 256 + (c & 0xff);
+      }
+      return v;
+    }
     let v = 0;
     for (let i = size - 1; i >= 0; i--) {
       const c = this.cell(off + i);

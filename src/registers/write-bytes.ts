@@ -15,6 +15,8 @@ export const NO_ATTRIBUTES: Attributes = Object.freeze({ ro: 0, rw1c: 0, rw1s: 0
 /** The shadow config as applyWrite sees it: a byte or undefined when unknown. */
 export interface HeldBytes {
   byte(off: number): number | undefined;
+  /** The value of `size` bytes at `off`, null when any of them is unknown. */
+  get(off: number, size: number): number | null;
   set(off: number, size: number, value: number, how: number, epoch?: number): void;
   forget(off: number, size: number): void;
   /** Every known byte's offset, in order (a reset walks these, not all 4096). */

@@ -121,6 +121,13 @@ export function applyPlanned(h: HeldBytes, layout: CompiledLayout, reg: Register
 /** A write no byte of which is in a special range (the usual one: COMMAND, a capability's
  *  control register): each byte by its attributes; every byte known is one store of the value. */
 function plainWrite(h: HeldBytes, attrs: Attributes, off: number, size: number, val: number, how: number, epoch: number): void {
+  const old = h.get(off, size);
+  if (old !== null) {
+    // Every byte known: heldByte's rule on the whole value at once (the masks are the access's).
+    const rw = ~(attrs.ro | attrs.rw1c | attrs.rw1s | attrs.sc);
+    h.set(off, size, ((val & rw) | (old & attrs.ro) | (old & attrs.rw1c & ~val) | ((old | val) & attrs.rw1s)) >>> 0, how, epoch);
+    return;
+  }
   let all = 0;
   for (let i = 0; i < size; i++) {
     const b = heldByte(h.byte(off + i), byteOf(val, i), byteOf(attrs.ro, i), byteOf(attrs.rw1c, i), byteOf(attrs.rw1s, i), byteOf(attrs.sc, i));
