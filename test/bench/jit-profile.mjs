@@ -26,7 +26,9 @@ const callers = own.flatMap((a, i) => (a === '--callers' ? [own[i + 1]] : []));
 const dir = mkdtempSync(join(tmpdir(), 'cfgscope-jit-'));
 const out = join(dir, 'callgrind.out');
 const run = spawnSync('valgrind', ['--tool=callgrind', '--dump-instr=yes', `--callgrind-out-file=${out}`,
-  process.execPath, '--perf-basic-prof', '--single-threaded', '--predictable', join(root, 'bin/cfgscope.js'), ...process.argv.slice(dash + 1)],
+  // V8 writes a log beside the perf map when it keeps one: into the temporary directory, not the caller's.
+  process.execPath, '--perf-basic-prof', `--logfile=${join(dir, 'v8.log')}`, '--no-logfile-per-isolate', '--single-threaded', '--predictable',
+  join(root, 'bin/cfgscope.js'), ...process.argv.slice(dash + 1)],
 { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
 const pid = /^==(\d+)==/m.exec(run.stderr)?.[1];
 const map = `/tmp/perf-${pid}.map`;
@@ -52,8 +54,9 @@ const codeAt = (addr) => {
 };
 
 // callgrind's format: `fn=(id) name` opens a function (the name given once per id), cost lines
-// are `address line cost` (addresses absolute or +/- relative), a `calls=` line makes the next
-// cost line a call's inclusive cost, charged to the callee named by the last `cfn=`.
+// are `address line cost`: the address absolute (0x, hex), relative to the last one (+n or -n,
+// decimal) or the same (*); a `calls=` line makes the next cost line a call's inclusive cost,
+// charged to the callee named by the last `cfn=`.
 const names = new Map();
 const named = (kind, s) => {
   const m = /^\((\d+)\)(?: (.*))?$/.exec(s);
@@ -76,8 +79,9 @@ for (const line of readFileSync(out, 'utf8').split('\n')) {
   if (!(c === 42 || c === 43 || c === 45 || (c >= 48 && c <= 57))) continue;
   const parts = line.split(' ');
   const a = parts[0];
-  addr = a.startsWith('0x') ? parseInt(a, 16) : a[0] === '+' ? addr + parseInt(a.slice(1), 16) : a[0] === '-' ? addr - parseInt(a.slice(1), 16) : addr;
-  const cost = Number(parts[parts.length - 1]) || 0;
+  addr = a.startsWith('0x') ? parseInt(a, 16) : a[0] === '+' ? addr + Number(a.slice(1)) : a[0] === '-' ? addr - Number(a.slice(1)) : addr;
+  // `address line cost`: a line without its cost column costs nothing.
+  const cost = parts.length >= 3 ? Number(parts[2]) || 0 : 0;
   // Unnamed code (JIT) is named by the perf map; anything else keeps valgrind's name.
   const who = (fn.startsWith('0x') ? codeAt(addr) : null) ?? fn;
   if (calls > 0) {
