@@ -52,9 +52,7 @@ export class CheckRun {
       if (e.old === null) t.oldUnknown++;
       else if (e.oldOrigin !== undefined) t.oldCarried++;
     }
-    // Indexed, as in enrich-and-judge.ts: `found` is often the judge's frozen empty array.
-    for (let i = 0; i < found.length; i++) {
-      const f = found[i]!;
+    for (const f of found) {
       if (f.kind === 'unattributed') t.unattributed++;
       else if (f.verdict === 'violation') t.violations++;
       else t.expected++;

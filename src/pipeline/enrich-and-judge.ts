@@ -51,9 +51,7 @@ export function enrichAndJudge<T = never>(policy: Policy, opts: JudgeOptions<T> 
           if (e.access.op !== 'w') return;
           const found = judge(e, compiled);
           run!.count(e, found);
-          // Indexed: `found` is often the judge's frozen empty array, and V8 does not lower for-of
-          // over frozen arrays: the iterator's next() was a builtin call per judged write.
-          for (let i = 0; i < found.length; i++) subscriber.next(found[i]!);
+          for (const f of found) subscriber.next(f);
           if (extra !== undefined) {
             const x = extra(e, compiled);
             if (x !== null) subscriber.next(x);

@@ -92,10 +92,11 @@ export function evaluateWrite(rules: readonly Rule[], id: DeviceRecord, role: Ro
   return evaluatePlaced(placeRules(rules, id, role, placement), id, role, e, placement);
 }
 
-const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+/** Readonly by its type, not frozen, as judge.ts's NOTHING (V8 lowers for-of over it then). */
+const NO_FINDINGS: readonly Finding[] = [];
 
-/** evaluateWrite with the rules already placed on the device (placeRules). The answer is frozen and
- *  shared when there are no findings (most writes). */
+/** evaluateWrite with the rules already placed on the device (placeRules). The answer is one
+ *  shared empty array when there are no findings (most writes). */
 export function evaluatePlaced(placed: readonly PlacedRule[], id: DeviceRecord, role: Role, e: AccessEvent, placement: Placement = directPlacement): readonly Finding[] {
   const from = e.access.off!;
   const to = from + e.access.size;

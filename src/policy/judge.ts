@@ -10,7 +10,9 @@ import { writeContextOf, type Finding, type UnattributedWrite } from './findings
 
 export type Judgement = Finding | UnattributedWrite;
 
-const NOTHING: readonly Judgement[] = Object.freeze([]);
+// Readonly by its type, not frozen: callers iterate every judged write's answer, and V8 does not
+// lower for-of over a frozen array (a builtin call per iteration: 3.1M on the 10M packed check).
+const NOTHING: readonly Judgement[] = [];
 
 /** The policy's findings on one access: none for a read; for a write whose device the probe could
  *  not see, that write (it may have touched a protected device); else a finding per rule broken
