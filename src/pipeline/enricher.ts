@@ -15,6 +15,7 @@ import { RoleMap } from '../policy/device-roles.js';
 import { ALL_ACCESSES, type AccessFilter } from '../policy/compiled-policy.js';
 import type { DeviceSelector } from '../policy/policy-types.js';
 import { layoutWidth, widestAt } from '../registers/access-width.js';
+import type { RegisterName } from '../registers/types.js';
 import { entersUntraced, firstPhase, phaseAfter } from './boot-phase.js';
 import { callSite } from './call-site.js';
 import { DeviceWrites } from './device-writes.js';
@@ -161,7 +162,9 @@ export class Enricher {
       if (w !== undefined && w !== a.size) a = { ...a, size: w, sizeGuessed: false };
       else if (w === undefined) mayCover = widestAt(off) - a.size;
     }
-    const loc = layout.name(off, a.size);
+    // The register's name only where it is used: a write's semantics and an event. A read that
+    // makes no event (most of them) needs none; one that does is named by this same layout.
+    let loc: RegisterName | null = null;
     const before = this.before;
     dev.shadow.lookOld(off, a.size, this.epoch, before);
     const old = before.value;
@@ -172,6 +175,7 @@ export class Enricher {
     let busNumbers = false;
     if (a.op === 'w') {
       this.knownWrites++;
+      loc = layout.name(off, a.size);
       if (a.val !== null) {
         this.writes.write(dev, layout, loc, a.val, mayCover, this.epoch);
         // Roles follow bus numbers: the inventory's change log says which devices to look at again.
@@ -210,7 +214,7 @@ export class Enricher {
       this.index++;
       return null;
     }
-    return this.event(a, dev, dev.identity(), role, loc, old, oldFrom, oldStale, oldOrigin);
+    return this.event(a, dev, dev.identity(), role, loc ?? layout.name(off, a.size), old, oldFrom, oldStale, oldOrigin);
   }
 
   private event(a: AccessRecord, dev: DeviceState | null, id: DeviceRecord | null, role: Role, loc: AccessEvent['loc'], old: number | null, oldFrom: ByteSource, oldStale: boolean, oldOrigin?: OldOrigin): AccessEvent {
