@@ -162,8 +162,8 @@ export class Enricher {
       if (w !== undefined && w !== a.size) a = { ...a, size: w, sizeGuessed: false };
       else if (w === undefined) mayCover = widestAt(off) - a.size;
     }
-    // The register's name only where it is used: a write's semantics and an event. A read that
-    // makes no event (most of them) needs none; one that does is named by this same layout.
+    // The register's name only where it is used: a known write's semantics and an event. An
+    // access that makes no event (most reads) needs none; one that does is named by this layout.
     let loc: RegisterName | null = null;
     const before = this.before;
     dev.shadow.lookOld(off, a.size, this.epoch, before);
@@ -175,8 +175,8 @@ export class Enricher {
     let busNumbers = false;
     if (a.op === 'w') {
       this.knownWrites++;
-      loc = layout.name(off, a.size);
       if (a.val !== null) {
+        loc = layout.name(off, a.size);
         this.writes.write(dev, layout, loc, a.val, mayCover, this.epoch);
         // Roles follow bus numbers: the inventory's change log says which devices to look at again.
         dev.shadowChanged();
