@@ -16,7 +16,8 @@ export class ByteLineSplitter {
   push(chunk: Buffer): void {
     let start = 0;
     let nl = chunk.indexOf(NL);
-    if (nl === -1) { this.partial.push(chunk); return; }
+    // Copied: the chunk may be a view of a buffer the source reads the next chunk into.
+    if (nl === -1) { this.partial.push(Buffer.from(chunk)); return; }
     if (this.partial.length > 0) {
       const joined = Buffer.concat([...this.partial, chunk.subarray(0, nl)]);
       this.partial = [];
@@ -29,7 +30,7 @@ export class ByteLineSplitter {
       start = nl + 1;
       nl = chunk.indexOf(NL, start);
     }
-    // Copied: the stream may reuse its buffer, and a small tail must not pin a 1 MB chunk.
+    // Copied, for the same reason.
     if (start < chunk.length) this.partial.push(Buffer.from(chunk.subarray(start)));
   }
 

@@ -3,10 +3,10 @@
 // when the consumer asks for it: a paced replay and a resume re-read hold one chunk in memory,
 // however slowly they are consumed. Same parser and feed (./parser-feed.ts), so the records are identical.
 
-import { createReadStream } from 'node:fs';
 import type { CaptureRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
 import type { InputFormat } from '../parsers/parser.js';
+import { fileChunks } from './file-chunks.js';
 import { inputError } from './file-head.js';
 import { parserFeed } from './parser-feed.js';
 
@@ -18,18 +18,16 @@ export async function* recordChunks(file: string, format: InputFormat, opts: { g
   let batch: CaptureRecord[] = [];
   const parser = format.create({ file, stacks: new StackTable() }, (r) => batch.push(r));
   const feed = parserFeed(parser);
-  const stream = createReadStream(file, { encoding: feed.encoding, highWaterMark: opts.chunkBytes ?? 1 << 16 });
   const take = (): CaptureRecord[] => { const b = batch; batch = []; return b; };
+  // The consumer stopping early (a resume that reached memory, Ctrl-C) returns from this loop,
+  // which closes the file.
   try {
-    for await (const chunk of stream) {
-      feed.push(chunk as Buffer | string);
+    for await (const chunk of fileChunks(file, opts.chunkBytes ?? 1 << 16)) {
+      feed.push(chunk);
       if (batch.length > 0) yield take();
     }
   } catch (e) {
     throw inputError(e, file, feed.lines);
-  } finally {
-    // The consumer stopped early (a resume that reached memory, Ctrl-C): stop reading.
-    stream.destroy();
   }
   if (opts.growing) return;
   feed.end();

@@ -2,12 +2,12 @@
 // head, then stream the file through that format's parser. Records are emitted synchronously
 // per chunk, so memory stays flat however long the file is.
 
-import { createReadStream } from 'node:fs';
 import { lastValueFrom, Observable, toArray } from 'rxjs';
 import type { CaptureRecord } from '../model/records.js';
 import { StackTable } from '../model/stack-table.js';
 import { detectFormat, formatByKind } from '../parsers/index.js';
 import { HEAD_LINES, type InputFormat } from '../parsers/parser.js';
+import { fileChunks } from './file-chunks.js';
 import { inputError, readHead } from './file-head.js';
 import { parserFeed } from './parser-feed.js';
 
@@ -26,12 +26,11 @@ export function recordsFromFile(file: string, format: InputFormat): Observable<C
     let closed = false;
     const parser = format.create({ file, stacks: new StackTable() }, (r) => subscriber.next(r));
     const feed = parserFeed(parser);
-    const stream = createReadStream(file, { encoding: feed.encoding, highWaterMark: 1 << 20 });
     (async () => {
       try {
-        for await (const chunk of stream) {
+        for await (const chunk of fileChunks(file, 1 << 20)) {
           if (closed) return;
-          feed.push(chunk as Buffer | string);
+          feed.push(chunk);
         }
         feed.end();
         parser.end();
@@ -41,10 +40,10 @@ export function recordsFromFile(file: string, format: InputFormat): Observable<C
         subscriber.error(err);
       }
     })();
-    // Unsubscribing (Ctrl-C, a downstream error) stops reading.
+    // Unsubscribing (Ctrl-C, a downstream error) stops reading: the loop leaves at its next
+    // chunk, which closes the file.
     return () => {
       closed = true;
-      stream.destroy();
     };
   });
 }
