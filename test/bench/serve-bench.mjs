@@ -42,9 +42,9 @@ function cpuSecondsOf(pid) {
   }
 }
 
-function startServer(capture, policyArgs) {
+function startServer(capture, policyArgs, cli) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.CFGSCOPE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'serve', capture, ...policyArgs, '--listen', '127.0.0.1:0', '--speed', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...(process.env.CFGSCOPE_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), cli, 'serve', capture, ...policyArgs, '--listen', '127.0.0.1:0', '--speed', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d) => {
@@ -100,12 +100,13 @@ function client(url, startedAt, stoppers) {
   });
 }
 
-/** One configuration: `rate` accesses/s for `seconds`, to `clients` clients. */
-export async function serveRun({ dir, rate, seconds, clients, policyArgs }) {
+/** One configuration: `rate` accesses/s for `seconds`, to `clients` clients; `cli`: another
+ *  tree's bin/cfgscope.js (same-inputs.mjs). */
+export async function serveRun({ dir, rate, seconds, clients, policyArgs, cli = CLI }) {
   const capture = join(dir, `serve-${rate}.capture.ndjson`);
   const accesses = Math.round(rate * seconds) + 1;
   makeLargeCapture(accesses, capture, undefined, { rate, leadIn: LEAD_IN });
-  const server = await startServer(capture, policyArgs);
+  const server = await startServer(capture, policyArgs, cli);
   const stoppers = [];
   const done = Promise.all(Array.from({ length: clients }, () => client(server.url, server.startedAt, stoppers)));
   // A client whose `end` was dropped in a gap is closed once the replay is over and it has had
