@@ -25,7 +25,9 @@ export interface LineParser {
   bytes?(buf: Buffer, start: number, end: number, lineNo: number): void;
   /**
    * Optional: the input's raw bytes, chunk after chunk, for a binary encoding that frames its
-   * records itself (the packed capture). A parser that has it is fed chunks, never lines.
+   * records itself (the packed capture). A parser that has it is fed chunks, never lines. For
+   * both: `buf` is good only during the call (file sources read the next chunk into the same
+   * buffer, src/sources/file-chunks.ts); what the parser keeps longer, it copies.
    */
   chunk?(buf: Buffer): void;
   /** End of input: flush whatever is pending (a stack still being collected, the header...). */

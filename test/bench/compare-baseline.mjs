@@ -50,5 +50,7 @@ export function describeComparison(base, now) {
   lines.push(bad.length === 0
     ? `no rate dropped by more than ${100 * MAX_DROP}% (${rows.length} compared)`
     : `${bad.length} of ${rows.length} rates dropped by more than ${100 * MAX_DROP}%: ${bad.map((r) => `${r.what} (${r.metric})`).join('; ')}`);
+  // Told each time: a drop here may be the machine's speed on the day, not the code.
+  if (bad.length > 0) lines.push(`the baseline ran on ${base.machine.date.slice(0, 10)}, and this machine's speed drifts by 20-40%: \`node test/bench/same-inputs.mjs --large 10000000 --serve\` measures the baseline commit's rates in the same minutes`);
   return lines.join('\n');
 }
