@@ -40,8 +40,8 @@ export function recordsFromFile(file: string, format: InputFormat): Observable<C
         subscriber.error(err);
       }
     })();
-    // Unsubscribing (Ctrl-C, a downstream error) stops reading: the loop leaves at its next
-    // chunk, which closes the file.
+    // Unsubscribing (Ctrl-C, a downstream error) stops reading: the loop leaves once the read in
+    // flight completes, which closes the file.
     return () => {
       closed = true;
     };

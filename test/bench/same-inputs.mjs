@@ -14,7 +14,8 @@
 // generator), import of it to each tree's own packed encoding, check of that; import of raw
 // ftrace and bpftrace text of about as many accesses; with `--large N` the three capture rows
 // again at N accesses; with `--serve` the serve rows of the bench's comparison (delivered per
-// client and accesses received per server CPU second; serve-bench.mjs). A rate more than 10%
+// client, which the feed rate caps, and accesses received per server CPU second of the whole
+// run, start-up and lead-in included; serve-bench.mjs). A rate more than 10%
 // below the baseline's is named, as compare-baseline.mjs names it against results.json.
 // `--check-only` keeps the two check rows. --instructions adds a count of instructions of each
 // check under valgrind (cachegrind, no cache model) with V8 single-threaded, which repeats to
@@ -34,13 +35,17 @@ import { median, run } from './measure.mjs';
 import { SERVE_ROWS, serveRun } from './serve-bench.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/** `--name value` or `--name=value`; `fallback` when absent. */
 const arg = (name, fallback) => {
+  const joined = process.argv.find((a) => a.startsWith(`${name}=`));
+  if (joined !== undefined) return joined.slice(name.length + 1);
   const i = process.argv.indexOf(name);
   if (i === -1) return fallback;
   const v = process.argv[i + 1];
   if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
   return v;
 };
+const has = (name) => process.argv.some((a) => a === name || a.startsWith(`${name}=`));
 const git = (...args) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
 const count = (name, fallback) => {
   const n = Number(arg(name, fallback));
@@ -51,15 +56,25 @@ const count = (name, fallback) => {
 const baseline = git('rev-parse', '--short', arg('--baseline', git('log', '-1', '--format=%H', '--', 'test/bench/results.json')));
 const accesses = count('--accesses', '1000000');
 const runs = count('--runs', '8');
-const large = process.argv.includes('--large') ? count('--large', '') : null;
-const serve = process.argv.includes('--serve');
-const checkOnly = process.argv.includes('--check-only');
-const instructions = process.argv.includes('--instructions');
+const large = has('--large') ? count('--large', '') : null;
+const serve = has('--serve');
+const checkOnly = has('--check-only');
+const instructions = has('--instructions');
 const preserved = [0, 1, 2, 3, 4].map((s) => `000${s}:02:00.0`);
 const checkArgs = ['--policy', 'luo-default', ...preserved.flatMap((b) => ['--preserve', b])];
 
 const dir = mkdtempSync(join(tmpdir(), 'cfgscope-same-inputs-'));
 const baseTree = join(dir, 'baseline');
+const cleanUp = () => {
+  spawnSync('git', ['-C', root, 'worktree', 'remove', '--force', baseTree]);
+  rmSync(dir, { recursive: true, force: true });
+};
+// Ctrl-C skips `finally`: the worktree (registered in this repository) and gigabytes of inputs
+// would stay behind.
+process.once('SIGINT', () => {
+  cleanUp();
+  process.exit(130);
+});
 try {
   console.log(`baseline ${baseline}: worktree and build in ${baseTree}`);
   git('worktree', 'add', '--detach', baseTree, baseline);
@@ -68,13 +83,16 @@ try {
   const trees = [{ name: `baseline ${baseline}`, dir: baseTree }, { name: `this tree (${git('rev-parse', '--short', 'HEAD')})`, dir: root }];
   trees.forEach((t, k) => { t.cli = join(t.dir, 'bin', 'cfgscope.js'); t.k = k; });
 
+  /** The two trees in turn, the baseline first on even runs and second on odd ones (no side
+   *  always runs in the other's wake). */
+  const inTurn = (i) => (i % 2 === 0 ? trees : [trees[1], trees[0]]);
   /** Rows of one command per tree: accesses per CPU second, the trees in turn, `times` runs. */
   const rows = [];
-  const cpuRow = (what, n, times, argsOf, { count = false } = {}) => {
+  const cpuRow = (what, n, times, argsOf, { counted = false } = {}) => {
     const cpu = trees.map(() => []);
-    for (let i = 0; i < times; i++) trees.forEach((t, k) => cpu[k].push(run([t.cli, ...argsOf(t)], { node: true, expectStatus: [0, 1] }).cpu));
+    for (let i = 0; i < times; i++) for (const t of inTurn(i)) cpu[t.k].push(run([t.cli, ...argsOf(t)], { node: true, expectStatus: [0, 1] }).cpu);
     const row = { what, unit: 'accesses/cpu-s', rates: cpu.map((xs) => n / median(xs)), detail: cpu.map((xs) => xs.map((x) => x.toFixed(2)).join(' ')) };
-    if (count && instructions) row.instructions = trees.map((t) => countInstructions(t.cli, argsOf(t).at(-1)));
+    if (counted && instructions) row.instructions = trees.map((t) => countInstructions(t.cli, argsOf(t).at(-1)));
     rows.push(row);
     console.log(`  ${what}: ${row.detail.join('  |  ')} cpu s`);
   };
@@ -84,9 +102,10 @@ try {
     const packed = (t) => join(dir, `${t.k}-${n}.cfgcap`);
     if (checkOnly) for (const t of trees) run([t.cli, 'import', capture, '-o', packed(t)], { node: true });
     else cpuRow(`import to packed, capture ${n}`, n, times, (t) => ['import', capture, '-o', packed(t)]);
-    cpuRow(`check, capture ${n}`, n, times, () => ['check', ...checkArgs, capture], { count: true });
-    cpuRow(`check, packed ${n}`, n, times, (t) => ['check', ...checkArgs, packed(t)], { count: true });
+    cpuRow(`check, capture ${n}`, n, times, () => ['check', ...checkArgs, capture], { counted: true });
+    cpuRow(`check, packed ${n}`, n, times, (t) => ['check', ...checkArgs, packed(t)], { counted: true });
     rmSync(capture);
+    for (const t of trees) rmSync(packed(t));
   };
 
   captureRows(accesses, runs);
@@ -94,8 +113,10 @@ try {
     for (const [kind, make] of [['ftrace', makeFtraceText], ['bpftrace', makeBpftraceText]]) {
       const text = join(dir, `${kind}.txt`);
       const n = await make(accesses, text);
-      cpuRow(`import, ${kind} text ${n}`, n, Math.min(runs, 4), (t) => ['import', text, '-o', join(dir, `${t.k}-from-${kind}.ndjson`)]);
+      const out = (t) => join(dir, `${t.k}-from-${kind}.ndjson`);
+      cpuRow(`import, ${kind} text ${n}`, n, Math.min(runs, 4), (t) => ['import', text, '-o', out(t)]);
       rmSync(text);
+      for (const t of trees) rmSync(out(t));
     }
   }
   if (large !== null) captureRows(large, Math.min(runs, 3));
@@ -103,7 +124,7 @@ try {
     const policyArgs = checkArgs;
     for (const row of SERVE_ROWS(false)) {
       const got = trees.map(() => []);
-      for (let i = 0; i < Math.min(runs, 3); i++) for (const t of trees) got[t.k].push(await serveRun({ dir, ...row, policyArgs, cli: t.cli }));
+      for (let i = 0; i < Math.min(runs, 3); i++) for (const t of inTurn(i)) got[t.k].push(await serveRun({ dir, ...row, policyArgs, cli: t.cli }));
       const name = `serve ${row.rate}/s to ${row.clients}`;
       for (const [label, key] of [['delivered/s per client', 'deliveredPerClientPerS'], ['received per server cpu-s', 'receivedPerServerCpuS']]) {
         rows.push({ what: `${name}, ${label}`, unit: '', rates: got.map((rs) => median(rs.map((r) => r[key]))), detail: got.map((rs) => rs.map((r) => r[key]).join(' ')) });
@@ -123,8 +144,7 @@ try {
   }
   console.log(`${drops.length} of ${rows.length} rates dropped by more than 10%${drops.length ? `: ${drops.join('; ')}` : ''}`);
 } finally {
-  spawnSync('git', ['-C', root, 'worktree', 'remove', '--force', baseTree]);
-  rmSync(dir, { recursive: true, force: true });
+  cleanUp();
 }
 
 /** Instructions of one `check` under cachegrind, V8 on one thread (its compiler too) and
