@@ -121,10 +121,9 @@ try {
   }
   if (large !== null) captureRows(large, Math.min(runs, 3));
   if (serve) {
-    const policyArgs = checkArgs;
     for (const row of SERVE_ROWS(false)) {
       const got = trees.map(() => []);
-      for (let i = 0; i < Math.min(runs, 3); i++) for (const t of inTurn(i)) got[t.k].push(await serveRun({ dir, ...row, policyArgs, cli: t.cli }));
+      for (let i = 0; i < Math.min(runs, 3); i++) for (const t of inTurn(i)) got[t.k].push(await serveRun({ dir, ...row, policyArgs: checkArgs, cli: t.cli }));
       const name = `serve ${row.rate}/s to ${row.clients}`;
       for (const [label, key] of [['delivered/s per client', 'deliveredPerClientPerS'], ['received per server cpu-s', 'receivedPerServerCpuS']]) {
         rows.push({ what: `${name}, ${label}`, unit: '', rates: got.map((rs) => median(rs.map((r) => r[key]))), detail: got.map((rs) => rs.map((r) => r[key]).join(' ')) });
